@@ -1,0 +1,38 @@
+// Per-file error codes shared by engine, CLI and (later) the app: stable strings that appear in CSV/JSON exports.
+
+/**
+ * Stable, documented codes. Never rename one: exports, scripts and the library depend on them.
+ * - unsupported_format: a real image format Skiptag cannot decode (HEIC/HEIF, camera RAW, SVG, …)
+ * - corrupt: empty, truncated, not an image at all, or undecodable data
+ * - too_large: over the pixel limit (decompression bombs) or over the file-size limit
+ * - unreadable: permission denied or an I/O error while reading
+ * - vanished: the file disappeared between listing and reading
+ * - path_error: the path is not a regular file, is too long, or cannot be represented
+ * - internal: a bug or an unexpected failure inside Skiptag (please report it)
+ */
+export const FILE_ERROR_CODES = [
+  'unsupported_format',
+  'corrupt',
+  'too_large',
+  'unreadable',
+  'vanished',
+  'path_error',
+  'internal',
+] as const;
+
+export type FileErrorCode = (typeof FILE_ERROR_CODES)[number];
+
+/** An error that belongs to one input file; the batch records it and goes on. */
+export class FileError extends Error {
+  readonly code: FileErrorCode;
+
+  constructor(code: FileErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'FileError';
+    this.code = code;
+  }
+}
+
+export function isFileError(value: unknown): value is FileError {
+  return value instanceof FileError;
+}

@@ -1,0 +1,40 @@
+// Result records produced by the engine for each input file; consumed by exporters, CLI and app.
+
+import type { FileErrorCode } from './file-errors.js';
+
+/** One ranked class of a classifier's output. */
+export interface Prediction {
+  /** Output index of the class in the model's [N,K] output. */
+  index: number;
+  /** Human-readable label, e.g. "tabby". */
+  label: string;
+  /** WordNet id, e.g. "n02123045"; empty string when the label set has none. */
+  wnid: string;
+  /** Softmax probability in [0, 1]. */
+  score: number;
+}
+
+/** Everything known about one input file after a tagging run. */
+export interface FileResult {
+  /** Absolute path, display form (invalid UTF-8 bytes shown as U+FFFD). */
+  path: string;
+  status: 'ok' | 'error';
+  errorCode: FileErrorCode | null;
+  errorMessage: string | null;
+  /** Top-k predictions, best first, already filtered by the threshold. Empty on error. */
+  predictions: Prediction[];
+  /** Decoded image size after EXIF orientation, when known. */
+  width: number | null;
+  height: number | null;
+  /** Format as reported by the decoder (jpeg, png, webp, …), when known. */
+  format: string | null;
+  /** File size in bytes, when it could be read. */
+  bytes: number | null;
+  /** SHA-256 of the file bytes (hex), when it could be read. */
+  sha256: string | null;
+  /** Model identity (file name) and execution provider that produced the predictions. */
+  model: string;
+  provider: string;
+  /** ISO 8601 UTC time, e.g. 2026-11-26T18:00:00.000Z. */
+  classifiedAt: string;
+}
