@@ -1,0 +1,73 @@
+// skiptag command-line entry (CLI process): dispatches subcommands and maps failures to documented exit codes.
+
+import { readFileSync } from 'node:fs';
+import { processIo, type CliIo } from './cli-io.js';
+import { modelsCommand } from './commands/models-command.js';
+import { tagCommand } from './commands/tag-command.js';
+import { EXIT, FatalError, UsageError } from './exit-codes.js';
+
+export const MAIN_HELP = `Usage: skiptag <command> [options]
+
+Offline photo tagger: classifies photos with a ResNet (ImageNet) in onnxruntime-node.
+
+Commands:
+  tag <files and folders...>   tag photos and print or export the labels (CSV, JSON)
+  models synth <name> <file>   build a model in code: resnet18, resnet50, colours, tiny-resnet
+
+Run "skiptag <command> --help" for a command's options.
+
+Options:
+  -h, --help       show this help
+  -v, --version    show the version`;
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Runs the CLI with argv (without node and script) and returns the process exit code. */
+export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case undefined:
+      case '-h':
+      case '--help':
+      case 'help':
+        io.out(MAIN_HELP);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      case '-v':
+      case '--version':
+        io.out(version());
+        return EXIT.ok;
+      case 'tag':
+        return await tagCommand(rest, io);
+      case 'models':
+        return await modelsCommand(rest, io);
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (error) {
+    return reportFailure(error, io);
+  }
+}
+
+function reportFailure(error: unknown, io: CliIo): number {
+  if (error instanceof UsageError || isParseArgsError(error)) {
+    io.err(`skiptag: ${(error as Error).message}`);
+    io.err('Run "skiptag --help" for usage.');
+    return EXIT.usage;
+  }
+  if (error instanceof FatalError) {
+    io.err(`skiptag: ${error.message}`);
+    return EXIT.fatal;
+  }
+  io.err(`skiptag: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  return EXIT.fatal;
+}
+
+/** node:util parseArgs reports unknown options and missing values with these codes. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}

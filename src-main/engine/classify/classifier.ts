@@ -1,0 +1,156 @@
+// Classifier (engine): one InferenceSession per engine, hosted in a worker thread, created once and reused for every batch.
+
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { describeModelIo, ModelError, type ModelIo, type ValueMeta } from './model-io.js';
+import { providersToTry, providerUnavailableReason, type EpChoice, type ProviderName } from './providers.js';
+
+export interface ProviderAttempt {
+  provider: ProviderName;
+  ok: boolean;
+  error: string | null;
+}
+
+export interface ClassifierOptions {
+  ep?: EpChoice;
+  /** Intra-op threads; defaults to the number of logical cores. */
+  threads?: number;
+  /**
+   * Exact providers to try in order, bypassing the platform checks (diagnostics and tests use it to
+   * make onnxruntime itself refuse a provider).
+   */
+  providers?: readonly ProviderName[];
+}
+
+type WorkerReply =
+  | { type: 'opened'; provider: ProviderName; attempts: ProviderAttempt[]; inputs: ValueMeta[]; outputs: ValueMeta[] }
+  | { type: 'open-failed'; attempts: ProviderAttempt[] }
+  | { type: 'result'; id: number; data: Float32Array; dims: number[] }
+  | { type: 'error'; id: number; message: string }
+  | { type: 'closed' };
+
+interface PendingRun {
+  resolve: (logits: Float32Array) => void;
+  reject: (error: Error) => void;
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+export class Classifier {
+  private readonly pending = new Map<number, PendingRun>();
+  private nextId = 1;
+  private closed = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly modelPath: string,
+    readonly io: ModelIo,
+    readonly provider: ProviderName,
+    readonly attempts: readonly ProviderAttempt[],
+    readonly threads: number,
+  ) {
+    worker.on('message', (reply: WorkerReply) => this.onReply(reply));
+    worker.on('error', (error) => this.failAll(error));
+    worker.on('exit', (code) => {
+      if (!this.closed) this.failAll(new Error(`inference worker exited with code ${code}`));
+    });
+  }
+
+  /** Opens the model on the first provider that loads and runs; throws ModelError when none does. */
+  static async open(modelPath: string, options: ClassifierOptions = {}): Promise<Classifier> {
+    const ep = options.ep ?? 'auto';
+    const threads = options.threads ?? defaultThreads();
+    const skipped: ProviderAttempt[] = [];
+    const candidates: ProviderName[] = [];
+    for (const provider of options.providers ?? providersToTry(ep)) {
+      const reason = options.providers ? null : providerUnavailableReason(provider);
+      if (reason === null) candidates.push(provider);
+      else skipped.push({ provider, ok: false, error: reason });
+    }
+    if (candidates.length === 0) {
+      throw new ModelError(`execution provider ${ep} cannot be used: ${skipped.map((a) => a.error).join('; ')}`);
+    }
+    const worker = new Worker(new URL('./inference-worker.js', import.meta.url));
+    const reply = await new Promise<WorkerReply>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+      worker.postMessage({ type: 'open', modelPath, providers: candidates, threads });
+    }).catch(async (error: unknown) => {
+      await worker.terminate();
+      throw new ModelError(`inference worker failed to start: ${String(error)}`, { cause: error });
+    });
+    if (reply.type !== 'opened') {
+      await worker.terminate();
+      const attempts = reply.type === 'open-failed' ? [...skipped, ...reply.attempts] : skipped;
+      const detail = attempts.map((a) => `${a.provider}: ${a.error}`).join('; ');
+      throw new ModelError(`cannot load model ${modelPath} (${detail})`);
+    }
+    let io: ModelIo;
+    try {
+      io = describeModelIo(reply.inputs, reply.outputs);
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    }
+    return new Classifier(worker, modelPath, io, reply.provider, [...skipped, ...reply.attempts], threads);
+  }
+
+  /** Runs one batch: `data` holds `count` normalised CHW images (it is transferred, not copied). Returns count*K logits. */
+  run(data: Float32Array, count: number): Promise<Float32Array> {
+    if (this.closed) return Promise.reject(new Error('classifier is closed'));
+    const { height, width } = this.io;
+    const expected = count * 3 * height * width;
+    if (data.length !== expected) {
+      return Promise.reject(new Error(`batch holds ${data.length} floats, expected ${expected}`));
+    }
+    const id = this.nextId++;
+    return new Promise<Float32Array>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage(
+        {
+          type: 'run',
+          id,
+          data,
+          dims: [count, 3, height, width],
+          inputName: this.io.inputName,
+          outputName: this.io.outputName,
+        },
+        [data.buffer as ArrayBuffer],
+      );
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 5000);
+      this.worker.once('message', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    this.worker.postMessage({ type: 'close' });
+    await done;
+    await this.worker.terminate();
+    this.failAll(new Error('classifier closed'));
+  }
+
+  private onReply(reply: WorkerReply): void {
+    if (reply.type !== 'result' && reply.type !== 'error') return;
+    const waiter = this.pending.get(reply.id);
+    if (!waiter) return;
+    this.pending.delete(reply.id);
+    if (reply.type === 'error') waiter.reject(new ModelError(`inference failed: ${reply.message}`));
+    else waiter.resolve(reply.data);
+  }
+
+  private failAll(error: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(error);
+    this.pending.clear();
+  }
+}
+
+export { ModelError };

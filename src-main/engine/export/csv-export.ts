@@ -1,0 +1,108 @@
+// CSV export of tagging results (engine process): RFC 4180 rows, formula-safe cells, written atomically.
+
+import { stringify } from 'csv-stringify/sync';
+import type { FileResult } from '../../shared/results.js';
+import { openAtomicWriter } from './atomic-file.js';
+import { neutraliseCsvCell } from './csv-cell.js';
+
+/** Column order of the CSV export. Part of the documented format: only ever append new columns. */
+export const CSV_COLUMNS = [
+  'path',
+  'status',
+  'error_code',
+  'error_message',
+  'label',
+  'wnid',
+  'score',
+  'labels',
+  'wnids',
+  'scores',
+  'classified_at',
+  'width',
+  'height',
+  'format',
+  'bytes',
+  'sha256',
+  'model',
+  'provider',
+] as const;
+
+export type CsvColumn = (typeof CSV_COLUMNS)[number];
+
+/** Separator inside the top-k columns (labels, wnids, scores); ImageNet names never contain it. */
+export const LIST_SEPARATOR = ';';
+
+export interface CsvExportOptions {
+  /** Start the file with a UTF-8 byte order mark, which Excel needs to detect UTF-8. */
+  bom: boolean;
+}
+
+export interface CsvExport {
+  write(result: FileResult): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/**
+ * Formats a probability with 6 decimals, trailing zeros removed: 0.912345, 0.5, 1, 0.
+ * Scores lie in [0, 1], so this is at most 6 significant digits and never exponent notation (which
+ * String() would produce below 1e-6 and spreadsheets may mangle); scores under 5e-7 become "0".
+ * Non-finite values, which a healthy model never produces, become an empty cell.
+ */
+export function formatScore(score: number): string {
+  if (!Number.isFinite(score)) return '';
+  const text = score.toFixed(6).replace(/\.?0+$/, '');
+  return text === '-0' ? '0' : text;
+}
+
+function formatInteger(value: number | null): string {
+  return value === null || !Number.isFinite(value) ? '' : String(value);
+}
+
+/** The cells of one result, in CSV_COLUMNS order, before neutralisation. */
+export function csvRecord(result: FileResult): string[] {
+  const top = result.predictions[0];
+  const record: Record<CsvColumn, string> = {
+    path: result.path,
+    status: result.status,
+    error_code: result.errorCode ?? '',
+    error_message: result.errorMessage ?? '',
+    label: top?.label ?? '',
+    wnid: top?.wnid ?? '',
+    score: top === undefined ? '' : formatScore(top.score),
+    labels: result.predictions.map((p) => p.label).join(LIST_SEPARATOR),
+    // Label sets without WordNet ids leave the column empty rather than a row of separators.
+    wnids: result.predictions.some((p) => p.wnid !== '') ? result.predictions.map((p) => p.wnid).join(LIST_SEPARATOR) : '',
+    scores: result.predictions.map((p) => formatScore(p.score)).join(LIST_SEPARATOR),
+    classified_at: result.classifiedAt,
+    width: formatInteger(result.width),
+    height: formatInteger(result.height),
+    format: result.format ?? '',
+    bytes: formatInteger(result.bytes),
+    sha256: result.sha256 ?? '',
+    model: result.model,
+    provider: result.provider,
+  };
+  return CSV_COLUMNS.map((column) => record[column]);
+}
+
+/** One RFC 4180 line (CRLF-terminated), every cell neutralised against formula injection. */
+export function csvLine(cells: readonly string[]): string {
+  return stringify([cells.map(neutraliseCsvCell)], { record_delimiter: '\r\n', eof: true });
+}
+
+/** Opens an atomic CSV export at `path`; the header is written at once, the file appears on commit(). */
+export async function openCsvExport(path: string, options: CsvExportOptions): Promise<CsvExport> {
+  const writer = await openAtomicWriter(path);
+  try {
+    await writer.write((options.bom ? '\uFEFF' : '') + csvLine(CSV_COLUMNS));
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  return {
+    write: (result) => writer.write(csvLine(csvRecord(result))),
+    commit: () => writer.commit(),
+    abort: () => writer.abort(),
+  };
+}

@@ -1,0 +1,75 @@
+// JSON export of tagging results (engine process): a streamed array, one result object per line, written atomically.
+
+import type { FileResult, Prediction } from '../../shared/results.js';
+import { openAtomicWriter } from './atomic-file.js';
+
+export interface JsonExport {
+  write(result: FileResult): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** The exported shape: FileResult's fields in a fixed key order, nothing else. */
+export interface JsonResultRecord {
+  path: string;
+  status: FileResult['status'];
+  errorCode: FileResult['errorCode'];
+  errorMessage: string | null;
+  predictions: Prediction[];
+  width: number | null;
+  height: number | null;
+  format: string | null;
+  bytes: number | null;
+  sha256: string | null;
+  model: string;
+  provider: string;
+  classifiedAt: string;
+}
+
+// Copies field by field so that extra runtime properties never leak into a documented format.
+export function jsonRecord(result: FileResult): JsonResultRecord {
+  return {
+    path: result.path,
+    status: result.status,
+    errorCode: result.errorCode,
+    errorMessage: result.errorMessage,
+    predictions: result.predictions.map(({ index, label, wnid, score }) => ({ index, label, wnid, score })),
+    width: result.width,
+    height: result.height,
+    format: result.format,
+    bytes: result.bytes,
+    sha256: result.sha256,
+    model: result.model,
+    provider: result.provider,
+    classifiedAt: result.classifiedAt,
+  };
+}
+
+/**
+ * Opens an atomic JSON export at `path`. The array is streamed so memory stays flat for any number of
+ * results; the file is only valid JSON, and only appears, after commit().
+ */
+export async function openJsonExport(path: string): Promise<JsonExport> {
+  const writer = await openAtomicWriter(path);
+  let count = 0;
+  try {
+    await writer.write('[');
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+  return {
+    write: (result) => {
+      // Serialise before touching the counter so a throwing result leaves the array consistent.
+      const line = JSON.stringify(jsonRecord(result));
+      const prefix = count === 0 ? '\n' : ',\n';
+      count += 1;
+      return writer.write(prefix + line);
+    },
+    commit: async () => {
+      await writer.write('\n]\n');
+      await writer.commit();
+    },
+    abort: () => writer.abort(),
+  };
+}

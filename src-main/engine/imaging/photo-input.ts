@@ -1,0 +1,57 @@
+// One call from a photo path to its slot in the batch tensor: read → sniff → decode/preprocess (engine process).
+
+import { FileError } from '../../shared/file-errors.js';
+import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
+import { assertDecodable } from './sniff-format.js';
+import { preprocessPhoto } from './preprocess.js';
+import type { PreprocessSpec } from './preprocess-spec.js';
+
+export interface PhotoInputLimits {
+  /** Files larger than this fail with too_large before being read. */
+  maxFileBytes: number;
+}
+
+export const DEFAULT_PHOTO_LIMITS: PhotoInputLimits = { maxFileBytes: DEFAULT_MAX_FILE_BYTES };
+
+export interface PhotoInfo {
+  /** After EXIF orientation. */
+  width: number;
+  height: number;
+  format: string;
+  /** File size in bytes and SHA-256 (hex) of exactly the bytes that were decoded. */
+  size: number;
+  sha256: string;
+}
+
+/** A FileError for a file that was read but not decoded: results can still show its size and hash. */
+export class ReadPhotoError extends FileError {
+  readonly size: number;
+  readonly sha256: string;
+
+  constructor(error: FileError, size: number, sha256: string) {
+    super(error.code, error.message, { cause: error.cause });
+    this.size = size;
+    this.sha256 = sha256;
+  }
+}
+
+/**
+ * Reads the file once, refuses formats we do not decode, and writes the normalised CHW image into `out` at
+ * `offset`. Every per-file problem is thrown as a FileError (a ReadPhotoError once the bytes were read).
+ */
+export async function loadAndPreprocess(
+  path: Buffer | string,
+  spec: PreprocessSpec,
+  out: Float32Array,
+  offset: number,
+  limits: PhotoInputLimits = DEFAULT_PHOTO_LIMITS,
+): Promise<PhotoInfo> {
+  const { bytes, size, sha256 } = await readPhoto(path, limits.maxFileBytes);
+  try {
+    assertDecodable(bytes, path);
+    const { width, height, format } = await preprocessPhoto(bytes, spec, out, offset);
+    return { width, height, format, size, sha256 };
+  } catch (error) {
+    throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;
+  }
+}

@@ -1,0 +1,176 @@
+// Decodes one photo with sharp into a normalised CHW float crop, matching torchvision's ImageNet eval transform (engine process).
+
+import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
+import { FileError } from '../../shared/file-errors.js';
+import { decodeError, pixelLimitError } from './decode-errors.js';
+import { applyDecoderPolicy } from './decoder-policy.js';
+import { writeNormalisedChw } from './normalise.js';
+import { planBilinear, resampleBilinear, type Window } from './pil-bilinear.js';
+import { cropAxis, resizedSize } from './preprocess-geometry.js';
+import type { PreprocessSpec } from './preprocess-spec.js';
+
+export { centreCropOffset, cropAxis, resizedSize, roundHalfEven } from './preprocess-geometry.js';
+
+export interface DecodedPhoto {
+  /** Size as displayed, i.e. after EXIF orientation. */
+  width: number;
+  height: number;
+  /** Decoder name as sharp reports it: jpeg, png, webp, gif, tiff, heif (AVIF only). */
+  format: string;
+}
+
+/**
+ * 'error' rejects truncated JPEG/PNG data ("premature end of JPEG image") like PIL does, but tolerates the
+ * libjpeg warnings real cameras and editors produce ("N extraneous bytes before marker"), which the default
+ * 'warning' would turn into failures.
+ */
+const FAIL_ON = 'error' as const;
+
+/**
+ * Writes one preprocessed image (3 × cropHeight × cropWidth floats, RGB planes) into `out` at `offset`.
+ *
+ * Same result as PIL open → exif_transpose → convert('RGB') → Resize(shorter, bilinear, antialias) →
+ * CenterCrop → ToTensor → Normalize, except: JPEGs are shrunk on load by libjpeg's DCT scaling (what makes
+ * 12 MP decodes cheap; differs from PIL by about one grey level), colour profiles and CMYK are converted
+ * properly to sRGB, and transparency is flattened onto white rather than dropped, because transparent
+ * product shots and logos are meant to be seen on white and PIL's convert('RGB') would expose whatever
+ * (often black) colour hides under the alpha.
+ */
+export async function preprocessPhoto(
+  bytes: Buffer,
+  spec: PreprocessSpec,
+  out: Float32Array,
+  offset: number,
+): Promise<DecodedPhoto> {
+  const { cropWidth, cropHeight } = spec;
+  if (!Number.isInteger(offset) || offset < 0 || offset + 3 * cropWidth * cropHeight > out.length) {
+    throw new RangeError(`tensor slot at ${offset} does not fit a 3×${cropHeight}×${cropWidth} image`);
+  }
+  applyDecoderPolicy();
+
+  // First frame only (GIF, WebP, TIFF pages); `page` stays unset so HEIF keeps its primary image.
+  const input: SharpOptions = { failOn: FAIL_ON, pages: 1 };
+
+  let meta: Metadata;
+  try {
+    // Header only. No pixel limit here so that an oversized image can still be described in the error.
+    meta = await sharp(bytes, { ...input, limitInputPixels: false }).metadata();
+  } catch (error) {
+    throw decodeError(error, spec.maxPixels);
+  }
+  refuseByMetadata(meta);
+  if (meta.width * meta.height > spec.maxPixels) {
+    throw pixelLimitError(meta.width, meta.height, spec.maxPixels);
+  }
+
+  const { width, height } = orientedSize(meta);
+  const [resizedWidth, resizedHeight] = resizedSize(width, height, spec.resizeShorter);
+  const x = cropAxis(resizedWidth, cropWidth);
+  const y = cropAxis(resizedHeight, cropHeight);
+
+  const crop = { left: x.start, top: y.start, width: x.length, height: y.length };
+  const enlarge = Math.min(width, height) < spec.resizeShorter;
+  const data = enlarge
+    ? await decodeEnlarged(bytes, input, spec.maxPixels, width, height, resizedWidth, resizedHeight, crop)
+    : await decodeShrunk(bytes, input, spec.maxPixels, resizedWidth, resizedHeight, crop);
+
+  writeNormalisedChw(data, spec.mean, spec.std, out, offset, {
+    cropWidth,
+    cropHeight,
+    width: x.length,
+    height: y.length,
+    left: x.padBefore,
+    top: y.padBefore,
+  });
+  return { width, height, format: meta.format };
+}
+
+/** The usual case: libvips shrinks (JPEG shrink-on-load, then its antialiased linear reduce) and crops. */
+async function decodeShrunk(
+  bytes: Buffer,
+  input: SharpOptions,
+  maxPixels: number,
+  resizedWidth: number,
+  resizedHeight: number,
+  crop: Window,
+): Promise<Uint8Array> {
+  return rgbPixels(
+    sharp(bytes, { ...input, limitInputPixels: maxPixels, sequentialRead: true })
+      // Resize to the exact torchvision size (fit 'fill' never re-derives it from the aspect ratio).
+      .resize(resizedWidth, resizedHeight, { kernel: 'linear', fit: 'fill' })
+      // Called after resize(), so sharp crops the resized image (a "post-resize" extract) in oriented coordinates.
+      .extract(crop)
+      // Called after extract(): otherwise sharp rotates before resizing, which disables JPEG shrink-on-load for
+      // every rotated photo (most phone portraits). sharp still swaps the resize target for 90° orientations.
+      .autoOrient(),
+    crop,
+    maxPixels,
+  );
+}
+
+/** Small images: decode only the source pixels the crop needs, enlarge them exactly as PIL does. */
+async function decodeEnlarged(
+  bytes: Buffer,
+  input: SharpOptions,
+  maxPixels: number,
+  width: number,
+  height: number,
+  resizedWidth: number,
+  resizedHeight: number,
+  crop: Window,
+): Promise<Uint8Array> {
+  const plan = planBilinear(width, height, resizedWidth, resizedHeight, crop);
+  // autoOrient as an input option: sharp then orients before this (pre-resize) extract, so it is in oriented
+  // coordinates; there is no shrink-on-load to lose when enlarging.
+  const source = await rgbPixels(
+    sharp(bytes, { ...input, limitInputPixels: maxPixels, autoOrient: true }).extract(plan.source),
+    plan.source,
+    maxPixels,
+  );
+  return resampleBilinear(source, plan);
+}
+
+/** Common tail: alpha onto white, any colour space to 8-bit sRGB, raw interleaved RGB of the expected size. */
+async function rgbPixels(pipeline: Sharp, expected: Window, maxPixels: number): Promise<Buffer> {
+  let result: { data: Buffer; info: OutputInfo };
+  try {
+    result = await pipeline
+      .flatten({ background: '#ffffff' })
+      // Greyscale, CMYK, 16-bit and ICC-profiled inputs all come out as 8-bit sRGB with three bands.
+      .toColourspace('srgb')
+      .raw({ depth: 'uchar' })
+      .toBuffer({ resolveWithObject: true });
+  } catch (error) {
+    throw decodeError(error, maxPixels);
+  }
+  const { data, info } = result;
+  if (info.channels !== 3 || info.width !== expected.width || info.height !== expected.height) {
+    throw new FileError(
+      'internal',
+      `decoder returned ${info.width}×${info.height}×${info.channels}, expected ${expected.width}×${expected.height}×3`,
+    );
+  }
+  return data;
+}
+
+/** HEIF is only decodable when AV1-coded (AVIF); vector/document formats must not get here at all. */
+function refuseByMetadata(meta: Metadata): void {
+  if (meta.format === 'heif' && meta.compression !== 'av1') {
+    throw new FileError(
+      'unsupported_format',
+      `HEIC/HEIF images (${meta.compression ?? 'unknown'} compression) are not supported; convert them to JPEG first`,
+    );
+  }
+  if (meta.format === 'svg' || meta.format === 'pdf') {
+    throw new FileError('unsupported_format', `${meta.format.toUpperCase()} documents are not photos`);
+  }
+}
+
+/** Width and height after EXIF orientation: orientations 5–8 turn the image by 90°. */
+function orientedSize(meta: Metadata): { width: number; height: number } {
+  if (meta.autoOrient) {
+    return { width: meta.autoOrient.width, height: meta.autoOrient.height };
+  }
+  const swap = (meta.orientation ?? 1) >= 5;
+  return swap ? { width: meta.height, height: meta.width } : { width: meta.width, height: meta.height };
+}

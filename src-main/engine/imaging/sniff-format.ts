@@ -1,0 +1,185 @@
+// Recognises image formats Skiptag refuses (HEIC/HEIF, camera RAW, SVG) before any decoder sees them (engine process).
+
+import { gunzipSync, constants as zlibConstants } from 'node:zlib';
+import { FileError } from '../../shared/file-errors.js';
+
+export type RefusedKind = 'heif' | 'camera_raw' | 'svg' | 'not_image';
+
+export interface Refusal {
+  kind: RefusedKind;
+  message: string;
+}
+
+/** Extensions of camera RAW formats. Many are TIFF inside, which libvips would open as a tiny preview or noise. */
+const RAW_EXTENSIONS = new Set([
+  '3fr', 'ari', 'arw', 'bay', 'cap', 'cr2', 'cr3', 'crw', 'dcr', 'dcs', 'dng', 'drf', 'eip', 'erf', 'fff',
+  'gpr', 'iiq', 'k25', 'kdc', 'mdc', 'mef', 'mos', 'mrw', 'nef', 'nrw', 'orf', 'pef', 'ptx', 'r3d', 'raf',
+  'raw', 'rw2', 'rwl', 'rwz', 'sr2', 'srf', 'srw', 'x3f',
+]); // prettier-ignore
+
+/** ISO-BMFF brands of HEVC-coded HEIF (Apple's HEIC and friends); libvips here only decodes AV1 (AVIF). */
+const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs']);
+const AVIF_BRANDS = new Set(['avif', 'avis']);
+/** Generic HEIF brands: the codec is only told by the compatible brands that follow. */
+const GENERIC_HEIF_BRANDS = new Set(['mif1', 'msf1', 'mif2', 'miaf']);
+
+/** How far into a text file to look for the root element (XML declaration, comments, DOCTYPE come first). */
+const SVG_SCAN_BYTES = 4096;
+
+/** Returns why the file is refused, or null when it should go to the decoder. */
+export function sniffRefusal(bytes: Uint8Array, path: Buffer | string): Refusal | null {
+  const ext = extensionOf(path);
+  const byContent = refusalByContent(bytes, ext);
+  if (byContent) {
+    return byContent;
+  }
+  if (RAW_EXTENSIONS.has(ext) && !isCommonRasterMagic(bytes)) {
+    // A RAW extension on a real JPEG/PNG/… (renamed export) still decodes; anything else is refused.
+    return rawRefusal(ext);
+  }
+  if (ext === 'svg' || ext === 'svgz') {
+    return svgRefusal();
+  }
+  return null;
+}
+
+/** Throws FileError('unsupported_format' | 'corrupt') for refused files. */
+export function assertDecodable(bytes: Uint8Array, path: Buffer | string): void {
+  const refusal = sniffRefusal(bytes, path);
+  if (refusal) {
+    throw new FileError(refusal.kind === 'not_image' ? 'corrupt' : 'unsupported_format', refusal.message);
+  }
+}
+
+function refusalByContent(bytes: Uint8Array, ext: string): Refusal | null {
+  const heif = heifBrandFamily(bytes);
+  if (heif === 'heic') {
+    return { kind: 'heif', message: 'HEIC/HEIF images are not supported; convert them to JPEG first' };
+  }
+  if (heif === 'cr3') {
+    return rawRefusal(ext === '' || !RAW_EXTENSIONS.has(ext) ? 'cr3' : ext);
+  }
+  const raw = tiffRawKind(bytes);
+  if (raw) {
+    return rawRefusal(RAW_EXTENSIONS.has(ext) ? ext : raw);
+  }
+  if (startsWithAscii(bytes, 0, 'FUJIFILMCCD-RAW')) {
+    return rawRefusal(RAW_EXTENSIONS.has(ext) ? ext : 'raf');
+  }
+  if (looksLikeSvg(bytes)) {
+    return svgRefusal();
+  }
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    // librsvg opens gzip-compressed SVG too, so gzip never reaches the decoder: it is either SVGZ or not an image.
+    return looksLikeSvg(gunzipPrefix(bytes))
+      ? svgRefusal()
+      : { kind: 'not_image', message: 'not an image file (gzip-compressed data)' };
+  }
+  return null;
+}
+
+/** 'heic' for HEVC HEIF, 'cr3' for Canon RAW 3, 'other' for AVIF and non-image ISO-BMFF, null if not ISO-BMFF. */
+function heifBrandFamily(bytes: Uint8Array): 'heic' | 'cr3' | 'other' | null {
+  if (bytes.length < 12 || !startsWithAscii(bytes, 4, 'ftyp')) {
+    return null;
+  }
+  const boxSize = readU32BE(bytes, 0);
+  const end = Math.min(bytes.length, boxSize >= 16 ? boxSize : 16);
+  const major = ascii(bytes, 8, 4);
+  // Compatible brands follow the major brand and a 4-byte minor version.
+  const brands = [major];
+  for (let at = 16; at + 4 <= end; at += 4) {
+    brands.push(ascii(bytes, at, 4));
+  }
+  if (major === 'crx ') {
+    return 'cr3';
+  }
+  if (AVIF_BRANDS.has(major)) {
+    return 'other';
+  }
+  if (HEIC_BRANDS.has(major)) {
+    return 'heic';
+  }
+  if (GENERIC_HEIF_BRANDS.has(major)) {
+    if (brands.some((b) => AVIF_BRANDS.has(b))) return 'other';
+    // mif1 without an AV1 brand: HEVC in practice (and libheif here cannot decode anything else but AV1).
+    return 'heic';
+  }
+  return 'other';
+}
+
+/** TIFF-structured RAW files recognisable by their header alone. */
+function tiffRawKind(bytes: Uint8Array): string | null {
+  if (bytes.length < 12) return null;
+  if (startsWithAscii(bytes, 0, 'II*\0') && startsWithAscii(bytes, 8, 'CR')) return 'cr2';
+  if (startsWithAscii(bytes, 0, 'IIRO') || startsWithAscii(bytes, 0, 'IIRS')) return 'orf';
+  if (startsWithAscii(bytes, 0, 'IIU\0')) return 'rw2';
+  return null;
+}
+
+function isCommonRasterMagic(bytes: Uint8Array): boolean {
+  return (
+    (bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) || // JPEG
+    startsWithAscii(bytes, 0, '\x89PNG') ||
+    startsWithAscii(bytes, 0, 'GIF8') ||
+    (startsWithAscii(bytes, 0, 'RIFF') && startsWithAscii(bytes, 8, 'WEBP'))
+  );
+}
+
+function looksLikeSvg(bytes: Uint8Array): boolean {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SVG_SCAN_BYTES))
+    .toString('latin1')
+    .replace(/^\xef\xbb\xbf/, '') // UTF-8 BOM
+    .replace(/\0/g, '') // UTF-16 text, crudely
+    .trimStart()
+    .toLowerCase();
+  if (head.startsWith('<svg')) return true;
+  return (head.startsWith('<?xml') || head.startsWith('<!--') || head.startsWith('<!doctype')) && head.includes('<svg');
+}
+
+function gunzipPrefix(bytes: Uint8Array): Uint8Array {
+  try {
+    // Sync flush: a prefix of the stream inflates without complaining about the missing end.
+    return gunzipSync(bytes.subarray(0, 64 * 1024), {
+      finishFlush: zlibConstants.Z_SYNC_FLUSH,
+      maxOutputLength: SVG_SCAN_BYTES,
+    });
+  } catch {
+    return new Uint8Array(0);
+  }
+}
+
+function rawRefusal(ext: string): Refusal {
+  return {
+    kind: 'camera_raw',
+    message: `camera RAW (.${ext.toUpperCase()}) files are not supported; export a JPEG or TIFF`,
+  };
+}
+
+function svgRefusal(): Refusal {
+  return { kind: 'svg', message: 'SVG vector graphics are not photos; export a PNG or JPEG to tag it' };
+}
+
+/** Lower-case extension without the dot, '' if none; works on raw (non-UTF-8) Buffer paths. */
+export function extensionOf(path: Buffer | string): string {
+  const text = typeof path === 'string' ? path : path.toString('latin1');
+  const base = text.slice(Math.max(text.lastIndexOf('/'), text.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  return dot <= 0 ? '' : base.slice(dot + 1).toLowerCase();
+}
+
+function startsWithAscii(bytes: Uint8Array, at: number, text: string): boolean {
+  if (bytes.length < at + text.length) return false;
+  for (let i = 0; i < text.length; i++) {
+    if (bytes[at + i] !== text.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function ascii(bytes: Uint8Array, at: number, length: number): string {
+  return String.fromCharCode(...bytes.subarray(at, at + length));
+}
+
+function readU32BE(bytes: Uint8Array, at: number): number {
+  return (((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0)) >>> 0;
+}

@@ -1,0 +1,58 @@
+// A minimal unbounded async FIFO (engine): the decode stage pushes, the batching stage awaits.
+
+export class AsyncQueue<T> {
+  private readonly items: T[] = [];
+  private readonly waiters: ((value: IteratorResult<T>) => void)[] = [];
+  private ended = false;
+
+  push(item: T): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter({ value: item, done: false });
+    else this.items.push(item);
+  }
+
+  /** No more items will come; pending and future shifts past the end resolve as done. */
+  end(): void {
+    this.ended = true;
+    for (const waiter of this.waiters.splice(0)) waiter({ value: undefined, done: true });
+  }
+
+  shift(): Promise<IteratorResult<T>> {
+    if (this.items.length > 0) return Promise.resolve({ value: this.items.shift() as T, done: false });
+    if (this.ended) return Promise.resolve({ value: undefined, done: true });
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/** Counting semaphore that bounds how many images are decoded or waiting for inference at once. */
+export class Slots {
+  private free: number;
+  private closed = false;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(count: number) {
+    this.free = count;
+  }
+
+  /** Resolves when a slot is free, or at once after close(). */
+  async acquire(): Promise<void> {
+    if (this.closed) return;
+    if (this.free > 0) {
+      this.free -= 1;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Wakes every waiter and stops limiting: used when the run ends early so the producer can finish. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of this.waiters.splice(0)) waiter();
+  }
+
+  release(): void {
+    const waiter = this.waiters.shift();
+    if (waiter) waiter();
+    else this.free += 1;
+  }
+}

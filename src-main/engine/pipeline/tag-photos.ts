@@ -1,0 +1,253 @@
+// Tagging pipeline (engine): walk inputs → read + decode + preprocess (overlapping inference) → batch → classify → results.
+
+import { isFileError, type FileErrorCode } from '../../shared/file-errors.js';
+import type { ClassLabel } from '../../shared/labels.js';
+import type { FileResult } from '../../shared/results.js';
+import type { Classifier } from '../classify/classifier.js';
+import { softmax, topK } from '../classify/postprocess.js';
+import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
+import { loadAndPreprocess } from '../imaging/photo-input.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../imaging/read-photo.js';
+import { countInputs, walkInputs } from '../scan/walker.js';
+import { AsyncQueue, Slots } from './async-queue.js';
+import { OrderedEmitter } from './ordered-emitter.js';
+import { RateMeter } from './rate-meter.js';
+
+export interface TagProgress {
+  done: number;
+  /** Files to do in all; null while the counting pass is still running. */
+  total: number | null;
+  ok: number;
+  failed: number;
+  skipped: number;
+  rate: number;
+  etaSeconds: number | null;
+  current: string | null;
+}
+
+export interface TagSummary {
+  ok: number;
+  failed: number;
+  skipped: number;
+  failedByCode: Partial<Record<FileErrorCode, number>>;
+  seconds: number;
+  cancelled: boolean;
+}
+
+export interface TagOptions {
+  inputs: string[];
+  classifier: Classifier;
+  labels: readonly ClassLabel[];
+  preprocess: PreprocessSpec;
+  /** Model name recorded with every result. */
+  modelName: string;
+  topK: number;
+  threshold: number;
+  batchSize: number;
+  includeHidden?: boolean;
+  maxFileBytes?: number;
+  signal?: AbortSignal;
+  onResult: (result: FileResult) => Promise<void>;
+  onProgress?: (progress: TagProgress) => void;
+}
+
+type Decoded =
+  | { seq: number; display: string; ok: true; tensor: Float32Array; width: number; height: number; format: string; bytes: number; sha256: string }
+  | { seq: number; display: string; ok: false; code: FileErrorCode; message: string; bytes?: number; sha256?: string };
+
+interface BatchItem {
+  seq: number;
+  display: string;
+  decoded: Extract<Decoded, { ok: true }>;
+}
+
+/** Tags every photo under `inputs`; results arrive through onResult in input order. */
+export async function tagPhotos(options: TagOptions): Promise<TagSummary> {
+  const started = performance.now();
+  const { classifier, preprocess, signal } = options;
+  const io = classifier.io;
+  if (preprocess.cropHeight !== io.height || preprocess.cropWidth !== io.width) {
+    throw new Error(`preprocessing makes ${preprocess.cropWidth}x${preprocess.cropHeight}, model wants ${io.width}x${io.height}`);
+  }
+  const batchSize = io.fixedBatch ?? Math.max(1, options.batchSize);
+  const imageFloats = 3 * io.height * io.width;
+  // Two batches decoding ahead of the one being classified keeps the CPU busy without unbounded memory.
+  const slots = new Slots(batchSize * 2 + 4);
+  const decodedQueue = new AsyncQueue<Promise<Decoded>>();
+  const summary: TagSummary = { ok: 0, failed: 0, skipped: 0, failedByCode: {}, seconds: 0, cancelled: false };
+  const meter = new RateMeter();
+  let total: number | null = null;
+  let done = 0;
+  let current: string | null = null;
+  let stopped = false;
+
+  const report = () => {
+    if (!options.onProgress) return;
+    const { rate, etaSeconds } = meter.snapshot(done, total);
+    options.onProgress({ done, total, ok: summary.ok, failed: summary.failed, skipped: summary.skipped, rate, etaSeconds, current });
+  };
+
+  const emitter = new OrderedEmitter<FileResult>(async (result) => {
+    done += 1;
+    if (result.status === 'ok') summary.ok += 1;
+    else {
+      summary.failed += 1;
+      const code = result.errorCode ?? 'internal';
+      summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
+    }
+    await options.onResult(result);
+    report();
+  });
+
+  const walkOptions = { includeHidden: options.includeHidden ?? false, ...(signal ? { signal } : {}) };
+  void countInputs(options.inputs, walkOptions).then(
+    (count) => {
+      total = count;
+    },
+    () => undefined,
+  );
+
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const produce = async () => {
+    let seq = 0;
+    try {
+      for await (const item of walkInputs(options.inputs, walkOptions)) {
+        if (signal?.aborted || stopped) break;
+        if (item.kind === 'skipped') {
+          summary.skipped += 1;
+          continue;
+        }
+        const mySeq = seq++;
+        // Every queued item holds a slot until it is emitted, failures included, so the queue stays bounded.
+        await slots.acquire();
+        if (stopped) break;
+        if (item.kind === 'error') {
+          decodedQueue.push(Promise.resolve({ seq: mySeq, display: item.display, ok: false, code: item.code, message: item.message }));
+          continue;
+        }
+        current = item.display;
+        const tensor = new Float32Array(imageFloats);
+        decodedQueue.push(
+          loadAndPreprocess(item.path, preprocess, tensor, 0, { maxFileBytes }).then(
+            (info): Decoded => ({ seq: mySeq, display: item.display, ok: true, tensor, ...info, bytes: info.size }),
+            (error: unknown): Decoded => ({ seq: mySeq, display: item.display, ok: false, ...describeFailure(error) }),
+          ),
+        );
+      }
+    } catch (error) {
+      // The walker ends an aborted walk by throwing the abort reason; cancelling is not a failure.
+      if (!signal?.aborted) throw error;
+    } finally {
+      decodedQueue.end();
+    }
+  };
+
+  const errorResult = (d: Extract<Decoded, { ok: false }>): FileResult => ({
+    path: d.display,
+    status: 'error',
+    errorCode: d.code,
+    errorMessage: d.message,
+    predictions: [],
+    width: null,
+    height: null,
+    format: null,
+    bytes: d.bytes ?? null,
+    sha256: d.sha256 ?? null,
+    model: options.modelName,
+    provider: classifier.provider,
+    classifiedAt: new Date().toISOString(),
+  });
+
+  const classifyBatch = async (batch: BatchItem[]): Promise<{ batch: BatchItem[]; logits: Float32Array }> => {
+    const runCount = io.fixedBatch ?? batch.length;
+    const data = new Float32Array(runCount * imageFloats);
+    batch.forEach((item, i) => data.set(item.decoded.tensor, i * imageFloats));
+    const logits = await classifier.run(data, runCount);
+    return { batch, logits };
+  };
+
+  const emitBatch = async ({ batch, logits }: { batch: BatchItem[]; logits: Float32Array }) => {
+    const runCount = io.fixedBatch ?? batch.length;
+    const classes = logits.length / runCount;
+    if (!Number.isInteger(classes) || classes !== options.labels.length) {
+      throw new Error(`model returned ${classes} scores per image but ${options.labels.length} labels are loaded`);
+    }
+    const classifiedAt = new Date().toISOString();
+    for (const [i, item] of batch.entries()) {
+      const probs = softmax(logits, i * classes, classes);
+      const d = item.decoded;
+      await emitter.put(item.seq, {
+        path: item.display,
+        status: 'ok',
+        errorCode: null,
+        errorMessage: null,
+        predictions: topK(probs, options.topK, options.labels, options.threshold),
+        width: d.width,
+        height: d.height,
+        format: d.format,
+        bytes: d.bytes,
+        sha256: d.sha256,
+        model: options.modelName,
+        provider: classifier.provider,
+        classifiedAt,
+      });
+    }
+  };
+
+  const producer = produce();
+  // At most two batches queued on the worker: one running, one ready to start the moment it finishes.
+  const inFlight: Promise<{ batch: BatchItem[]; logits: Float32Array }>[] = [];
+  let batch: BatchItem[] = [];
+  const timer = options.onProgress ? setInterval(report, 1000) : null;
+  try {
+    for (;;) {
+      const next = await decodedQueue.shift();
+      if (next.done) break;
+      const decoded = await next.value;
+      if (!decoded.ok) {
+        slots.release();
+        await emitter.put(decoded.seq, errorResult(decoded));
+        continue;
+      }
+      batch.push({ seq: decoded.seq, display: decoded.display, decoded });
+      if (batch.length === batchSize) {
+        inFlight.push(classifyBatch(batch));
+        batch = [];
+        if (inFlight.length >= 2) await finishOldest(inFlight, emitBatch, slots);
+      }
+    }
+    if (batch.length > 0) inFlight.push(classifyBatch(batch));
+    while (inFlight.length > 0) await finishOldest(inFlight, emitBatch, slots);
+    await producer;
+  } finally {
+    if (timer) clearInterval(timer);
+    stopped = true;
+    slots.close();
+    // Let queued decodes settle so no native work outlives the run.
+    await Promise.allSettled(inFlight);
+    await producer.catch(() => undefined);
+  }
+  summary.cancelled = signal?.aborted ?? false;
+  summary.seconds = (performance.now() - started) / 1000;
+  current = null;
+  report();
+  return summary;
+}
+
+async function finishOldest(
+  inFlight: Promise<{ batch: BatchItem[]; logits: Float32Array }>[],
+  emitBatch: (done: { batch: BatchItem[]; logits: Float32Array }) => Promise<void>,
+  slots: Slots,
+): Promise<void> {
+  const oldest = inFlight.shift();
+  if (!oldest) return;
+  const done = await oldest;
+  for (let i = 0; i < done.batch.length; i++) slots.release();
+  await emitBatch(done);
+}
+
+function describeFailure(error: unknown): { code: FileErrorCode; message: string } {
+  if (isFileError(error)) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `unexpected error: ${message}` };
+}

@@ -1,0 +1,97 @@
+// Photo file-name extensions (engine process): which names a folder walk hands to the decoder.
+
+/**
+ * Extensions the bundled sharp/libvips decodes. BMP is deliberately absent: libvips has no BMP loader.
+ */
+export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
+  'jpg',
+  'jpeg',
+  'jpe',
+  'jfif',
+  'png',
+  'webp',
+  'gif',
+  'tif',
+  'tiff',
+  'avif',
+]);
+
+/**
+ * Real image formats Skiptag cannot decode. A folder walk still yields them so each one gets a clear
+ * unsupported_format error instead of vanishing silently from the user's count.
+ * SVG is listed although libvips can rasterise it: vector drawings are not photos, and rendering them
+ * would pull untrusted XML through librsvg.
+ */
+export const UNSUPPORTED_PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
+  // HEIF family (iPhone photos); the bundled libheif only carries the AV1 decoder used for AVIF.
+  'heic',
+  'heif',
+  'hif',
+  // Camera RAW.
+  'cr2',
+  'cr3',
+  'crw',
+  'nef',
+  'nrw',
+  'arw',
+  'srf',
+  'sr2',
+  'dng',
+  'raf',
+  'orf',
+  'rw2',
+  'pef',
+  'raw',
+  'rwl',
+  '3fr',
+  'erf',
+  'kdc',
+  'mrw',
+  'srw',
+  'x3f',
+  'iiq',
+  // Other raster formats without a loader in the bundled libvips.
+  'bmp',
+  'jxl',
+  'jp2',
+  // Vector.
+  'svg',
+  'svgz',
+]);
+
+export type ExtensionClass = 'photo' | 'unsupported' | 'other';
+
+const DOT = 0x2e;
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+
+/**
+ * Classifies a file name (Buffer or string; a path works too) by its extension, case-insensitively.
+ * Like path.extname, a leading dot does not start an extension, so ".jpg" is a hidden file without one.
+ */
+export function classifyExtension(name: Buffer | string): ExtensionClass {
+  const extension = extensionOf(typeof name === 'string' ? Buffer.from(name, 'utf8') : name);
+  if (extension === null) return 'other';
+  if (PHOTO_EXTENSIONS.has(extension)) return 'photo';
+  if (UNSUPPORTED_PHOTO_EXTENSIONS.has(extension)) return 'unsupported';
+  return 'other';
+}
+
+/** Lower-cased extension without the dot, or null. Works on bytes so non-UTF-8 names classify too. */
+function extensionOf(name: Buffer): string | null {
+  let start = 0;
+  for (let i = name.length - 1; i >= 0; i--) {
+    const byte = name[i];
+    if (byte === SLASH || byte === BACKSLASH) {
+      start = i + 1;
+      break;
+    }
+  }
+  const dot = name.lastIndexOf(DOT);
+  if (dot <= start || dot === name.length - 1) return null;
+  // latin1 maps each byte to one code unit, so non-ASCII bytes can never match an ASCII set entry.
+  return name
+    .subarray(dot + 1)
+    .toString('latin1')
+    .toLowerCase();
+}
