@@ -18,7 +18,10 @@ export default tseslint.config(
   {
     files: ['src-main/engine/**/*.ts', 'src-main/shared/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The engine never imports electron.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'electron', message: 'The engine never imports electron.' }] },
+      ],
     },
   },
 );

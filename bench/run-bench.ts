@@ -56,7 +56,10 @@ async function benchModel(name: 'resnet18' | 'resnet50'): Promise<string> {
 }
 
 function runCase(args: string[]): CaseResult {
-  const out = execFileSync(process.execPath, [caseScript, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = execFileSync(process.execPath, [caseScript, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const last = out.trim().split('\n').at(-1) ?? '';
   return JSON.parse(last) as CaseResult;
 }
@@ -68,20 +71,42 @@ function row(cells: (string | number)[]): string {
 async function main(): Promise<void> {
   const folder = positionals[0] ? path.resolve(positionals[0]) : await benchPhotos();
   const threadArgs = values.threads ? ['--threads', values.threads] : [];
-  console.log(`Skiptag benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`);
+  console.log(
+    `Skiptag benchmark: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}`,
+  );
   console.log(`photos: ${folder}; ${images} images per case; CPU execution provider\n`);
   const decode = runCase(['--mode', 'decode', '--folder', folder, '--images', String(images)]);
   console.log(row(['case', 'batch', 'images/s', 'peak RSS', 'limit %']));
-  console.log(row(['decode only', '-', decode.imagesPerSecond.toFixed(1), `${decode.peakRssMb.toFixed(0)} MB`, '']));
+  console.log(
+    row(['decode only', '-', decode.imagesPerSecond.toFixed(1), `${decode.peakRssMb.toFixed(0)} MB`, '']),
+  );
   for (const name of models) {
     const model = await benchModel(name);
     for (const batch of batches) {
-      const common = ['--model', model, '--batch', String(batch), '--folder', folder, '--images', String(images), ...threadArgs];
+      const common = [
+        '--model',
+        model,
+        '--batch',
+        String(batch),
+        '--folder',
+        folder,
+        '--images',
+        String(images),
+        ...threadArgs,
+      ];
       const infer = runCase(['--mode', 'infer', ...common]);
       const e2e = runCase(['--mode', 'e2e', ...common]);
       // Decode and inference share the same cores, so the best end-to-end rate is 1/(1/decode + 1/infer).
       const limit = 1 / (1 / decode.imagesPerSecond + 1 / infer.imagesPerSecond);
-      console.log(row([`${name} infer`, batch, infer.imagesPerSecond.toFixed(1), `${infer.peakRssMb.toFixed(0)} MB`, '']));
+      console.log(
+        row([
+          `${name} infer`,
+          batch,
+          infer.imagesPerSecond.toFixed(1),
+          `${infer.peakRssMb.toFixed(0)} MB`,
+          '',
+        ]),
+      );
       console.log(
         row([
           `${name} end-to-end`,

@@ -9,7 +9,11 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 function run(command, args, extraEnv = {}) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...extraEnv } });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, ...extraEnv },
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
@@ -52,8 +56,12 @@ if (!hasModel) {
   modelArgs.push('--model', demo);
 }
 const csv = path.join(userDir, 'skiptag-tags.csv');
-const tag = spawnSync(process.execPath, ['bin/skiptag.js', 'tag', folder, '--csv', csv, ...modelArgs, ...extra], {
-  cwd: root,
-  stdio: 'inherit',
-});
+const tag = spawnSync(
+  process.execPath,
+  ['bin/skiptag.js', 'tag', folder, '--csv', csv, ...modelArgs, ...extra],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 process.exit(tag.status ?? 1);

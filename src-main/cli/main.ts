@@ -21,7 +21,9 @@ Options:
   -v, --version    show the version`;
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -62,7 +64,9 @@ function reportFailure(error: unknown, io: CliIo): number {
     io.err(`skiptag: ${error.message}`);
     return EXIT.fatal;
   }
-  io.err(`skiptag: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+  io.err(
+    `skiptag: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
   return EXIT.fatal;
 }
 

@@ -2,7 +2,13 @@
 
 import { UsageError } from './exit-codes.js';
 
-export function parseInteger(name: string, value: string | undefined, fallback: number, min: number, max: number): number {
+export function parseInteger(
+  name: string,
+  value: string | undefined,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   if (value === undefined) return fallback;
   const parsed = Number(value);
   if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
@@ -20,7 +26,12 @@ export function parseFraction(name: string, value: string | undefined, fallback:
   return parsed;
 }
 
-export function parseChoice<T extends string>(name: string, value: string | undefined, choices: readonly T[], fallback: T): T {
+export function parseChoice<T extends string>(
+  name: string,
+  value: string | undefined,
+  choices: readonly T[],
+  fallback: T,
+): T {
   if (value === undefined) return fallback;
   if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);

@@ -94,7 +94,9 @@ function precomputeCoeffs(inSize: number, outSize: number, antialias: boolean): 
     }
     for (let x = 0; x < ksize; x++) {
       const w = x < xmax && ww !== 0 ? (k[x] ?? 0) / ww : 0;
-      weights[xx * ksize + x] = Math.trunc(w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS));
+      weights[xx * ksize + x] = Math.trunc(
+        w < 0 ? -0.5 + w * (1 << PRECISION_BITS) : 0.5 + w * (1 << PRECISION_BITS),
+      );
     }
     bounds[xx * 2] = xmin;
     bounds[xx * 2 + 1] = xmax;
@@ -162,7 +164,11 @@ export interface ReferenceOptions {
  * Resize(shorter) → CenterCrop → ToTensor → Normalize, written from torchvision's source independently of
  * the engine's helpers (int() truncation, Python round()). Crops smaller than the image only.
  */
-export function referenceTensorFromRgb(img: RgbImage, spec: PreprocessSpec, options: ReferenceOptions = {}): Float32Array {
+export function referenceTensorFromRgb(
+  img: RgbImage,
+  spec: PreprocessSpec,
+  options: ReferenceOptions = {},
+): Float32Array {
   const short = Math.min(img.width, img.height);
   const long = Math.max(img.width, img.height);
   const newLong = Math.floor((spec.resizeShorter * long) / short);
@@ -185,14 +191,18 @@ export function referenceTensorFromRgb(img: RgbImage, spec: PreprocessSpec, opti
     for (let y = 0; y < ch; y++) {
       for (let x = 0; x < cw; x++) {
         const v = resized.data[((top + y) * rw + left + x) * 3 + sc] ?? 0;
-        out[c * cw * ch + y * cw + x] = (v / 255 - mean[c]) / std[c];
+        out[c * cw * ch + y * cw + x] = (v / 255 - (mean[c] ?? 0)) / (std[c] ?? 1);
       }
     }
   }
   return out;
 }
 
-export async function referenceTensor(bytes: Buffer, spec: PreprocessSpec, options: ReferenceOptions = {}): Promise<Float32Array> {
+export async function referenceTensor(
+  bytes: Buffer,
+  spec: PreprocessSpec,
+  options: ReferenceOptions = {},
+): Promise<Float32Array> {
   return referenceTensorFromRgb(await decodeFullRgb(bytes), spec, options);
 }
 

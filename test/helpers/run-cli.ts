@@ -14,7 +14,10 @@ export interface CliRun {
   stderr: string;
 }
 
-export function startCli(args: string[], env: NodeJS.ProcessEnv = {}): { child: ChildProcess; done: Promise<CliRun> } {
+export function startCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { child: ChildProcess; done: Promise<CliRun> } {
   const child = spawn(process.execPath, [SKIPTAG_BIN, ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, SKIPTAG_MODEL: '', ...env },

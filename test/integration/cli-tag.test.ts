@@ -77,7 +77,10 @@ describe('skiptag tag with the colour model', () => {
     const run = await runCli(['tag', photos, '--model', fixed, '--batch', '4', '--json', json]);
     expect(run.code).toBe(0);
     expect(run.stderr).toContain('batch 1');
-    const records = JSON.parse(await readFile(json, 'utf8')) as { path: string; predictions: { label: string }[] }[];
+    const records = JSON.parse(await readFile(json, 'utf8')) as {
+      path: string;
+      predictions: { label: string }[];
+    }[];
     expect(records).toHaveLength(expected.size);
     for (const r of records) expect(r.predictions[0]?.label).toBe(expected.get(path.basename(r.path)));
   });
@@ -100,7 +103,9 @@ describe('skiptag tag with the colour model', () => {
     // The loop leads back to the work folder: its photos are found once each, the loop is not followed twice.
     expect(new Set(rows.map((r) => r.path)).size).toBe(rows.length);
     expect(names).toContain('caf\uFFFD.jpg');
-    expect(names).toEqual(expect.arrayContaining(['a,b.jpg', 'quote".jpg', 'new\nline.jpg', '=cmd.jpg', '-minus.jpg']));
+    expect(names).toEqual(
+      expect.arrayContaining(['a,b.jpg', 'quote".jpg', 'new\nline.jpg', '=cmd.jpg', '-minus.jpg']),
+    );
     for (const row of rows) {
       expect(row.status).toBe('ok');
       for (const cell of Object.values(row)) expect(cell).not.toMatch(/^[=+\-@\t\r]/);
@@ -117,14 +122,24 @@ describe('skiptag tag failures', () => {
     await writeFile(path.join(dir, 'text.jpg'), 'this is not a photo');
     const good = await readFile(path.join(PHOTOS_DIR, 'dog.jpg'));
     await writeFile(path.join(dir, 'truncated.jpg'), good.subarray(0, Math.floor(good.length * 0.6)));
-    await writeFile(path.join(dir, 'IMG_0001.HEIC'), Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(16)]));
+    await writeFile(
+      path.join(dir, 'IMG_0001.HEIC'),
+      Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic'), Buffer.alloc(16)]),
+    );
     await writeFile(path.join(dir, 'IMG_0002.CR2'), Buffer.alloc(64, 1));
     await writeFile(path.join(dir, 'notes.txt'), 'not a photo, skipped');
     const csv = path.join(work, 'mixed.csv');
     const run = await runCli(['tag', dir, '--model', model, '--csv', csv]);
     expect(run.code).toBe(1);
     const byName = new Map(readCsv(await readFile(csv, 'utf8')).map((r) => [path.basename(r.path ?? ''), r]));
-    expect([...byName.keys()].sort()).toEqual(['IMG_0001.HEIC', 'IMG_0002.CR2', 'empty.jpg', 'good.png', 'text.jpg', 'truncated.jpg']);
+    expect([...byName.keys()].sort()).toEqual([
+      'IMG_0001.HEIC',
+      'IMG_0002.CR2',
+      'empty.jpg',
+      'good.png',
+      'text.jpg',
+      'truncated.jpg',
+    ]);
     expect(byName.get('good.png')?.label).toBe('blue');
     expect(byName.get('empty.jpg')?.error_code).toBe('corrupt');
     expect(byName.get('text.jpg')?.error_code).toBe('corrupt');
@@ -141,7 +156,13 @@ describe('skiptag tag failures', () => {
   });
 
   it('exits 2 on usage errors with a pointer to --help', async () => {
-    for (const args of [['tag'], ['tag', photos, '--top-k', 'many'], ['tag', photos, '--bogus'], ['tag', photos, '--ep', 'tpu'], ['frobnicate']]) {
+    for (const args of [
+      ['tag'],
+      ['tag', photos, '--top-k', 'many'],
+      ['tag', photos, '--bogus'],
+      ['tag', photos, '--ep', 'tpu'],
+      ['frobnicate'],
+    ]) {
       const run = await runCli(args);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr).toContain('--help');
@@ -183,7 +204,14 @@ describe('skiptag tag failures', () => {
   });
 
   it('exits 3 with a clear message when the CSV folder does not exist', async () => {
-    const run = await runCli(['tag', photos, '--model', model, '--csv', path.join(work, 'no-such-dir', 'x.csv')]);
+    const run = await runCli([
+      'tag',
+      photos,
+      '--model',
+      model,
+      '--csv',
+      path.join(work, 'no-such-dir', 'x.csv'),
+    ]);
     expect(run.code).toBe(3);
     expect(run.stderr).toContain('no-such-dir');
     expect(existsSync(path.join(work, 'no-such-dir'))).toBe(false);

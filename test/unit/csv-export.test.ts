@@ -227,7 +227,7 @@ describe('openCsvExport', () => {
             label: top?.label ?? '',
             wnid: top?.wnid ?? '',
             labels: r.predictions.map((p) => p.label).join(';'),
-            wnids: r.predictions.map((p) => p.wnid).join(';'),
+            wnids: r.predictions.some((p) => p.wnid !== '') ? r.predictions.map((p) => p.wnid).join(';') : '',
             scores: r.predictions.map((p) => formatScore(p.score)).join(';'),
             classified_at: r.classifiedAt,
             width: r.width === null ? '' : String(r.width),

@@ -39,7 +39,8 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
     return values.help ? EXIT.ok : EXIT.usage;
   }
   if (sub !== 'synth') throw new UsageError(`unknown models command "${sub}"`);
-  if (!name || !out || extra.length > 0) throw new UsageError('usage: skiptag models synth <name> <out.onnx>');
+  if (!name || !out || extra.length > 0)
+    throw new UsageError('usage: skiptag models synth <name> <out.onnx>');
   const seed = parseInteger('seed', values.seed, 1, 0, 2 ** 31 - 1);
   const target = path.resolve(out);
   const started = performance.now();

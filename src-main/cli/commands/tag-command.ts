@@ -77,7 +77,13 @@ export async function tagCommand(args: string[], io: CliIo): Promise<number> {
   const ep = parseChoice('ep', values.ep, EP_CHOICES, 'auto');
   const batch = parseInteger('batch', values.batch, 8, 1, 1024);
   const threads = parseInteger('threads', values.threads, defaultThreads(), 1, 1024);
-  const maxPixels = parseInteger('max-pixels', values['max-pixels'], DEFAULT_MAX_PIXELS, 1, Number.MAX_SAFE_INTEGER);
+  const maxPixels = parseInteger(
+    'max-pixels',
+    values['max-pixels'],
+    DEFAULT_MAX_PIXELS,
+    1,
+    Number.MAX_SAFE_INTEGER,
+  );
 
   let modelPath: string;
   try {
@@ -99,7 +105,9 @@ export async function tagCommand(args: string[], io: CliIo): Promise<number> {
     for (const attempt of classifier.attempts) {
       if (!attempt.ok) io.err(`note: ${attempt.provider} not used: ${attempt.error}`);
     }
-    io.err(`model ${path.basename(modelPath)} on ${classifier.provider} (${threads} threads, batch ${classifier.io.fixedBatch ?? batch})`);
+    io.err(
+      `model ${path.basename(modelPath)} on ${classifier.provider} (${threads} threads, batch ${classifier.io.fixedBatch ?? batch})`,
+    );
     return await runTagging(positionals, classifier, labels, {
       modelName: path.basename(modelPath),
       csv: values.csv,
@@ -118,19 +126,31 @@ export async function tagCommand(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-async function resolveLabels(explicit: string | undefined, modelPath: string, numClasses: number | null): Promise<ClassLabel[]> {
+async function resolveLabels(
+  explicit: string | undefined,
+  modelPath: string,
+  numClasses: number | null,
+): Promise<ClassLabel[]> {
   const file = explicit ?? sidecarLabelsFile(modelPath);
   let labels: ClassLabel[];
   try {
-    labels = file ? await loadLabelFile(file) : numClasses === 1000 || numClasses === null ? await imagenetLabels() : [];
+    labels = file
+      ? await loadLabelFile(file)
+      : numClasses === 1000 || numClasses === null
+        ? await imagenetLabels()
+        : [];
   } catch (error) {
     throw new FatalError((error as Error).message, { cause: error });
   }
   if (labels.length === 0) {
-    throw new FatalError(`the model has ${numClasses} classes: pass --labels FILE with one class name per line`);
+    throw new FatalError(
+      `the model has ${numClasses} classes: pass --labels FILE with one class name per line`,
+    );
   }
   if (numClasses !== null && labels.length !== numClasses) {
-    throw new FatalError(`the model has ${numClasses} classes but ${file ?? 'the labels'} lists ${labels.length}`);
+    throw new FatalError(
+      `the model has ${numClasses} classes but ${file ?? 'the labels'} lists ${labels.length}`,
+    );
   }
   return labels;
 }
@@ -155,12 +175,27 @@ interface RunSettings {
   io: CliIo;
 }
 
-async function runTagging(inputs: string[], classifier: Classifier, labels: ClassLabel[], s: RunSettings): Promise<number> {
+async function runTagging(
+  inputs: string[],
+  classifier: Classifier,
+  labels: ClassLabel[],
+  s: RunSettings,
+): Promise<number> {
   const { io } = s;
   const exports: OpenExport[] = [];
   try {
-    if (s.csv) exports.push({ kind: 'CSV', file: path.resolve(s.csv), sink: await openCsvExport(path.resolve(s.csv), { bom: s.bom }) });
-    if (s.json) exports.push({ kind: 'JSON', file: path.resolve(s.json), sink: await openJsonExport(path.resolve(s.json)) });
+    if (s.csv)
+      exports.push({
+        kind: 'CSV',
+        file: path.resolve(s.csv),
+        sink: await openCsvExport(path.resolve(s.csv), { bom: s.bom }),
+      });
+    if (s.json)
+      exports.push({
+        kind: 'JSON',
+        file: path.resolve(s.json),
+        sink: await openJsonExport(path.resolve(s.json)),
+      });
   } catch (error) {
     await Promise.all(exports.map((e) => e.sink.abort()));
     throw new FatalError(`cannot write output: ${(error as Error).message}`, { cause: error });
@@ -184,7 +219,10 @@ async function runTagging(inputs: string[], classifier: Classifier, labels: Clas
       inputs,
       classifier,
       labels,
-      preprocess: { ...imagenetPreprocess(classifier.io.height, classifier.io.width), maxPixels: s.maxPixels },
+      preprocess: {
+        ...imagenetPreprocess(classifier.io.height, classifier.io.width),
+        maxPixels: s.maxPixels,
+      },
       modelName: s.modelName,
       topK: s.topK,
       threshold: s.threshold,
@@ -248,7 +286,8 @@ function printSummary(summary: TagSummary, failures: FileResult[], provider: str
   if (failures.length > 0) {
     io.err('failed files:');
     for (const f of failures) io.err(`  ${f.path}: ${f.errorCode}: ${f.errorMessage}`);
-    if (summary.failed > failures.length) io.err(`  … and ${summary.failed - failures.length} more (see the error columns of the export)`);
+    if (summary.failed > failures.length)
+      io.err(`  … and ${summary.failed - failures.length} more (see the error columns of the export)`);
   }
   if (done === 0 && !summary.cancelled) io.err('no photos found in the given files and folders');
   io.err(

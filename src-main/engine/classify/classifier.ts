@@ -23,7 +23,13 @@ export interface ClassifierOptions {
 }
 
 type WorkerReply =
-  | { type: 'opened'; provider: ProviderName; attempts: ProviderAttempt[]; inputs: ValueMeta[]; outputs: ValueMeta[] }
+  | {
+      type: 'opened';
+      provider: ProviderName;
+      attempts: ProviderAttempt[];
+      inputs: ValueMeta[];
+      outputs: ValueMeta[];
+    }
   | { type: 'open-failed'; attempts: ProviderAttempt[] }
   | { type: 'result'; id: number; data: Float32Array; dims: number[] }
   | { type: 'error'; id: number; message: string }
@@ -70,7 +76,9 @@ export class Classifier {
       else skipped.push({ provider, ok: false, error: reason });
     }
     if (candidates.length === 0) {
-      throw new ModelError(`execution provider ${ep} cannot be used: ${skipped.map((a) => a.error).join('; ')}`);
+      throw new ModelError(
+        `execution provider ${ep} cannot be used: ${skipped.map((a) => a.error).join('; ')}`,
+      );
     }
     const worker = new Worker(new URL('./inference-worker.js', import.meta.url));
     const reply = await new Promise<WorkerReply>((resolve, reject) => {

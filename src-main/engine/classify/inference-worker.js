@@ -4,6 +4,8 @@ import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
 if (!parentPort) throw new Error('inference-worker must run in a worker thread');
+// Provider load failures are expected while probing and reported through exceptions; keep native logs quiet.
+ort.env.logLevel = 'fatal';
 const port = parentPort;
 
 /** @type {import('onnxruntime-node').InferenceSession | null} */
@@ -49,7 +51,10 @@ async function open(request) {
     /** @type {import('onnxruntime-node').InferenceSession | null} */
     let candidate = null;
     try {
-      candidate = await ort.InferenceSession.create(request.modelPath, sessionOptions(provider, request.threads));
+      candidate = await ort.InferenceSession.create(
+        request.modelPath,
+        sessionOptions(provider, request.threads),
+      );
       if (provider !== 'cpu') await warmUp(candidate);
       attempts.push({ provider, ok: true, error: null });
       session = candidate;
@@ -95,7 +100,11 @@ port.on('message', (/** @type {any} */ message) => {
   if (message.type === 'open') {
     open(message).then(
       (reply) => port.postMessage(reply),
-      (error) => port.postMessage({ type: 'open-failed', attempts: [{ provider: '?', ok: false, error: firstLine(error) }] }),
+      (error) =>
+        port.postMessage({
+          type: 'open-failed',
+          attempts: [{ provider: '?', ok: false, error: firstLine(error) }],
+        }),
     );
   } else if (message.type === 'run') {
     run(message).then(

@@ -38,7 +38,9 @@ export function describeModelIo(inputs: readonly ValueMeta[], outputs: readonly 
   const output = outputs[0];
   if (!input || !output) throw new ModelError('model must have at least one input and one output');
   if (inputs.length !== 1) {
-    throw new ModelError(`model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); expected one image input`);
+    throw new ModelError(
+      `model has ${inputs.length} inputs (${inputs.map((i) => i.name).join(', ')}); expected one image input`,
+    );
   }
   const inShape = input.shape ?? [];
   if (!input.isTensor || input.type !== 'float32' || inShape.length !== 4) {
@@ -48,7 +50,9 @@ export function describeModelIo(inputs: readonly ValueMeta[], outputs: readonly 
   }
   const channels = fixedDim(inShape[1]);
   if (channels !== null && channels !== 3) {
-    throw new ModelError(`model input "${input.name}" has ${channels} channels; expected 3 (RGB, NCHW layout)`);
+    throw new ModelError(
+      `model input "${input.name}" has ${channels} channels; expected 3 (RGB, NCHW layout)`,
+    );
   }
   const outShape = output.shape ?? [];
   if (!output.isTensor || output.type !== 'float32' || outShape.length !== 2) {

@@ -24,7 +24,10 @@ const SHIPPED: Record<string, readonly ProviderName[]> = {
  * the fastest; DirectML/CoreML are native to their OS; WebGPU is the portable GPU path; CPU
  * always works and ends every list, so `auto` never fails for lack of a GPU.
  */
-export function autoProviderOrder(platform: string = process.platform, cudaInstalled = isCudaInstalled()): ProviderName[] {
+export function autoProviderOrder(
+  platform: string = process.platform,
+  cudaInstalled = isCudaInstalled(),
+): ProviderName[] {
   const order: ProviderName[] = [];
   if (cudaInstalled && platform !== 'darwin') order.push('cuda');
   if (platform === 'win32') order.push('dml');
@@ -40,7 +43,10 @@ export function providersToTry(choice: EpChoice, platform: string = process.plat
 }
 
 /** Why a provider cannot work on this platform before even trying, or null when it might. */
-export function providerUnavailableReason(provider: ProviderName, platform: string = process.platform): string | null {
+export function providerUnavailableReason(
+  provider: ProviderName,
+  platform: string = process.platform,
+): string | null {
   const shipped = SHIPPED[platform] ?? ['cpu'];
   if (!shipped.includes(provider)) return `${provider} is not available on ${platform} in onnxruntime-node`;
   if (provider === 'webgpu' && platform === 'linux' && !hasVulkanLoader()) {
@@ -59,7 +65,8 @@ export function isCudaInstalled(): boolean {
     const require = createRequire(import.meta.url);
     const packageDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
     const binDir = path.join(packageDir, 'bin', 'napi-v6', process.platform, process.arch);
-    const file = process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
+    const file =
+      process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so';
     return existsSync(path.join(binDir, file));
   } catch {
     return false;

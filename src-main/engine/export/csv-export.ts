@@ -72,7 +72,9 @@ export function csvRecord(result: FileResult): string[] {
     score: top === undefined ? '' : formatScore(top.score),
     labels: result.predictions.map((p) => p.label).join(LIST_SEPARATOR),
     // Label sets without WordNet ids leave the column empty rather than a row of separators.
-    wnids: result.predictions.some((p) => p.wnid !== '') ? result.predictions.map((p) => p.wnid).join(LIST_SEPARATOR) : '',
+    wnids: result.predictions.some((p) => p.wnid !== '')
+      ? result.predictions.map((p) => p.wnid).join(LIST_SEPARATOR)
+      : '',
     scores: result.predictions.map((p) => formatScore(p.score)).join(LIST_SEPARATOR),
     classified_at: result.classifiedAt,
     width: formatInteger(result.width),

@@ -28,12 +28,20 @@ export function decodeError(error: unknown, maxPixels: number): FileError {
   // libvips repeats warnings and prefixes every line with the loader; the first line carries the reason.
   const reason = (raw.split('\n').find((line) => line.trim() !== '') ?? raw).trim().slice(0, 200);
   if (/unsupported image format|is not a known|not in a known format/i.test(reason)) {
-    return new FileError('corrupt', 'not an image file (content is not a known image format)', { cause: error });
+    return new FileError('corrupt', 'not an image file (content is not a known image format)', {
+      cause: error,
+    });
   }
   if (/exceeds pixel limit/i.test(reason)) {
-    return new FileError('too_large', `image is over the ${formatMegapixels(maxPixels)} limit`, { cause: error });
+    return new FileError('too_large', `image is over the ${formatMegapixels(maxPixels)} limit`, {
+      cause: error,
+    });
   }
-  if (/premature end|truncated|unexpected end|end of (file|stream|data)|read error|not enough data/i.test(reason)) {
+  if (
+    /premature end|truncated|unexpected end|end of (file|stream|data)|read error|not enough data/i.test(
+      reason,
+    )
+  ) {
     return new FileError('corrupt', `truncated or damaged image data (${reason})`, { cause: error });
   }
   return new FileError('corrupt', `could not decode image (${reason})`, { cause: error });

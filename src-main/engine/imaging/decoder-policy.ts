@@ -7,7 +7,12 @@ import sharp from 'sharp';
  * and nothing to do with photos. The sniffer already refuses SVG; this is the second lock. Blocking is global
  * to the process, which is right for the engine: it never loads these formats for any purpose.
  */
-const BLOCKED_LOADERS = ['VipsForeignLoadSvg', 'VipsForeignLoadPdf', 'VipsForeignLoadMagick', 'VipsForeignLoadOpenslide'];
+const BLOCKED_LOADERS = [
+  'VipsForeignLoadSvg',
+  'VipsForeignLoadPdf',
+  'VipsForeignLoadMagick',
+  'VipsForeignLoadOpenslide',
+];
 
 let applied = false;
 

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { constants, promises as fsp } from 'node:fs';
 import { FileError, type FileErrorCode } from '../../shared/file-errors.js';
 
-/** 512 MiB: bigger than any real photo (a 150 MP 16-bit TIFF is ~900 MB uncompressed but ships compressed). */
+/** 512 MiB: far above any camera file; it bounds memory, since each in-flight file is held whole while decoding. */
 export const DEFAULT_MAX_FILE_BYTES = 512 * 1024 * 1024;
 
 export interface PhotoBytes {
@@ -19,7 +19,10 @@ export interface PhotoBytes {
 // it has no effect on regular files. Windows has no such flag.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
-export async function readPhoto(path: Buffer | string, maxBytes: number = DEFAULT_MAX_FILE_BYTES): Promise<PhotoBytes> {
+export async function readPhoto(
+  path: Buffer | string,
+  maxBytes: number = DEFAULT_MAX_FILE_BYTES,
+): Promise<PhotoBytes> {
   let handle: fsp.FileHandle;
   try {
     handle = await fsp.open(path, OPEN_FLAGS);
@@ -35,7 +38,10 @@ export async function readPhoto(path: Buffer | string, maxBytes: number = DEFAUL
       throw new FileError('path_error', 'not a regular file (device, FIFO or socket)');
     }
     if (stat.size > maxBytes) {
-      throw new FileError('too_large', `file is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} limit`);
+      throw new FileError(
+        'too_large',
+        `file is ${formatBytes(stat.size)}, over the ${formatBytes(maxBytes)} limit`,
+      );
     }
     if (stat.size === 0) {
       throw new FileError('corrupt', 'empty file');
@@ -88,7 +94,8 @@ function toFileError(error: unknown): FileError {
     return error;
   }
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ERR_INVALID_ARG_VALUE' || code === 'ERR_INVALID_ARG_TYPE') {
+  if (code === 'ERR_INVALID_ARG_VALUE') {
+    // Node refuses paths with NUL bytes before asking the OS.
     return new FileError('path_error', 'path cannot be opened (it contains a NUL byte)', { cause: error });
   }
   if (code === 'ERR_FS_FILE_TOO_LARGE' || error instanceof RangeError) {

@@ -11,11 +11,12 @@ export interface Refusal {
 }
 
 /** Extensions of camera RAW formats. Many are TIFF inside, which libvips would open as a tiny preview or noise. */
+// prettier-ignore
 const RAW_EXTENSIONS = new Set([
   '3fr', 'ari', 'arw', 'bay', 'cap', 'cr2', 'cr3', 'crw', 'dcr', 'dcs', 'dng', 'drf', 'eip', 'erf', 'fff',
   'gpr', 'iiq', 'k25', 'kdc', 'mdc', 'mef', 'mos', 'mrw', 'nef', 'nrw', 'orf', 'pef', 'ptx', 'r3d', 'raf',
   'raw', 'rw2', 'rwl', 'rwz', 'sr2', 'srf', 'srw', 'x3f',
-]); // prettier-ignore
+]);
 
 /** ISO-BMFF brands of HEVC-coded HEIF (Apple's HEIC and friends); libvips here only decodes AV1 (AVIF). */
 const HEIC_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'hevm', 'hevs']);
@@ -134,7 +135,10 @@ function looksLikeSvg(bytes: Uint8Array): boolean {
     .trimStart()
     .toLowerCase();
   if (head.startsWith('<svg')) return true;
-  return (head.startsWith('<?xml') || head.startsWith('<!--') || head.startsWith('<!doctype')) && head.includes('<svg');
+  return (
+    (head.startsWith('<?xml') || head.startsWith('<!--') || head.startsWith('<!doctype')) &&
+    head.includes('<svg')
+  );
 }
 
 function gunzipPrefix(bytes: Uint8Array): Uint8Array {
@@ -181,5 +185,11 @@ function ascii(bytes: Uint8Array, at: number, length: number): string {
 }
 
 function readU32BE(bytes: Uint8Array, at: number): number {
-  return (((bytes[at] ?? 0) << 24) | ((bytes[at + 1] ?? 0) << 16) | ((bytes[at + 2] ?? 0) << 8) | (bytes[at + 3] ?? 0)) >>> 0;
+  return (
+    (((bytes[at] ?? 0) << 24) |
+      ((bytes[at + 1] ?? 0) << 16) |
+      ((bytes[at + 2] ?? 0) << 8) |
+      (bytes[at + 3] ?? 0)) >>>
+    0
+  );
 }

@@ -47,7 +47,11 @@ export async function locateModel(
     return resolved;
   }
   const dir = modelsDir ?? (await defaultModelsDir());
-  const present = existsSync(dir) ? readdirSync(dir).filter((f) => f.toLowerCase().endsWith('.onnx')).sort() : [];
+  const present = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.toLowerCase().endsWith('.onnx'))
+        .sort()
+    : [];
   const preferred = PREFERRED_MODEL_FILES.find((f) => present.includes(f)) ?? present[0];
   if (preferred) return path.join(dir, preferred);
   throw new ModelNotFoundError(

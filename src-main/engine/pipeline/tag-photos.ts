@@ -6,7 +6,7 @@ import type { FileResult } from '../../shared/results.js';
 import type { Classifier } from '../classify/classifier.js';
 import { softmax, topK } from '../classify/postprocess.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
-import { loadAndPreprocess } from '../imaging/photo-input.js';
+import { loadAndPreprocess, ReadPhotoError } from '../imaging/photo-input.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../imaging/read-photo.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import { AsyncQueue, Slots } from './async-queue.js';
@@ -49,11 +49,33 @@ export interface TagOptions {
   signal?: AbortSignal;
   onResult: (result: FileResult) => Promise<void>;
   onProgress?: (progress: TagProgress) => void;
+  /** Timing events for diagnostics and the overlap test: when decodes and inference runs start and end. */
+  trace?: (event: TraceEvent) => void;
 }
 
+export type TraceEvent = { kind: 'decode-start' | 'decode-end' | 'infer-start' | 'infer-end'; at: number };
+
 type Decoded =
-  | { seq: number; display: string; ok: true; tensor: Float32Array; width: number; height: number; format: string; bytes: number; sha256: string }
-  | { seq: number; display: string; ok: false; code: FileErrorCode; message: string; bytes?: number; sha256?: string };
+  | {
+      seq: number;
+      display: string;
+      ok: true;
+      tensor: Float32Array;
+      width: number;
+      height: number;
+      format: string;
+      bytes: number;
+      sha256: string;
+    }
+  | {
+      seq: number;
+      display: string;
+      ok: false;
+      code: FileErrorCode;
+      message: string;
+      bytes?: number;
+      sha256?: string;
+    };
 
 interface BatchItem {
   seq: number;
@@ -64,17 +86,26 @@ interface BatchItem {
 /** Tags every photo under `inputs`; results arrive through onResult in input order. */
 export async function tagPhotos(options: TagOptions): Promise<TagSummary> {
   const started = performance.now();
-  const { classifier, preprocess, signal } = options;
+  const { classifier, preprocess, signal, trace } = options;
   const io = classifier.io;
   if (preprocess.cropHeight !== io.height || preprocess.cropWidth !== io.width) {
-    throw new Error(`preprocessing makes ${preprocess.cropWidth}x${preprocess.cropHeight}, model wants ${io.width}x${io.height}`);
+    throw new Error(
+      `preprocessing makes ${preprocess.cropWidth}x${preprocess.cropHeight}, model wants ${io.width}x${io.height}`,
+    );
   }
   const batchSize = io.fixedBatch ?? Math.max(1, options.batchSize);
   const imageFloats = 3 * io.height * io.width;
   // Two batches decoding ahead of the one being classified keeps the CPU busy without unbounded memory.
   const slots = new Slots(batchSize * 2 + 4);
   const decodedQueue = new AsyncQueue<Promise<Decoded>>();
-  const summary: TagSummary = { ok: 0, failed: 0, skipped: 0, failedByCode: {}, seconds: 0, cancelled: false };
+  const summary: TagSummary = {
+    ok: 0,
+    failed: 0,
+    skipped: 0,
+    failedByCode: {},
+    seconds: 0,
+    cancelled: false,
+  };
   const meter = new RateMeter();
   let total: number | null = null;
   let done = 0;
@@ -84,7 +115,16 @@ export async function tagPhotos(options: TagOptions): Promise<TagSummary> {
   const report = () => {
     if (!options.onProgress) return;
     const { rate, etaSeconds } = meter.snapshot(done, total);
-    options.onProgress({ done, total, ok: summary.ok, failed: summary.failed, skipped: summary.skipped, rate, etaSeconds, current });
+    options.onProgress({
+      done,
+      total,
+      ok: summary.ok,
+      failed: summary.failed,
+      skipped: summary.skipped,
+      rate,
+      etaSeconds,
+      current,
+    });
   };
 
   const emitter = new OrderedEmitter<FileResult>(async (result) => {
@@ -122,16 +162,39 @@ export async function tagPhotos(options: TagOptions): Promise<TagSummary> {
         await slots.acquire();
         if (stopped) break;
         if (item.kind === 'error') {
-          decodedQueue.push(Promise.resolve({ seq: mySeq, display: item.display, ok: false, code: item.code, message: item.message }));
+          decodedQueue.push(
+            Promise.resolve({
+              seq: mySeq,
+              display: item.display,
+              ok: false,
+              code: item.code,
+              message: item.message,
+            }),
+          );
           continue;
         }
         current = item.display;
         const tensor = new Float32Array(imageFloats);
+        trace?.({ kind: 'decode-start', at: performance.now() });
         decodedQueue.push(
-          loadAndPreprocess(item.path, preprocess, tensor, 0, { maxFileBytes }).then(
-            (info): Decoded => ({ seq: mySeq, display: item.display, ok: true, tensor, ...info, bytes: info.size }),
-            (error: unknown): Decoded => ({ seq: mySeq, display: item.display, ok: false, ...describeFailure(error) }),
-          ),
+          loadAndPreprocess(item.path, preprocess, tensor, 0, { maxFileBytes })
+            .then(
+              (info): Decoded => ({
+                seq: mySeq,
+                display: item.display,
+                ok: true,
+                tensor,
+                ...info,
+                bytes: info.size,
+              }),
+              (error: unknown): Decoded => ({
+                seq: mySeq,
+                display: item.display,
+                ok: false,
+                ...describeFailure(error),
+              }),
+            )
+            .finally(() => trace?.({ kind: 'decode-end', at: performance.now() })),
         );
       }
     } catch (error) {
@@ -162,7 +225,9 @@ export async function tagPhotos(options: TagOptions): Promise<TagSummary> {
     const runCount = io.fixedBatch ?? batch.length;
     const data = new Float32Array(runCount * imageFloats);
     batch.forEach((item, i) => data.set(item.decoded.tensor, i * imageFloats));
+    trace?.({ kind: 'infer-start', at: performance.now() });
     const logits = await classifier.run(data, runCount);
+    trace?.({ kind: 'infer-end', at: performance.now() });
     return { batch, logits };
   };
 
@@ -170,7 +235,9 @@ export async function tagPhotos(options: TagOptions): Promise<TagSummary> {
     const runCount = io.fixedBatch ?? batch.length;
     const classes = logits.length / runCount;
     if (!Number.isInteger(classes) || classes !== options.labels.length) {
-      throw new Error(`model returned ${classes} scores per image but ${options.labels.length} labels are loaded`);
+      throw new Error(
+        `model returned ${classes} scores per image but ${options.labels.length} labels are loaded`,
+      );
     }
     const classifiedAt = new Date().toISOString();
     for (const [i, item] of batch.entries()) {
@@ -246,7 +313,15 @@ async function finishOldest(
   await emitBatch(done);
 }
 
-function describeFailure(error: unknown): { code: FileErrorCode; message: string } {
+function describeFailure(error: unknown): {
+  code: FileErrorCode;
+  message: string;
+  bytes?: number;
+  sha256?: string;
+} {
+  if (error instanceof ReadPhotoError) {
+    return { code: error.code, message: error.message, bytes: error.size, sha256: error.sha256 };
+  }
   if (isFileError(error)) return { code: error.code, message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   return { code: 'internal', message: `unexpected error: ${message}` };
