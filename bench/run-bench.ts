@@ -27,9 +27,13 @@ const models = (values.models ?? 'resnet50,resnet18').split(',') as ('resnet18' 
 const cacheDir = path.join(os.tmpdir(), 'skiptag-bench');
 const caseScript = fileURLToPath(new URL('./bench-case.js', import.meta.url));
 
-/** Large camera-sized JPEGs (4032×3024, like a phone's 12 MP) made from the real test photos, cached between runs. */
+/**
+ * Large camera-sized JPEGs (4032×3024, like a phone's 12 MP) made from the real test photos, cached between
+ * runs. Upscaled photos are unnaturally smooth and decode far faster than real ones, so sensor-like noise
+ * is added to give the JPEG decoder a realistic amount of detail (~4 MB per file, like a phone's).
+ */
 async function benchPhotos(): Promise<string> {
-  const dir = path.join(cacheDir, 'photos-12mp');
+  const dir = path.join(cacheDir, 'photos-12mp-v2');
   await mkdir(dir, { recursive: true });
   const existing = (await readdir(dir)).filter((f) => f.endsWith('.jpg'));
   if (existing.length >= 24) return dir;
@@ -37,11 +41,19 @@ async function benchPhotos(): Promise<string> {
   const files = (await readdir(sources)).filter((f) => f.endsWith('.jpg')).sort();
   for (let i = 0; i < 24; i++) {
     const source = path.join(sources, files[i % files.length] as string);
-    const image = sharp(source)
+    const { data, info } = await sharp(source)
       .resize(4032, 3024, { fit: 'cover' })
       .modulate({ brightness: 0.9 + (i % 5) * 0.05 })
-      .jpeg({ quality: 90, chromaSubsampling: '4:2:0' });
-    await image.toFile(path.join(dir, `photo-${String(i).padStart(2, '0')}.jpg`));
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    let seed = 0x9e3779b9 ^ i;
+    for (let p = 0; p < data.length; p++) {
+      seed = (seed * 1664525 + 1013904223) >>> 0;
+      data[p] = Math.max(0, Math.min(255, (data[p] ?? 0) + ((seed >>> 24) % 29) - 14));
+    }
+    await sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
+      .jpeg({ quality: 90, chromaSubsampling: '4:2:0' })
+      .toFile(path.join(dir, `photo-${String(i).padStart(2, '0')}.jpg`));
   }
   return dir;
 }

@@ -1,13 +1,14 @@
 // End-to-end tests of `skiptag tag` (test): the built CLI, real onnxruntime-node, sharp, files and CSV.
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm, symlink, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import { copyFile, link, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src-main/engine/export/csv-export.js';
+import { makeBadInputs } from '../helpers/bad-inputs.js';
 import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { PHOTOS_DIR, REPO_ROOT, runCli } from '../helpers/run-cli.js';
+import { PHOTOS_DIR, REPO_ROOT, runCli, startCli } from '../helpers/run-cli.js';
 
 type Row = Record<string, string>;
 
@@ -151,8 +152,62 @@ describe('skiptag tag failures', () => {
     for (const row of byName.values()) {
       if (row.status === 'error') expect(row.label).toBe('');
     }
-    expect(run.stderr).toMatch(/1 photos tagged, 5 failed/);
-    expect(run.stderr).toContain('1 other files skipped');
+    expect(run.stderr).toMatch(/1 photo tagged, 5 failed/);
+    expect(run.stderr).toContain('1 other file skipped');
+  });
+
+  it('goes through every awkward input in one batch, each with its own outcome', async () => {
+    const dir = path.join(work, 'awkward');
+    await mkdir(dir, { recursive: true });
+    const cases = await makeBadInputs(dir);
+    const csv = path.join(work, 'awkward.csv');
+    const run = await runCli(['tag', dir, '--model', model, '--csv', csv, '--bom']);
+    expect(run.code).toBe(1);
+    const text = await readFile(csv, 'utf8');
+    expect(text.startsWith('\uFEFF')).toBe(true);
+    const byPath = new Map(readCsv(text).map((r) => [r.path, r]));
+    for (const [key, c] of Object.entries(cases)) {
+      if (key === 'directory') continue; // a folder named x.jpg is walked into, not tagged
+      const row = byPath.get(c.path);
+      expect(row, key).toBeDefined();
+      // A dangling link found while walking a folder is reported as a path problem by the walker.
+      const want = key === 'danglingSymlink' ? 'path_error' : c.expect;
+      if (want === 'ok') {
+        expect(row?.status, key).toBe('ok');
+        expect(row?.labels?.split(';'), key).toHaveLength(5);
+      } else {
+        expect(row?.error_code, `${key}: ${row?.error_message}`).toBe(want);
+        expect(row?.error_message?.length, key).toBeGreaterThan(5);
+      }
+    }
+  });
+
+  it('on Ctrl-C stops, writes every finished row and exits 130', async () => {
+    const dir = path.join(work, 'interrupt');
+    await mkdir(dir, { recursive: true });
+    const source = path.join(PHOTOS_DIR, 'dog.jpg');
+    for (let i = 0; i < 400; i++) await link(source, path.join(dir, `dog-${String(i).padStart(3, '0')}.jpg`));
+    const resnet = path.join(work, 'resnet18.onnx');
+    expect((await runCli(['models', 'synth', 'resnet18', resnet])).code).toBe(0);
+    const csv = path.join(work, 'interrupted.csv');
+    const { child, done } = startCli(['tag', dir, '--model', resnet, '--batch', '2', '--csv', csv]);
+    // Interrupt once tagging is under way (the model line is printed after the session loads).
+    await new Promise<void>((resolve) => {
+      child.stderr?.on('data', (d: Buffer) => {
+        if (d.toString().includes('on cpu')) setTimeout(resolve, 1500);
+      });
+    });
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('interrupted');
+    const rows = readCsv(await readFile(csv, 'utf8'));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(rows.length).toBeLessThan(400);
+    for (const row of rows) {
+      expect(row.status).toBe('ok');
+      expect(row.wnids?.split(';')).toHaveLength(5);
+    }
   });
 
   it('exits 2 on usage errors with a pointer to --help', async () => {

@@ -275,14 +275,14 @@ export function describeResult(r: FileResult): string {
 function printSummary(summary: TagSummary, failures: FileResult[], provider: string, io: CliIo): void {
   const done = summary.ok + summary.failed;
   const rate = summary.seconds > 0 ? done / summary.seconds : 0;
-  const parts = [`${summary.ok} photos tagged`];
+  const parts = [`${plural(summary.ok, 'photo')} tagged`];
   if (summary.failed > 0) {
     const byCode = Object.entries(summary.failedByCode)
       .map(([code, n]) => `${code} ${n}`)
       .join(', ');
     parts.push(`${summary.failed} failed (${byCode})`);
   }
-  if (summary.skipped > 0) parts.push(`${summary.skipped} other files skipped`);
+  if (summary.skipped > 0) parts.push(`${plural(summary.skipped, 'other file')} skipped`);
   if (failures.length > 0) {
     io.err('failed files:');
     for (const f of failures) io.err(`  ${f.path}: ${f.errorCode}: ${f.errorMessage}`);
@@ -293,4 +293,8 @@ function printSummary(summary: TagSummary, failures: FileResult[], provider: str
   io.err(
     `${summary.cancelled ? 'interrupted: ' : ''}${parts.join(', ')} in ${formatDuration(summary.seconds)} (${formatRate(rate)} photos/s on ${provider})`,
   );
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
 }

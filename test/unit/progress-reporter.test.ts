@@ -1,0 +1,65 @@
+// Progress display tests (test): the terminal bar shows count, rate and ETA; non-terminals get no redraw codes.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createProgressReporter, describeProgress } from '../../src-main/cli/progress-reporter.js';
+import { formatDuration } from '../../src-main/cli/format-time.js';
+import type { TagProgress } from '../../src-main/engine/pipeline/tag-photos.js';
+
+function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
+  const pass = new PassThrough();
+  let written = '';
+  pass.on('data', (d: Buffer) => (written += d.toString()));
+  Object.assign(pass, { isTTY, columns: 100 });
+  return { stream: pass as unknown as NodeJS.WriteStream, text: () => written };
+}
+
+const progress: TagProgress = {
+  done: 50,
+  total: 200,
+  ok: 48,
+  failed: 2,
+  skipped: 0,
+  rate: 12.5,
+  etaSeconds: 12,
+  current: null,
+};
+
+describe('progress display', () => {
+  it('describes count, total, rate, ETA and failures', () => {
+    expect(describeProgress(progress)).toBe('50/200 photos (13/s, ETA 12s, 2 failed)');
+    expect(describeProgress({ ...progress, total: null, etaSeconds: null, failed: 0, rate: 3.25 })).toBe(
+      '50 photos (3.3/s)',
+    );
+  });
+
+  it('draws a bar in place on a terminal and clears it at the end', async () => {
+    const { stream, text } = fakeStream(true);
+    const bar = createProgressReporter(stream, false);
+    bar.update(progress);
+    bar.finish();
+    await new Promise((r) => setImmediate(r));
+    expect(text()).toContain(
+      '\r[##########------------------------------] 50/200 photos (13/s, ETA 12s, 2 failed)',
+    );
+    expect(text().endsWith('\r\x1b[2K')).toBe(true);
+  });
+
+  it('writes no terminal control codes when output is not a terminal, and nothing when quiet', async () => {
+    const plain = fakeStream(false);
+    const reporter = createProgressReporter(plain.stream, false);
+    reporter.update(progress);
+    reporter.finish();
+    const quiet = fakeStream(true);
+    createProgressReporter(quiet.stream, true).update(progress);
+    await new Promise((r) => setImmediate(r));
+    expect(plain.text()).not.toContain('\r');
+    expect(plain.text()).not.toContain('\x1b');
+    expect(quiet.text()).toBe('');
+  });
+
+  it('formats durations for people', () => {
+    expect(formatDuration(5)).toBe('5s');
+    expect(formatDuration(125)).toBe('2m05s');
+    expect(formatDuration(3 * 3600 + 60 * 7)).toBe('3h07m');
+  });
+});
