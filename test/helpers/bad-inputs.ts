@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { constants as zlibConstants, crc32, deflateRawSync } from 'node:zlib';
 import sharp, { type Sharp } from 'sharp';
 import type { FileErrorCode } from '../../src-main/shared/file-errors.js';
@@ -13,7 +14,7 @@ export interface BadInput {
   expect: 'ok' | FileErrorCode;
 }
 
-const REAL_JPEG = '/usr/share/darknet/data/dog.jpg';
+const REAL_JPEG = fileURLToPath(new URL('../fixtures/photos/dog.jpg', import.meta.url));
 
 /** A photo-like JPEG: a real one when darknet's samples are installed, a synthetic one otherwise. */
 async function samplePhoto(): Promise<Buffer> {

@@ -1,5 +1,6 @@
 // Unit tests (engine process code) for label files: the generated ImageNet list and the loader formats.
 
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -133,4 +134,18 @@ describe('scripts/generate-imagenet-labels.mjs', () => {
       /must match/,
     );
   });
+
+  const darknetLists = [
+    '/usr/share/darknet/data/imagenet.labels.list',
+    '/usr/share/darknet/data/imagenet.shortnames.list',
+  ];
+  // CI installs Debian's darknet package, so there this proves the committed file is what the script generates.
+  it.skipIf(!darknetLists.every((f) => existsSync(f)))(
+    'regenerates the committed label file byte for byte from darknet',
+    async () => {
+      const out = join(dir, 'regenerated.tsv');
+      await promisify(execFile)(process.execPath, [script, ...darknetLists, out]);
+      expect(await readFile(out, 'utf8')).toBe(await readFile(generated, 'utf8'));
+    },
+  );
 });
