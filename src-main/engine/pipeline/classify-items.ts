@@ -1,0 +1,344 @@
+// Classification pipeline (engine): file items → read + decode + preprocess (overlapping inference) → batch → classify → results.
+
+import { isFileError, type FileErrorCode } from '../../shared/file-errors.js';
+import type { ClassLabel } from '../../shared/labels.js';
+import type { FileResult } from '../../shared/results.js';
+import type { Classifier } from '../classify/classifier.js';
+import { softmax, topK } from '../classify/postprocess.js';
+import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
+import { loadAndPreprocess, ReadPhotoError } from '../imaging/photo-input.js';
+import { DEFAULT_MAX_FILE_BYTES } from '../imaging/read-photo.js';
+import type { WalkItem } from '../scan/walk-types.js';
+import { AsyncQueue, Slots } from './async-queue.js';
+import { OrderedEmitter } from './ordered-emitter.js';
+import { RateMeter } from './rate-meter.js';
+
+export interface TagProgress {
+  done: number;
+  /** Files to do in all; null while the counting pass is still running. */
+  total: number | null;
+  ok: number;
+  failed: number;
+  skipped: number;
+  rate: number;
+  etaSeconds: number | null;
+  current: string | null;
+}
+
+export interface TagSummary {
+  ok: number;
+  failed: number;
+  skipped: number;
+  failedByCode: Partial<Record<FileErrorCode, number>>;
+  seconds: number;
+  cancelled: boolean;
+}
+
+/** Settings shared by folder tagging and classifying a given stream of files. */
+export interface ClassifyOptions<T extends WalkItem = WalkItem> {
+  classifier: Classifier;
+  labels: readonly ClassLabel[];
+  preprocess: PreprocessSpec;
+  /** Model name recorded with every result. */
+  modelName: string;
+  topK: number;
+  threshold: number;
+  batchSize: number;
+  maxFileBytes?: number;
+  signal?: AbortSignal;
+  /** Each result with the item it came from (the library keys results by the item's byte path). */
+  onResult: (result: FileResult, item: T) => Promise<void>;
+  onProgress?: (progress: TagProgress) => void;
+  /** Timing events for diagnostics and the overlap test: when decodes and inference runs start and end. */
+  trace?: (event: TraceEvent) => void;
+}
+
+export type TraceEvent = { kind: 'decode-start' | 'decode-end' | 'infer-start' | 'infer-end'; at: number };
+
+type Decoded =
+  | {
+      seq: number;
+      display: string;
+      source: WalkItem;
+      ok: true;
+      tensor: Float32Array;
+      width: number;
+      height: number;
+      format: string;
+      bytes: number;
+      sha256: string;
+    }
+  | {
+      seq: number;
+      display: string;
+      source: WalkItem;
+      ok: false;
+      code: FileErrorCode;
+      message: string;
+      bytes?: number;
+      sha256?: string;
+    };
+
+interface BatchItem {
+  seq: number;
+  display: string;
+  source: WalkItem;
+  decoded: Extract<Decoded, { ok: true }>;
+}
+
+/**
+ * Classifies a stream of walk items (files are decoded and classified, errors and skips are reported);
+ * results arrive through onResult in stream order. `total`, when given, feeds progress and ETA.
+ */
+export async function classifyItems<T extends WalkItem>(
+  items: AsyncIterable<T>,
+  options: ClassifyOptions<T>,
+  total?: Promise<number>,
+): Promise<TagSummary> {
+  const started = performance.now();
+  const { classifier, preprocess, signal, trace } = options;
+  const io = classifier.io;
+  if (preprocess.cropHeight !== io.height || preprocess.cropWidth !== io.width) {
+    throw new Error(
+      `preprocessing makes ${preprocess.cropWidth}x${preprocess.cropHeight}, model wants ${io.width}x${io.height}`,
+    );
+  }
+  const batchSize = io.fixedBatch ?? Math.max(1, options.batchSize);
+  const imageFloats = 3 * io.height * io.width;
+  // Two batches decoding ahead of the one being classified keeps the CPU busy without unbounded memory.
+  const slots = new Slots(batchSize * 2 + 4);
+  const decodedQueue = new AsyncQueue<Promise<Decoded>>();
+  const summary: TagSummary = {
+    ok: 0,
+    failed: 0,
+    skipped: 0,
+    failedByCode: {},
+    seconds: 0,
+    cancelled: false,
+  };
+  const meter = new RateMeter();
+  let knownTotal: number | null = null;
+  let done = 0;
+  let current: string | null = null;
+  let stopped = false;
+
+  const report = () => {
+    if (!options.onProgress) return;
+    const { rate, etaSeconds } = meter.snapshot(done, knownTotal);
+    options.onProgress({
+      done,
+      total: knownTotal,
+      ok: summary.ok,
+      failed: summary.failed,
+      skipped: summary.skipped,
+      rate,
+      etaSeconds,
+      current,
+    });
+  };
+
+  const emitter = new OrderedEmitter<{ result: FileResult; source: WalkItem }>(async ({ result, source }) => {
+    done += 1;
+    if (result.status === 'ok') summary.ok += 1;
+    else {
+      summary.failed += 1;
+      const code = result.errorCode ?? 'internal';
+      summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
+    }
+    // Items come back exactly as the caller's stream yielded them.
+    await options.onResult(result, source as T);
+    report();
+  });
+
+  total?.then(
+    (count) => {
+      knownTotal = count;
+    },
+    () => undefined,
+  );
+
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const produce = async () => {
+    let seq = 0;
+    try {
+      for await (const item of items) {
+        if (signal?.aborted || stopped) break;
+        if (item.kind === 'skipped') {
+          summary.skipped += 1;
+          continue;
+        }
+        const mySeq = seq++;
+        // Every queued item holds a slot until it is emitted, failures included, so the queue stays bounded.
+        await slots.acquire();
+        if (stopped) break;
+        if (item.kind === 'error') {
+          decodedQueue.push(
+            Promise.resolve({
+              seq: mySeq,
+              display: item.display,
+              source: item,
+              ok: false,
+              code: item.code,
+              message: item.message,
+            }),
+          );
+          continue;
+        }
+        current = item.display;
+        const tensor = new Float32Array(imageFloats);
+        trace?.({ kind: 'decode-start', at: performance.now() });
+        decodedQueue.push(
+          loadAndPreprocess(item.path, preprocess, tensor, 0, { maxFileBytes })
+            .then(
+              (info): Decoded => ({
+                seq: mySeq,
+                display: item.display,
+                source: item,
+                ok: true,
+                tensor,
+                ...info,
+                bytes: info.size,
+              }),
+              (error: unknown): Decoded => ({
+                seq: mySeq,
+                display: item.display,
+                source: item,
+                ok: false,
+                ...describeFailure(error),
+              }),
+            )
+            .finally(() => trace?.({ kind: 'decode-end', at: performance.now() })),
+        );
+      }
+    } catch (error) {
+      // The walker ends an aborted walk by throwing the abort reason; cancelling is not a failure.
+      if (!signal?.aborted) throw error;
+    } finally {
+      decodedQueue.end();
+    }
+  };
+
+  const errorResult = (d: Extract<Decoded, { ok: false }>): FileResult => ({
+    path: d.display,
+    status: 'error',
+    errorCode: d.code,
+    errorMessage: d.message,
+    predictions: [],
+    width: null,
+    height: null,
+    format: null,
+    bytes: d.bytes ?? null,
+    sha256: d.sha256 ?? null,
+    model: options.modelName,
+    provider: classifier.provider,
+    classifiedAt: new Date().toISOString(),
+  });
+
+  const classifyBatch = async (batch: BatchItem[]): Promise<{ batch: BatchItem[]; logits: Float32Array }> => {
+    const runCount = io.fixedBatch ?? batch.length;
+    const data = new Float32Array(runCount * imageFloats);
+    batch.forEach((item, i) => data.set(item.decoded.tensor, i * imageFloats));
+    trace?.({ kind: 'infer-start', at: performance.now() });
+    const logits = await classifier.run(data, runCount);
+    trace?.({ kind: 'infer-end', at: performance.now() });
+    return { batch, logits };
+  };
+
+  const emitBatch = async ({ batch, logits }: { batch: BatchItem[]; logits: Float32Array }) => {
+    const runCount = io.fixedBatch ?? batch.length;
+    const classes = logits.length / runCount;
+    if (!Number.isInteger(classes) || classes !== options.labels.length) {
+      throw new Error(
+        `model returned ${classes} scores per image but ${options.labels.length} labels are loaded`,
+      );
+    }
+    const classifiedAt = new Date().toISOString();
+    for (const [i, item] of batch.entries()) {
+      const probs = softmax(logits, i * classes, classes);
+      const d = item.decoded;
+      await emitter.put(item.seq, {
+        source: item.source,
+        result: {
+          path: item.display,
+          status: 'ok',
+          errorCode: null,
+          errorMessage: null,
+          predictions: topK(probs, options.topK, options.labels, options.threshold),
+          width: d.width,
+          height: d.height,
+          format: d.format,
+          bytes: d.bytes,
+          sha256: d.sha256,
+          model: options.modelName,
+          provider: classifier.provider,
+          classifiedAt,
+        },
+      });
+    }
+  };
+
+  const producer = produce();
+  // At most two batches queued on the worker: one running, one ready to start the moment it finishes.
+  const inFlight: Promise<{ batch: BatchItem[]; logits: Float32Array }>[] = [];
+  let batch: BatchItem[] = [];
+  const timer = options.onProgress ? setInterval(report, 1000) : null;
+  try {
+    for (;;) {
+      const next = await decodedQueue.shift();
+      if (next.done) break;
+      const decoded = await next.value;
+      if (!decoded.ok) {
+        slots.release();
+        await emitter.put(decoded.seq, { result: errorResult(decoded), source: decoded.source });
+        continue;
+      }
+      batch.push({ seq: decoded.seq, display: decoded.display, source: decoded.source, decoded });
+      if (batch.length === batchSize) {
+        inFlight.push(classifyBatch(batch));
+        batch = [];
+        if (inFlight.length >= 2) await finishOldest(inFlight, emitBatch, slots);
+      }
+    }
+    if (batch.length > 0) inFlight.push(classifyBatch(batch));
+    while (inFlight.length > 0) await finishOldest(inFlight, emitBatch, slots);
+    await producer;
+  } finally {
+    if (timer) clearInterval(timer);
+    stopped = true;
+    slots.close();
+    // Let queued decodes settle so no native work outlives the run.
+    await Promise.allSettled(inFlight);
+    await producer.catch(() => undefined);
+  }
+  summary.cancelled = signal?.aborted ?? false;
+  summary.seconds = (performance.now() - started) / 1000;
+  current = null;
+  report();
+  return summary;
+}
+
+async function finishOldest(
+  inFlight: Promise<{ batch: BatchItem[]; logits: Float32Array }>[],
+  emitBatch: (done: { batch: BatchItem[]; logits: Float32Array }) => Promise<void>,
+  slots: Slots,
+): Promise<void> {
+  const oldest = inFlight.shift();
+  if (!oldest) return;
+  const done = await oldest;
+  for (let i = 0; i < done.batch.length; i++) slots.release();
+  await emitBatch(done);
+}
+
+function describeFailure(error: unknown): {
+  code: FileErrorCode;
+  message: string;
+  bytes?: number;
+  sha256?: string;
+} {
+  if (error instanceof ReadPhotoError) {
+    return { code: error.code, message: error.message, bytes: error.size, sha256: error.sha256 };
+  }
+  if (isFileError(error)) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `unexpected error: ${message}` };
+}
