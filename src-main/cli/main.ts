@@ -2,8 +2,11 @@
 
 import { readFileSync } from 'node:fs';
 import { processIo, type CliIo } from './cli-io.js';
+import { exportCommand } from './commands/export-command.js';
 import { modelsCommand } from './commands/models-command.js';
+import { statusCommand } from './commands/status-command.js';
 import { tagCommand } from './commands/tag-command.js';
+import { watchCommand } from './commands/watch-command.js';
 import { EXIT, FatalError, UsageError } from './exit-codes.js';
 
 export const MAIN_HELP = `Usage: skiptag <command> [options]
@@ -11,7 +14,10 @@ export const MAIN_HELP = `Usage: skiptag <command> [options]
 Offline photo tagger: classifies photos with a ResNet (ImageNet) in onnxruntime-node.
 
 Commands:
-  tag <files and folders...>   tag photos and print or export the labels (CSV, JSON)
+  tag <files and folders...>   tag photos (recorded in the library) and print or export the labels
+  watch [folders...]           keep tagging photos as they arrive in watched folders
+  export --csv FILE            export the library's labels (CSV wide/long, JSON), with filters
+  status                       what the library holds
   models synth <name> <file>   build a model in code: resnet18, resnet50, colours, tiny-resnet
 
 Run "skiptag <command> --help" for a command's options.
@@ -44,6 +50,12 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return EXIT.ok;
       case 'tag':
         return await tagCommand(rest, io);
+      case 'watch':
+        return await watchCommand(rest, io);
+      case 'export':
+        return await exportCommand(rest, io);
+      case 'status':
+        return await statusCommand(rest, io);
       case 'models':
         return await modelsCommand(rest, io);
       default:

@@ -1,5 +1,6 @@
 // Runs the built `skiptag` command in a child process (test): real argv, exit codes, stdout and stderr.
 import { spawn, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,13 +15,21 @@ export interface CliRun {
   stderr: string;
 }
 
+let runs = 0;
+
+/**
+ * Starts the CLI. Unless the caller names a library, each run gets a fresh one in the temp folder, so
+ * tests never touch the user's real library and every run starts from nothing.
+ */
 export function startCli(
   args: string[],
   env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<CliRun> } {
+  runs += 1;
+  const freshLibrary = path.join(os.tmpdir(), `skiptag-test-${process.pid}-${runs}`, 'library.db');
   const child = spawn(process.execPath, [SKIPTAG_BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, SKIPTAG_MODEL: '', ...env },
+    env: { ...process.env, SKIPTAG_MODEL: '', SKIPTAG_LIBRARY: freshLibrary, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -93,18 +93,43 @@ export function csvLine(cells: readonly string[]): string {
   return stringify([cells.map(neutraliseCsvCell)], { record_delimiter: '\r\n', eof: true });
 }
 
-/** Opens an atomic CSV export at `path`; the header is written at once, the file appears on commit(). */
-export async function openCsvExport(path: string, options: CsvExportOptions): Promise<CsvExport> {
+/** A CSV file with a fixed header, written atomically: rows stream to a temp file that appears on commit(). */
+export interface CsvTableWriter {
+  writeRow(cells: readonly string[]): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+export async function openCsvTable(
+  path: string,
+  columns: readonly string[],
+  options: CsvExportOptions,
+): Promise<CsvTableWriter> {
   const writer = await openAtomicWriter(path);
   try {
-    await writer.write((options.bom ? '\uFEFF' : '') + csvLine(CSV_COLUMNS));
+    await writer.write((options.bom ? '\uFEFF' : '') + csvLine(columns));
   } catch (error) {
     await writer.abort();
     throw error;
   }
   return {
-    write: (result) => writer.write(csvLine(csvRecord(result))),
+    writeRow: (cells) => {
+      if (cells.length !== columns.length) {
+        return Promise.reject(new Error(`CSV row has ${cells.length} cells, the header ${columns.length}`));
+      }
+      return writer.write(csvLine(cells));
+    },
     commit: () => writer.commit(),
     abort: () => writer.abort(),
+  };
+}
+
+/** Opens an atomic CSV export of tagging results at `path`; the header is written at once. */
+export async function openCsvExport(path: string, options: CsvExportOptions): Promise<CsvExport> {
+  const table = await openCsvTable(path, CSV_COLUMNS, options);
+  return {
+    write: (result) => table.writeRow(csvRecord(result)),
+    commit: () => table.commit(),
+    abort: () => table.abort(),
   };
 }

@@ -45,11 +45,18 @@ export function jsonRecord(result: FileResult): JsonResultRecord {
   };
 }
 
+/** A streamed, atomically written JSON array: values are serialised one per line as they come. */
+export interface JsonArrayWriter {
+  writeValue(value: unknown): Promise<void>;
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
 /**
- * Opens an atomic JSON export at `path`. The array is streamed so memory stays flat for any number of
- * results; the file is only valid JSON, and only appears, after commit().
+ * Opens an atomic JSON array at `path`. The array is streamed so memory stays flat for any number of
+ * values; the file is only valid JSON, and only appears, after commit().
  */
-export async function openJsonExport(path: string): Promise<JsonExport> {
+export async function openJsonArray(path: string): Promise<JsonArrayWriter> {
   const writer = await openAtomicWriter(path);
   let count = 0;
   try {
@@ -59,9 +66,9 @@ export async function openJsonExport(path: string): Promise<JsonExport> {
     throw error;
   }
   return {
-    write: (result) => {
-      // Serialise before touching the counter so a throwing result leaves the array consistent.
-      const line = JSON.stringify(jsonRecord(result));
+    writeValue: (value) => {
+      // Serialise before touching the counter so a throwing value leaves the array consistent.
+      const line = JSON.stringify(value);
       const prefix = count === 0 ? '\n' : ',\n';
       count += 1;
       return writer.write(prefix + line);
@@ -71,5 +78,15 @@ export async function openJsonExport(path: string): Promise<JsonExport> {
       await writer.commit();
     },
     abort: () => writer.abort(),
+  };
+}
+
+/** Opens an atomic JSON export of tagging results at `path` (see openJsonArray). */
+export async function openJsonExport(path: string): Promise<JsonExport> {
+  const array = await openJsonArray(path);
+  return {
+    write: (result) => array.writeValue(jsonRecord(result)),
+    commit: () => array.commit(),
+    abort: () => array.abort(),
   };
 }

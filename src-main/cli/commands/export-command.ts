@@ -1,0 +1,89 @@
+// `skiptag export` (CLI): write CSV/JSON from the library, filtered by folder, tag and score; safe while watch runs.
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { exportLibrary, type ExportFormat } from '../../engine/export/library-export.js';
+import { identifyModel } from '../../engine/models/model-identity.js';
+import type { CliIo } from '../cli-io.js';
+import { libraryPathFrom } from '../engine-settings.js';
+import { EXIT, FatalError, UsageError } from '../exit-codes.js';
+import { openLibrary } from '../library-session.js';
+import { parseChoice, parseFraction } from '../parse-options.js';
+import { plural } from '../result-lines.js';
+
+export const EXPORT_HELP = `Usage: skiptag export --csv FILE [--json FILE] [options]
+
+Export the library's labels. Works while "skiptag watch" is running.
+
+Options:
+  --csv FILE          write CSV (wide: the "tag --csv" columns plus accepted_tags and
+                      rejected_tags; long: one row per photo and label, with its state)
+  --json FILE         write JSON (one object per photo, with every tag and its state)
+  --format F          wide|long (default wide)
+  --bom               start the CSV with a UTF-8 byte order mark (for Excel)
+  --folder DIR        only photos under DIR
+  --tag NAME          only photos with this tag (suggested or accepted, not rejected)
+  --min-score P       with --tag: only where its score is at least P (0..1)
+  --model FILE        labels of this model (default: each photo's latest classification)
+  --library FILE      library database (default: $SKIPTAG_LIBRARY or the data folder)
+  -h, --help          show this help`;
+
+export async function exportCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      csv: { type: 'string' },
+      json: { type: 'string' },
+      format: { type: 'string' },
+      bom: { type: 'boolean' },
+      folder: { type: 'string' },
+      tag: { type: 'string' },
+      'min-score': { type: 'string' },
+      model: { type: 'string' },
+      library: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(EXPORT_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (!values.csv && !values.json) throw new UsageError('export needs --csv FILE and/or --json FILE');
+  const format = parseChoice<ExportFormat>('format', values.format, ['wide', 'long'], 'wide');
+  const minScore = parseFraction('min-score', values['min-score'], 0);
+  const libraryFile = libraryPathFrom(values) as string;
+  const library = openLibrary(libraryFile);
+  try {
+    let modelId: number | undefined;
+    if (values.model) {
+      const model = await identifyModel(path.resolve(values.model)).catch((error: unknown) => {
+        throw new FatalError(`cannot read model ${values.model}: ${(error as Error).message}`);
+      });
+      modelId = library.ensureModel(model.sha256, model.name);
+    }
+    const count = await exportLibrary(
+      library,
+      {
+        ...(values.folder ? { folder: Buffer.from(path.resolve(values.folder)) } : {}),
+        ...(values.tag ? { tag: values.tag, minScore } : {}),
+        ...(modelId !== undefined ? { modelId } : {}),
+      },
+      {
+        ...(values.csv ? { csv: path.resolve(values.csv) } : {}),
+        ...(values.json ? { json: path.resolve(values.json) } : {}),
+        format,
+        bom: values.bom ?? false,
+      },
+    ).catch((error: unknown) => {
+      throw new FatalError(`export failed: ${(error as Error).message}`, { cause: error });
+    });
+    for (const file of [values.csv, values.json]) if (file) io.err(`written: ${path.resolve(file)}`);
+    io.err(`${plural(count, 'photo')} exported from ${libraryFile}`);
+    return EXIT.ok;
+  } finally {
+    library.close();
+  }
+}

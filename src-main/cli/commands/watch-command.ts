@@ -1,0 +1,141 @@
+// `skiptag watch` (CLI): catch up with what changed, then tag photos as they arrive until Ctrl-C or SIGTERM.
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { FileResult } from '../../shared/results.js';
+import { tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
+import type { Library } from '../../engine/library/library.js';
+import { FolderWatcher } from '../../engine/scan/folder-watcher.js';
+import type { CliIo } from '../cli-io.js';
+import { ENGINE_HELP, ENGINE_OPTIONS, libraryPathFrom, parseEngineSettings } from '../engine-settings.js';
+import { EXIT, FatalError, UsageError } from '../exit-codes.js';
+import { openLibrary, startEngine, type EngineSession } from '../library-session.js';
+import { describeResult } from '../result-lines.js';
+
+export const WATCH_HELP = `Usage: skiptag watch [folders...] [options]
+
+Adds the folders to the library as watched folders (without folders: the ones watched before),
+tags whatever changed while Skiptag was not running, then keeps tagging photos as they are
+added or changed, printing a line per photo. Stop with Ctrl-C (or SIGTERM).
+
+Options:
+${ENGINE_HELP}
+  --poll              poll instead of file-system events (network drives)
+  -h, --help          show this help`;
+
+export async function watchCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { ...ENGINE_OPTIONS, poll: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    io.out(WATCH_HELP);
+    return EXIT.ok;
+  }
+  if (values['no-library'])
+    throw new UsageError('watch keeps its state in the library; --no-library is not possible');
+  const settings = await parseEngineSettings(values);
+  const libraryFile = libraryPathFrom(values) as string;
+  const library = openLibrary(libraryFile);
+  let session: EngineSession | null = null;
+  try {
+    for (const folder of positionals) {
+      const absolute = path.resolve(folder);
+      library.upsertFolder(Buffer.from(absolute), absolute, true);
+    }
+    const folders = library
+      .listFolders()
+      .filter((f) => f.watched)
+      .map((f) => f.display);
+    if (folders.length === 0) throw new UsageError('no folders to watch: name at least one');
+    session = await startEngine(settings, io);
+    return await watchLoop(library, session, folders, settings.includeHidden, values.poll ?? false, io);
+  } finally {
+    await session?.engine.close();
+    library.close();
+  }
+}
+
+async function watchLoop(
+  library: Library,
+  { engine, model }: EngineSession,
+  folders: string[],
+  includeHidden: boolean,
+  poll: boolean,
+  io: CliIo,
+): Promise<number> {
+  const stop = new AbortController();
+  const onSignal = () => {
+    io.err('stopping: finishing the photos in flight');
+    stop.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const printResult = (result: FileResult) => io.out(describeResult(result));
+  const watcher = new FolderWatcher({ forcePolling: poll, includeHidden });
+  const queued = new Set<string>();
+  let wake: (() => void) | null = null;
+  const enqueue = (file: string) => {
+    queued.add(file);
+    wake?.();
+  };
+  watcher.on('file-added', enqueue);
+  watcher.on('file-changed', enqueue);
+  watcher.on('file-removed', (file: string) => {
+    if (library.markMissingPath(Buffer.from(file))) io.out(`${file}\tmissing`);
+  });
+  watcher.on('mode', (kind: string, reason: string | null) => {
+    if (kind === 'polling') io.err(`watching by polling: ${reason ?? 'requested'}`);
+  });
+  watcher.on('error', (error: Error) => io.err(`watcher: ${error.message}`));
+  try {
+    // Start watching before the catch-up scan so nothing added during the scan is missed.
+    for (const folder of folders) watcher.add(folder);
+    await watcher.ready();
+    io.err(`catching up on ${folders.length} watched folder(s)…`);
+    const catchUp = await tagIntoLibrary({
+      library,
+      engine,
+      model,
+      inputs: folders,
+      watch: true,
+      includeHidden,
+      signal: stop.signal,
+      onResult: printResult,
+    });
+    io.err(
+      `up to date (${catchUp.counts.new} new, ${catchUp.counts.changed} changed, ${catchUp.missing} missing); watching ${folders.join(', ')}`,
+    );
+    while (!stop.signal.aborted) {
+      if (queued.size === 0) {
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          stop.signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        wake = null;
+        continue;
+      }
+      const files = [...queued];
+      queued.clear();
+      await tagIntoLibrary({
+        library,
+        engine,
+        model,
+        inputs: files,
+        includeHidden: true,
+        recordJob: false,
+        onResult: printResult,
+      });
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof FatalError) throw error;
+    throw new FatalError((error as Error).message, { cause: error });
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await watcher.close();
+  }
+}

@@ -1,0 +1,86 @@
+// Engine options shared by `tag` and `watch` (CLI): model, labels, provider, batching, limits, library location.
+
+import type { EpChoice } from '../engine/classify/providers.js';
+import { EP_CHOICES } from '../engine/classify/providers.js';
+import { defaultThreads } from '../engine/classify/classifier.js';
+import { DEFAULT_MAX_PIXELS } from '../engine/imaging/preprocess-spec.js';
+import { defaultLibraryPath } from '../engine/library/library-location.js';
+import { locateModel, ModelNotFoundError } from '../engine/models/locate-model.js';
+import { FatalError } from './exit-codes.js';
+import { parseChoice, parseFraction, parseInteger } from './parse-options.js';
+
+/** parseArgs option definitions for the engine settings. */
+export const ENGINE_OPTIONS = {
+  model: { type: 'string' },
+  labels: { type: 'string' },
+  'top-k': { type: 'string' },
+  threshold: { type: 'string' },
+  ep: { type: 'string' },
+  batch: { type: 'string' },
+  threads: { type: 'string' },
+  'max-pixels': { type: 'string' },
+  'include-hidden': { type: 'boolean' },
+  library: { type: 'string' },
+  'no-library': { type: 'boolean' },
+} as const;
+
+export const ENGINE_HELP = `  --model FILE        ONNX classifier (default: $SKIPTAG_MODEL, else a ResNet in models/)
+  --labels FILE       class names, one per line or "wnid<TAB>name" (default: ImageNet-1k
+                      when the model has 1000 classes, or MODEL.labels.txt beside the model)
+  --top-k N           labels per photo (default 5)
+  --threshold P       drop labels scoring below P, 0..1 (default 0)
+  --ep NAME           execution provider: ${EP_CHOICES.join('|')} (default auto: GPU if one
+                      loads, else CPU)
+  --batch N           images per inference batch (default 8)
+  --threads N         CPU threads for inference (default: all cores, here ${defaultThreads()})
+  --max-pixels N      refuse images larger than N pixels (default ${DEFAULT_MAX_PIXELS})
+  --include-hidden    also look inside hidden files and folders (names starting with ".")
+  --library FILE      library database (default: $SKIPTAG_LIBRARY, else
+                      ${defaultLibraryPath()})`;
+
+export interface EngineSettings {
+  modelPath: string;
+  labelsPath: string | null;
+  topK: number;
+  threshold: number;
+  ep: EpChoice;
+  batch: number;
+  threads: number;
+  maxPixels: number;
+  includeHidden: boolean;
+}
+
+type EngineValues = {
+  [K in keyof typeof ENGINE_OPTIONS]?: (typeof ENGINE_OPTIONS)[K]['type'] extends 'string' ? string : boolean;
+};
+
+export async function parseEngineSettings(values: EngineValues): Promise<EngineSettings> {
+  const settings = {
+    labelsPath: values.labels ?? null,
+    topK: parseInteger('top-k', values['top-k'], 5, 1, 100_000),
+    threshold: parseFraction('threshold', values.threshold, 0),
+    ep: parseChoice('ep', values.ep, EP_CHOICES, 'auto'),
+    batch: parseInteger('batch', values.batch, 8, 1, 1024),
+    threads: parseInteger('threads', values.threads, defaultThreads(), 1, 1024),
+    maxPixels: parseInteger(
+      'max-pixels',
+      values['max-pixels'],
+      DEFAULT_MAX_PIXELS,
+      1,
+      Number.MAX_SAFE_INTEGER,
+    ),
+    includeHidden: values['include-hidden'] ?? false,
+  };
+  try {
+    return { ...settings, modelPath: await locateModel(values.model) };
+  } catch (error) {
+    if (error instanceof ModelNotFoundError) throw new FatalError(error.message);
+    throw error;
+  }
+}
+
+/** The library file to use, or null with --no-library. */
+export function libraryPathFrom(values: EngineValues, env: NodeJS.ProcessEnv = process.env): string | null {
+  if (values['no-library']) return null;
+  return values.library ?? (env.SKIPTAG_LIBRARY || defaultLibraryPath());
+}

@@ -1,0 +1,50 @@
+// Opening the library and the engine process for a CLI command (CLI): clear fatal errors, always cleaned up.
+
+import path from 'node:path';
+import { Library } from '../engine/library/library.js';
+import { identifyModel, type ModelIdentity } from '../engine/models/model-identity.js';
+import { EngineSupervisor } from '../engine/worker/engine-supervisor.js';
+import type { CliIo } from './cli-io.js';
+import type { EngineSettings } from './engine-settings.js';
+import { FatalError } from './exit-codes.js';
+
+export function openLibrary(file: string): Library {
+  try {
+    return Library.open(file);
+  } catch (error) {
+    throw new FatalError(`cannot open the library ${file}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+export interface EngineSession {
+  engine: EngineSupervisor;
+  model: ModelIdentity;
+}
+
+/** Starts the engine child process on the model and says which provider it ended up on. */
+export async function startEngine(settings: EngineSettings, io: CliIo): Promise<EngineSession> {
+  const model = await identifyModel(settings.modelPath);
+  let engine: EngineSupervisor;
+  try {
+    engine = await EngineSupervisor.start({
+      modelPath: settings.modelPath,
+      labelsPath: settings.labelsPath,
+      ep: settings.ep,
+      threads: settings.threads,
+      batchSize: settings.batch,
+      topK: settings.topK,
+      threshold: settings.threshold,
+      maxPixels: settings.maxPixels,
+    });
+  } catch (error) {
+    throw new FatalError((error as Error).message, { cause: error });
+  }
+  const ready = engine.ready;
+  for (const attempt of ready.attempts) {
+    if (!attempt.ok) io.err(`note: ${attempt.provider} not used: ${attempt.error}`);
+  }
+  io.err(
+    `model ${path.basename(settings.modelPath)} on ${ready.provider} (${settings.threads} threads, batch ${ready.fixedBatch ?? settings.batch})`,
+  );
+  return { engine, model };
+}

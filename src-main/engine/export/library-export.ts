@@ -1,0 +1,134 @@
+// Exports from the library (engine): wide (one row per image) and long (one row per image and label) CSV, and JSON.
+
+import type { FileResult } from '../../shared/results.js';
+import type { ExportFilter, ExportImage } from '../library/library-types.js';
+import type { Library } from '../library/library.js';
+import { CSV_COLUMNS, csvRecord, formatScore, openCsvTable, type CsvTableWriter } from './csv-export.js';
+import { openJsonArray, jsonRecord, type JsonArrayWriter } from './json-export.js';
+
+export type ExportFormat = 'wide' | 'long';
+
+/** Wide: the `tag --csv` columns plus the user's decisions. */
+export const WIDE_COLUMNS = [...CSV_COLUMNS, 'accepted_tags', 'rejected_tags'] as const;
+
+/** Long: one row per image and label, with where the label came from and what the user decided. */
+export const LONG_COLUMNS = [
+  'path',
+  'status',
+  'error_code',
+  'label',
+  'wnid',
+  'score',
+  'rank',
+  'source',
+  'state',
+  'model',
+  'provider',
+  'classified_at',
+  'sha256',
+] as const;
+
+export function exportImageToResult(image: ExportImage): FileResult {
+  return {
+    path: image.path,
+    status: image.status === 'ok' ? 'ok' : 'error',
+    errorCode:
+      image.status === 'ok' ? null : (image.errorCode ?? (image.status === 'crashed' ? 'internal' : null)),
+    errorMessage: image.status === 'ok' ? null : (image.errorMessage ?? image.status),
+    predictions: image.predictions,
+    width: image.width,
+    height: image.height,
+    format: image.format,
+    bytes: image.size,
+    sha256: image.sha256,
+    model: image.modelName ?? '',
+    provider: image.provider ?? '',
+    classifiedAt: image.classifiedAt ?? '',
+  };
+}
+
+export function wideRow(image: ExportImage): string[] {
+  return [
+    ...csvRecord(exportImageToResult(image)),
+    image.acceptedTags.join(';'),
+    image.rejectedTags.join(';'),
+  ];
+}
+
+export function longRows(image: ExportImage): string[][] {
+  const base = (label: string, wnid: string, score: string, rank: string, source: string, state: string) => [
+    image.path,
+    image.status,
+    image.errorCode ?? '',
+    label,
+    wnid,
+    score,
+    rank,
+    source,
+    state,
+    image.modelName ?? '',
+    image.provider ?? '',
+    image.classifiedAt ?? '',
+    image.sha256 ?? '',
+  ];
+  if (image.tags.length === 0) return [base('', '', '', '', '', '')];
+  const ranked = new Map(image.predictions.map((p, i) => [p.label, { wnid: p.wnid, rank: i + 1 }]));
+  return image.tags.map((t) => {
+    const prediction = ranked.get(t.tag);
+    return base(
+      t.tag,
+      prediction?.wnid ?? '',
+      t.score === null ? '' : formatScore(t.score),
+      prediction ? String(prediction.rank) : '',
+      t.source,
+      t.state,
+    );
+  });
+}
+
+export interface LibraryExportOptions {
+  csv?: string;
+  json?: string;
+  format: ExportFormat;
+  bom: boolean;
+}
+
+/** Streams the matching images into the requested files (atomic: all files appear at the end or none). */
+export async function exportLibrary(
+  library: Library,
+  filter: ExportFilter,
+  options: LibraryExportOptions,
+): Promise<number> {
+  const csv: CsvTableWriter | null = options.csv
+    ? await openCsvTable(options.csv, options.format === 'wide' ? WIDE_COLUMNS : LONG_COLUMNS, {
+        bom: options.bom,
+      })
+    : null;
+  let json: JsonArrayWriter | null = null;
+  try {
+    json = options.json ? await openJsonArray(options.json) : null;
+    let count = 0;
+    for (const image of library.exportImages(filter)) {
+      count += 1;
+      if (csv) {
+        if (options.format === 'wide') await csv.writeRow(wideRow(image));
+        else for (const row of longRows(image)) await csv.writeRow(row);
+      }
+      if (json) {
+        await json.writeValue({
+          ...jsonRecord(exportImageToResult(image)),
+          status: image.status,
+          acceptedTags: image.acceptedTags,
+          rejectedTags: image.rejectedTags,
+          tags: image.tags,
+        });
+      }
+    }
+    await csv?.commit();
+    await json?.commit();
+    return count;
+  } finally {
+    await csv?.abort();
+    await json?.abort();
+  }
+}

@@ -1,0 +1,305 @@
+// Library tagging job (engine): scan inputs incrementally, classify only what is new or changed, commit results.
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { FileErrorCode } from '../../shared/file-errors.js';
+import type { FileResult } from '../../shared/results.js';
+import type { Library } from '../library/library.js';
+import type { ModelIdentity } from '../models/model-identity.js';
+import { RateMeter } from '../pipeline/rate-meter.js';
+import { countInputs, walkInputs } from '../scan/walker.js';
+import type { EngineSupervisor } from '../worker/engine-supervisor.js';
+import { ResultCommitter } from './result-committer.js';
+import { decideSeen, statSeen, type ScanOutcome } from './scan-decision.js';
+
+export interface LibraryTagProgress {
+  /** Files looked at so far (unchanged ones included) and in all (null while counting). */
+  seen: number;
+  total: number | null;
+  classified: number;
+  failed: number;
+  rate: number;
+  etaSeconds: number | null;
+  current: string | null;
+}
+
+export interface LibraryTagSummary {
+  counts: Record<ScanOutcome, number>;
+  ok: number;
+  failed: number;
+  crashed: number;
+  missing: number;
+  /** Files that are not photos (and hidden or system entries) passed over by the walk. */
+  skipped: number;
+  failedByCode: Partial<Record<FileErrorCode, number>>;
+  cancelled: boolean;
+  seconds: number;
+  jobId: number | null;
+}
+
+export interface LibraryTagOptions {
+  library: Library;
+  engine: EngineSupervisor;
+  model: ModelIdentity;
+  inputs: string[];
+  /** Record folders as watched (skiptag watch); `tag` leaves an existing watch setting alone. */
+  watch?: boolean;
+  includeHidden?: boolean;
+  signal?: AbortSignal;
+  /** Record the run in the jobs table (default); the watcher's small follow-up runs do not. */
+  recordJob?: boolean;
+  /** Files per classify request sent to the engine process. */
+  chunkSize?: number;
+  onProgress?: (progress: LibraryTagProgress) => void;
+  /** Every classified (or failed) file, as it is committed. */
+  onResult?: (result: FileResult, outcome: ScanOutcome) => void;
+}
+
+interface WorkItem {
+  id: number;
+  path: Buffer;
+  display: string;
+  outcome: ScanOutcome;
+}
+
+export async function tagIntoLibrary(options: LibraryTagOptions): Promise<LibraryTagSummary> {
+  const started = performance.now();
+  const { library, engine, signal } = options;
+  const scan = Date.now();
+  const modelId = library.ensureModel(options.model.sha256, options.model.name);
+  const jobId =
+    options.recordJob === false
+      ? null
+      : library.createJob('tag', { inputs: options.inputs, model: options.model.name });
+  const committer = new ResultCommitter(library);
+  const flushTimer = setInterval(() => committer.flush(), 1000);
+  const summary: LibraryTagSummary = {
+    counts: { new: 0, changed: 0, moved: 0, unchanged: 0, retry: 0 },
+    ok: 0,
+    failed: 0,
+    crashed: 0,
+    missing: 0,
+    skipped: 0,
+    failedByCode: {},
+    cancelled: false,
+    seconds: 0,
+    jobId,
+  };
+  const meter = new RateMeter();
+  let seen = 0;
+  let total: number | null = null;
+  let current: string | null = null;
+  const walkOptions = { includeHidden: options.includeHidden ?? false, ...(signal ? { signal } : {}) };
+  countInputs(options.inputs, walkOptions).then(
+    (n) => (total = n),
+    () => undefined,
+  );
+  const report = () => {
+    if (!options.onProgress) return;
+    const { rate, etaSeconds } = meter.snapshot(seen, total);
+    options.onProgress({
+      seen,
+      total,
+      classified: summary.ok,
+      failed: summary.failed,
+      rate,
+      etaSeconds,
+      current,
+    });
+  };
+
+  const inFlight: Promise<void>[] = [];
+  let chunk: WorkItem[] = [];
+  const chunkSize = options.chunkSize ?? 32;
+  const dispatch = async () => {
+    if (chunk.length === 0) return;
+    const items = chunk;
+    chunk = [];
+    const byId = new Map(items.map((item) => [item.id, item]));
+    inFlight.push(
+      engine
+        .classify(
+          items.map(({ id, path, display }) => ({ id, path, display })),
+          (id, result) => {
+            const item = byId.get(id);
+            if (!item) return;
+            committer.add(() => recordResult(library, item.id, result, modelId));
+            if (result.status === 'ok') summary.ok += 1;
+            else {
+              summary.failed += 1;
+              const code = result.errorCode ?? 'internal';
+              summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
+            }
+            options.onResult?.(result, item.outcome);
+          },
+        )
+        .then(({ crashed }) => {
+          summary.crashed += crashed.length;
+          for (const id of crashed) {
+            committer.add(() =>
+              library.recordFailure(
+                id,
+                {
+                  code: 'internal',
+                  message: 'the decoder crashed on this file twice; skipped until it changes',
+                },
+                'crashed',
+              ),
+            );
+          }
+        }),
+    );
+    // Two requests queued in the engine keep it busy while the next chunk is being scanned.
+    if (inFlight.length >= 2) await inFlight.shift();
+  };
+
+  try {
+    for (const input of options.inputs) {
+      const absolute = path.resolve(input);
+      const { folderId, isFolder } = await folderFor(library, absolute, options.watch ?? false);
+      let completed = false;
+      try {
+        for await (const item of walkInputs([absolute], walkOptions)) {
+          if (item.kind === 'skipped') {
+            summary.skipped += 1;
+            continue;
+          }
+          seen += 1;
+          current = item.display;
+          if (item.kind === 'error') {
+            // Not a photo the library can hold (a broken link, an unreadable folder): reported, not recorded.
+            summary.failed += 1;
+            summary.failedByCode[item.code] = (summary.failedByCode[item.code] ?? 0) + 1;
+            options.onResult?.(walkErrorResult(item, options.model.name), 'new');
+            continue;
+          }
+          let decision;
+          try {
+            const seenFile = await statSeen(item.path, item.display);
+            decision = decideSeen(library, seenFile, folderId, scan, modelId);
+          } catch {
+            // Gone between listing and stat: the next scan will mark it missing.
+            continue;
+          }
+          summary.counts[decision.outcome] += 1;
+          if (decision.needsWork) {
+            chunk.push({
+              id: decision.imageId,
+              path: item.path,
+              display: item.display,
+              outcome: decision.outcome,
+            });
+            if (chunk.length >= chunkSize) await dispatch();
+          }
+          if (seen % 256 === 0) report();
+        }
+        completed = true;
+      } catch (error) {
+        if (!signal?.aborted) throw error;
+      }
+      if (!completed || signal?.aborted) break;
+      // Only a walk of the whole folder can tell what disappeared from it.
+      if (isFolder && folderId !== null) {
+        summary.missing += library.markUnseenMissing(folderId, scan);
+        library.markFolderScanned(folderId, new Date().toISOString());
+      }
+    }
+    await dispatch();
+    while (inFlight.length > 0) await inFlight.shift();
+  } finally {
+    clearInterval(flushTimer);
+    await Promise.allSettled(inFlight);
+    committer.flush();
+  }
+  summary.cancelled = signal?.aborted ?? false;
+  summary.seconds = (performance.now() - started) / 1000;
+  if (jobId !== null) {
+    library.updateJobProgress(jobId, { done: seen, failed: summary.failed, total: total ?? seen });
+    library.finishJob(jobId, summary.cancelled ? 'cancelled' : 'done');
+  }
+  current = null;
+  report();
+  return summary;
+}
+
+/**
+ * The library folder for an input: a folder input is recorded (created on first use); a file belongs to
+ * the innermost library folder that contains it (how files reported by the watcher find their folder),
+ * or to none.
+ */
+async function folderFor(
+  library: Library,
+  absolute: string,
+  watch: boolean,
+): Promise<{ folderId: number | null; isFolder: boolean }> {
+  const info = await stat(absolute).catch(() => null);
+  const bytes = Buffer.from(absolute);
+  const folders = library.listFolders();
+  if (info?.isDirectory()) {
+    const existing = folders.find((f) => f.path.equals(bytes));
+    return {
+      folderId: library.upsertFolder(bytes, absolute, watch || (existing?.watched ?? false)).id,
+      isFolder: true,
+    };
+  }
+  const containing = folders
+    .filter(
+      (f) =>
+        bytes.length > f.path.length &&
+        bytes.subarray(0, f.path.length).equals(f.path) &&
+        bytes[f.path.length] === path.sep.charCodeAt(0),
+    )
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  return { folderId: containing?.id ?? null, isFolder: false };
+}
+
+function walkErrorResult(
+  item: { display: string; code: FileErrorCode; message: string },
+  model: string,
+): FileResult {
+  return {
+    path: item.display,
+    status: 'error',
+    errorCode: item.code,
+    errorMessage: item.message,
+    predictions: [],
+    width: null,
+    height: null,
+    format: null,
+    bytes: null,
+    sha256: null,
+    model,
+    provider: '',
+    classifiedAt: new Date().toISOString(),
+  };
+}
+
+function recordResult(library: Library, imageId: number, result: FileResult, modelId: number): void {
+  if (result.status === 'ok' && result.sha256) {
+    library.recordSuccess(imageId, {
+      modelId,
+      provider: result.provider,
+      classifiedAt: result.classifiedAt,
+      sha256: result.sha256,
+      size: result.bytes ?? 0,
+      format: result.format ?? '',
+      width: result.width ?? 0,
+      height: result.height ?? 0,
+      predictions: result.predictions,
+    });
+    // A file copied or moved across disks has a new inode but the same content: keep the user's tags.
+    const previous = library.findMissingBySha(result.sha256);
+    if (previous && previous.id !== imageId) library.mergeInto(previous.id, imageId);
+    return;
+  }
+  library.recordFailure(
+    imageId,
+    {
+      code: result.errorCode ?? 'internal',
+      message: result.errorMessage ?? 'unknown error',
+      ...(result.sha256 ? { sha256: result.sha256 } : {}),
+      ...(result.bytes !== null ? { size: result.bytes } : {}),
+    },
+    'error',
+  );
+}

@@ -1,0 +1,216 @@
+// Images as scans see them (engine process): insert, re-see, rename, merge copies, mark missing, list work to do.
+
+import type { ImageRow, ImageStatus, SeenFile } from './library-types.js';
+import { IMAGE_COLUMNS, toImage, type DbImage } from './row-mappers.js';
+import { jsonList, type SqlDb, type SqlParams } from './sql-db.js';
+
+/** Rows per query when streaming: bounded memory, and no statement left open between pages. */
+const PAGE_SIZE = 500;
+
+/** The content may have changed: size or mtime differ from what was recorded, or the caller says so. */
+const CHANGED = '(:force_pending = 1 OR size IS NOT :size OR mtime_ms IS NOT :mtime_ms)';
+
+/**
+ * Columns a scan refreshes when it sees a known file. A changed file goes back to pending and forgets
+ * its hash and error (they describe the old content); a file that reappears unchanged gets back the
+ * status it had before it went missing, so an unplugged drive does not cost a full re-classification.
+ */
+const SEEN_SET = `
+  status = COALESCE(:status, CASE
+    WHEN ${CHANGED} THEN 'pending'
+    WHEN status = 'missing' THEN COALESCE(status_before_missing, 'pending')
+    ELSE status END),
+  sha256 = CASE WHEN ${CHANGED} THEN NULL ELSE sha256 END,
+  error_code = CASE WHEN ${CHANGED} THEN NULL ELSE error_code END,
+  error_message = CASE WHEN ${CHANGED} THEN NULL ELSE error_message END,
+  crash_count = CASE WHEN ${CHANGED} THEN 0 ELSE crash_count END,
+  status_before_missing = NULL,
+  display = :display, size = :size, mtime_ms = :mtime_ms, dev_ino = :dev_ino,
+  last_seen_scan = :scan, updated_at = :now`;
+
+export class ImagesRepo {
+  constructor(
+    private readonly db: SqlDb,
+    private readonly now: () => string,
+  ) {}
+
+  getImage(id: number): ImageRow | undefined {
+    const row = this.db.get<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = :id`, { id });
+    return row && toImage(row);
+  }
+
+  getImageByPath(path: Buffer): ImageRow | undefined {
+    const row = this.db.get<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE path = :path`, { path });
+    return row && toImage(row);
+  }
+
+  /** A file the library has not seen before: pending until classified. */
+  insertImage(seen: SeenFile, folderId: number | null, scan: number): ImageRow {
+    const now = this.now();
+    const row = this.db.returning<DbImage>(
+      `INSERT INTO images (folder_id, path, display, size, mtime_ms, dev_ino, status, last_seen_scan,
+                           first_seen_at, updated_at)
+       VALUES (:folder_id, :path, :display, :size, :mtime_ms, :dev_ino, 'pending', :scan, :now, :now)
+       RETURNING ${IMAGE_COLUMNS}`,
+      { folder_id: folderId, ...seenParams(seen), scan, now },
+    );
+    return toImage(row);
+  }
+
+  /** A known path seen again with new stat data; `status` overrides what the stat comparison decides. */
+  updateSeen(id: number, seen: SeenFile, scan: number, status?: ImageStatus): void {
+    this.db.run(`UPDATE images SET ${SEEN_SET} WHERE id = :id`, this.seenUpdate(id, seen, scan, status));
+  }
+
+  /** A rename: the row, with its predictions and tags, moves to the new path. */
+  movePath(id: number, seen: SeenFile, folderId: number | null, scan: number): void {
+    this.db.run(`UPDATE images SET ${SEEN_SET}, path = :path, folder_id = :folder_id WHERE id = :id`, {
+      ...this.seenUpdate(id, seen, scan, undefined),
+      path: seen.path,
+      folder_id: folderId,
+    });
+  }
+
+  /** Unchanged files seen by scan `scan`, in one statement; missing ones get their old status back. */
+  touchSeen(ids: readonly number[], scan: number): void {
+    if (ids.length === 0) return;
+    this.db.run(
+      `UPDATE images SET
+         last_seen_scan = :scan,
+         updated_at = CASE WHEN status = 'missing' THEN :now ELSE updated_at END,
+         status = CASE WHEN status = 'missing' THEN COALESCE(status_before_missing, 'pending') ELSE status END,
+         status_before_missing = NULL
+       WHERE id IN (SELECT value FROM json_each(:ids))`,
+      { ids: jsonList(ids), scan, now: this.now() },
+    );
+  }
+
+  /** Every image with this device+inode, any status: rename candidates (inodes are reused: check size too). */
+  findByDevIno(devIno: string): ImageRow[] {
+    return this.db
+      .all<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE dev_ino = :dev_ino ORDER BY id`, {
+        dev_ino: devIno,
+      })
+      .map(toImage);
+  }
+
+  findMissingByDevIno(devIno: string): ImageRow[] {
+    return this.findByDevIno(devIno).filter((image) => image.status === 'missing');
+  }
+
+  /** A missing image with this content (a copy moved across disks keeps its hash, not its inode). */
+  findMissingBySha(sha256: string): ImageRow | undefined {
+    const row = this.db.get<DbImage>(
+      `SELECT ${IMAGE_COLUMNS} FROM images WHERE sha256 = :sha256 AND status = 'missing'
+       ORDER BY last_seen_scan DESC, id DESC LIMIT 1`,
+      { sha256 },
+    );
+    return row && toImage(row);
+  }
+
+  /** Images of the folder that scan `scan` did not see become missing (kept with their tags). */
+  markUnseenMissing(folderId: number, scan: number): number {
+    return this.db.run(
+      `UPDATE images SET status_before_missing = status, status = 'missing', updated_at = :now
+       WHERE folder_id = :folder_id AND status <> 'missing' AND last_seen_scan IS NOT :scan`,
+      { folder_id: folderId, scan, now: this.now() },
+    );
+  }
+
+  /** One path reported gone (by the watcher); false when unknown or already missing. */
+  markMissingPath(path: Buffer): boolean {
+    const changes = this.db.run(
+      `UPDATE images SET status_before_missing = status, status = 'missing', updated_at = :now
+       WHERE path = :path AND status <> 'missing'`,
+      { path, now: this.now() },
+    );
+    return changes > 0;
+  }
+
+  /**
+   * A moved copy found by its hash: the user's decisions (their own tags, and auto tags they accepted or
+   * rejected) move from the old row to the new one, then the old row goes. Where the new row has its own
+   * decision on a tag, that wins; where it only has an auto suggestion, the user's decision replaces it
+   * (keeping the fresh score).
+   */
+  mergeInto(fromId: number, toId: number): void {
+    if (fromId === toId) return;
+    this.db.transaction(() => {
+      this.db.run(
+        `INSERT INTO tags (image_id, tag, source, state, score, updated_at)
+         SELECT :to_id, tag, source, state, score, updated_at FROM tags
+         WHERE image_id = :from_id AND (source = 'user' OR state IN ('accepted', 'rejected'))
+         ON CONFLICT (image_id, tag) DO UPDATE SET
+           source = excluded.source, state = excluded.state,
+           score = COALESCE(tags.score, excluded.score), updated_at = excluded.updated_at
+         WHERE tags.source = 'auto' AND tags.state = 'suggested'`,
+        { from_id: fromId, to_id: toId },
+      );
+      this.db.run('DELETE FROM images WHERE id = :id', { id: fromId });
+    });
+  }
+
+  /**
+   * Whether the image lacks an up-to-date result for this model: it is pending, or has no classification
+   * by it. Error and crashed images have none, so they answer true: retrying them is the caller's call.
+   */
+  needsClassification(imageId: number, modelId: number): boolean {
+    const row = this.db.get<{ status: ImageStatus; done: number }>(
+      `SELECT status, EXISTS (SELECT 1 FROM classifications WHERE image_id = :id AND model_id = :model_id) AS done
+       FROM images WHERE id = :id`,
+      { id: imageId, model_id: modelId },
+    );
+    if (row === undefined) return false;
+    return row.status === 'pending' || row.done === 0;
+  }
+
+  /**
+   * The work list of a tagging run, in id order: pending images, and ok images not yet classified by this
+   * model. Error and crashed images wait until they change; missing ones cannot be read. Paged, so the
+   * caller may write results between items.
+   */
+  *imagesToClassify(modelId: number, folderId?: number): Generator<ImageRow, void, undefined> {
+    // The unary "+" keeps SQLite from using the status and folder indexes: those would return every
+    // match and sort it by id on each page (quadratic over a run); walking the rowid from :after
+    // stops at the first PAGE_SIZE matches, so the whole iteration is one pass over the table.
+    const inFolder = folderId === undefined ? '' : 'AND +folder_id = :folder_id';
+    const sql = `SELECT ${IMAGE_COLUMNS} FROM images
+      WHERE id > :after ${inFolder} AND (+status = 'pending' OR (+status = 'ok' AND NOT EXISTS (
+        SELECT 1 FROM classifications c WHERE c.image_id = images.id AND c.model_id = :model_id)))
+      ORDER BY id LIMIT ${PAGE_SIZE}`;
+    let after = 0;
+    for (;;) {
+      const params: SqlParams =
+        folderId === undefined
+          ? { after, model_id: modelId }
+          : { after, model_id: modelId, folder_id: folderId };
+      const rows = this.db.all<DbImage>(sql, params);
+      for (const row of rows) yield toImage(row);
+      const last = rows[rows.length - 1];
+      if (last === undefined || rows.length < PAGE_SIZE) return;
+      after = last.id;
+    }
+  }
+
+  private seenUpdate(id: number, seen: SeenFile, scan: number, status: ImageStatus | undefined) {
+    const { path: _path, ...rest } = seenParams(seen);
+    return {
+      id,
+      ...rest,
+      scan,
+      now: this.now(),
+      status: status ?? null,
+      force_pending: status === 'pending' ? 1 : 0,
+    };
+  }
+}
+
+function seenParams(seen: SeenFile) {
+  return {
+    path: seen.path,
+    display: seen.display,
+    size: seen.size,
+    mtime_ms: seen.mtimeMs,
+    dev_ino: seen.devIno,
+  };
+}

@@ -1,0 +1,156 @@
+// Types of the library's API (engine process): rows as the engine sees them, inputs to record, export records.
+
+import type { FileErrorCode } from '../../shared/file-errors.js';
+import type { Prediction } from '../../shared/results.js';
+
+export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] as const;
+/**
+ * pending: new or changed, needs classifying · ok: classified · error: could not be read or decoded ·
+ * missing: not found by the last scan of its folder (kept, with its tags, in case it comes back) ·
+ * crashed: took the decoder down; skipped until the file changes.
+ */
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+/** A file found on disk by a scan. devIno is "dev:ino" in decimal, from a bigint stat (inodes can exceed 2^53). */
+export interface SeenFile {
+  path: Buffer;
+  display: string;
+  size: number;
+  mtimeMs: number;
+  devIno: string;
+}
+
+export interface FolderRow {
+  id: number;
+  path: Buffer;
+  display: string;
+  watched: boolean;
+  addedAt: string;
+  lastScanAt: string | null;
+}
+
+export interface ImageRow {
+  id: number;
+  folderId: number | null;
+  path: Buffer;
+  display: string;
+  size: number | null;
+  mtimeMs: number | null;
+  devIno: string | null;
+  sha256: string | null;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  status: ImageStatus;
+  errorCode: FileErrorCode | null;
+  errorMessage: string | null;
+  lastSeenScan: number | null;
+  crashCount: number;
+  firstSeenAt: string;
+  updatedAt: string;
+}
+
+export interface SuccessRecord {
+  modelId: number;
+  provider: string;
+  /** ISO 8601 UTC. */
+  classifiedAt: string;
+  sha256: string;
+  size: number;
+  format: string;
+  width: number;
+  height: number;
+  /** Best first; each label also becomes an auto-suggested tag. */
+  predictions: readonly Prediction[];
+}
+
+export interface FailureRecord {
+  code: FileErrorCode;
+  message: string;
+  sha256?: string;
+  size?: number;
+}
+
+export type TagSource = 'auto' | 'user';
+export type TagState = 'suggested' | 'accepted' | 'rejected';
+
+export interface TagRow {
+  tag: string;
+  source: TagSource;
+  state: TagState;
+  /** The model's score; null for a tag the user added. */
+  score: number | null;
+}
+
+export interface TagHit {
+  imageId: number;
+  /** The tag's score; 1 for a tag the user accepted that has none. */
+  score: number;
+  state: 'suggested' | 'accepted';
+}
+
+export interface TagQuery {
+  minScore?: number;
+  maxScore?: number;
+  limit: number;
+  offset?: number;
+}
+
+export const JOB_STATES = ['queued', 'running', 'paused', 'done', 'cancelled', 'failed'] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export interface JobRow {
+  id: number;
+  kind: string;
+  state: JobState;
+  params: unknown;
+  total: number;
+  done: number;
+  failed: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface StatusCounts {
+  folders: number;
+  images: number;
+  byStatus: Record<ImageStatus, number>;
+  /** Images with at least one tag that is suggested or accepted. */
+  tagged: number;
+  acceptedTags: number;
+  rejectedTags: number;
+}
+
+export interface ExportFilter {
+  /** Only images at or under this folder: byte-wise path prefix, ending on a path-component boundary. */
+  folder?: Buffer;
+  /** Only images with this tag suggested or accepted (never rejected)… */
+  tag?: string;
+  /** …at this score or better (a user's accepted tag without a score counts as 1). Default 0. */
+  minScore?: number;
+  /** Whose predictions to export; default: each image's latest classification. */
+  modelId?: number;
+}
+
+export interface ExportImage {
+  imageId: number;
+  /** Display form of the path. */
+  path: string;
+  status: ImageStatus;
+  errorCode: FileErrorCode | null;
+  errorMessage: string | null;
+  sha256: string | null;
+  size: number | null;
+  format: string | null;
+  width: number | null;
+  height: number | null;
+  /** Model, provider and time of the exported classification; null when there is none. */
+  modelName: string | null;
+  provider: string | null;
+  classifiedAt: string | null;
+  /** Best first. */
+  predictions: Prediction[];
+  acceptedTags: string[];
+  rejectedTags: string[];
+  tags: TagRow[];
+}

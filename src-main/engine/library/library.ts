@@ -1,0 +1,229 @@
+// The library (engine process): the engine's memory in one SQLite file — folders, images, results, tags, jobs.
+
+import { exportImages } from './export-query.js';
+import { FoldersRepo } from './folders-repo.js';
+import { ImagesRepo } from './images-repo.js';
+import { JobsRepo, type JobProgress } from './jobs-repo.js';
+import type {
+  ExportFilter,
+  ExportImage,
+  FailureRecord,
+  FolderRow,
+  ImageRow,
+  ImageStatus,
+  JobRow,
+  JobState,
+  SeenFile,
+  StatusCounts,
+  SuccessRecord,
+  TagHit,
+  TagQuery,
+  TagRow,
+} from './library-types.js';
+import { migrate, schemaVersion } from './migrations.js';
+import { ResultsRepo } from './results-repo.js';
+import { SqlDb } from './sql-db.js';
+import { statusCounts } from './stats-query.js';
+import { TagsRepo } from './tags-repo.js';
+
+export interface LibraryOptions {
+  /** Clock for the updated_at/added_at columns (ISO 8601 UTC); tests pin it. */
+  now?: () => string;
+}
+
+/**
+ * A facade over the repositories; everything is synchronous (libsql's API) and every write is atomic on
+ * its own, or part of the caller's batch inside transaction(). One instance per process and file; other
+ * processes may open the same file at the same time (WAL, busy timeout).
+ */
+export class Library {
+  private readonly folders: FoldersRepo;
+  private readonly images: ImagesRepo;
+  private readonly results: ResultsRepo;
+  private readonly tags: TagsRepo;
+  private readonly jobs: JobsRepo;
+
+  private constructor(
+    private readonly db: SqlDb,
+    now: () => string,
+  ) {
+    this.folders = new FoldersRepo(db, now);
+    this.images = new ImagesRepo(db, now);
+    this.results = new ResultsRepo(db, now);
+    this.tags = new TagsRepo(db, now);
+    this.jobs = new JobsRepo(db, now);
+  }
+
+  /**
+   * Opens the library file, creating it and its folder when needed and bringing an older schema up to
+   * date. Throws LibraryTooNewError for a file written by a newer Skiptag.
+   */
+  static open(file: string, options: LibraryOptions = {}): Library {
+    const db = SqlDb.open(file);
+    try {
+      migrate(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new Library(db, options.now ?? (() => new Date().toISOString()));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  schemaVersion(): number {
+    return schemaVersion(this.db);
+  }
+
+  /** 'ok', or SQLite's findings (page-level integrity, then broken foreign keys), one per line. */
+  integrityCheck(): string {
+    const problems = this.db.pragmaRows('integrity_check').map((row) => String(Object.values(row)[0]));
+    if (problems.length !== 1 || problems[0] !== 'ok') return problems.join('\n');
+    const orphans = this.db.pragmaRows('foreign_key_check');
+    if (orphans.length === 0) return 'ok';
+    return orphans
+      .map((row) => `foreign key: ${row.table} row ${String(row.rowid)} → ${row.parent}`)
+      .join('\n');
+  }
+
+  /** This connection's settings, for diagnostics (and the tests that pin them). */
+  settings(): { journalMode: string; synchronous: number; foreignKeys: boolean; busyTimeoutMs: number } {
+    return {
+      journalMode: String(this.db.pragma('journal_mode')),
+      synchronous: Number(this.db.pragma('synchronous')),
+      foreignKeys: Number(this.db.pragma('foreign_keys')) === 1,
+      busyTimeoutMs: Number(this.db.pragma('busy_timeout')),
+    };
+  }
+
+  /** Runs fn atomically; nests (the inner levels become savepoints). fn must be synchronous. */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn);
+  }
+
+  // Folders
+  upsertFolder(path: Buffer, display: string, watched: boolean): FolderRow {
+    return this.folders.upsertFolder(path, display, watched);
+  }
+  listFolders(): FolderRow[] {
+    return this.folders.listFolders();
+  }
+  getFolder(id: number): FolderRow | undefined {
+    return this.folders.getFolder(id);
+  }
+  setFolderWatched(id: number, watched: boolean): void {
+    this.folders.setFolderWatched(id, watched);
+  }
+  removeFolder(id: number): void {
+    this.folders.removeFolder(id);
+  }
+  markFolderScanned(id: number, at: string): void {
+    this.folders.markFolderScanned(id, at);
+  }
+
+  // Images, as scans see them
+  getImage(id: number): ImageRow | undefined {
+    return this.images.getImage(id);
+  }
+  getImageByPath(path: Buffer): ImageRow | undefined {
+    return this.images.getImageByPath(path);
+  }
+  insertImage(seen: SeenFile, folderId: number | null, scan: number): ImageRow {
+    return this.images.insertImage(seen, folderId, scan);
+  }
+  updateSeen(id: number, seen: SeenFile, scan: number, status?: ImageStatus): void {
+    this.images.updateSeen(id, seen, scan, status);
+  }
+  touchSeen(ids: readonly number[], scan: number): void {
+    this.images.touchSeen(ids, scan);
+  }
+  findByDevIno(devIno: string): ImageRow[] {
+    return this.images.findByDevIno(devIno);
+  }
+  findMissingByDevIno(devIno: string): ImageRow[] {
+    return this.images.findMissingByDevIno(devIno);
+  }
+  findMissingBySha(sha256: string): ImageRow | undefined {
+    return this.images.findMissingBySha(sha256);
+  }
+  markUnseenMissing(folderId: number, scan: number): number {
+    return this.images.markUnseenMissing(folderId, scan);
+  }
+  markMissingPath(path: Buffer): boolean {
+    return this.images.markMissingPath(path);
+  }
+  movePath(id: number, seen: SeenFile, folderId: number | null, scan: number): void {
+    this.images.movePath(id, seen, folderId, scan);
+  }
+  mergeInto(fromId: number, toId: number): void {
+    this.images.mergeInto(fromId, toId);
+  }
+  needsClassification(imageId: number, modelId: number): boolean {
+    return this.images.needsClassification(imageId, modelId);
+  }
+  imagesToClassify(modelId: number, folderId?: number): IterableIterator<ImageRow> {
+    return this.images.imagesToClassify(modelId, folderId);
+  }
+
+  // Results
+  ensureModel(sha256: string, name: string): number {
+    return this.results.ensureModel(sha256, name);
+  }
+  recordSuccess(imageId: number, result: SuccessRecord): void {
+    this.results.recordSuccess(imageId, result);
+  }
+  recordFailure(imageId: number, failure: FailureRecord, status: 'error' | 'crashed'): void {
+    this.results.recordFailure(imageId, failure, status);
+  }
+  incrementCrashCount(imageId: number): number {
+    return this.results.incrementCrashCount(imageId);
+  }
+
+  // Tags: the user's actions and tag search
+  setTagState(imageIds: readonly number[], tag: string, state: 'accepted' | 'rejected'): number {
+    return this.tags.setTagState(imageIds, tag, state);
+  }
+  removeTag(imageIds: readonly number[], tag: string): number {
+    return this.tags.removeTag(imageIds, tag);
+  }
+  tagsForImage(imageId: number): TagRow[] {
+    return this.tags.tagsForImage(imageId);
+  }
+  imagesWithTag(tag: string, query: TagQuery): { total: number; hits: TagHit[] } {
+    return this.tags.imagesWithTag(tag, query);
+  }
+
+  // Jobs
+  createJob(kind: string, params: unknown): number {
+    return this.jobs.createJob(kind, params);
+  }
+  getJob(id: number): JobRow | undefined {
+    return this.jobs.getJob(id);
+  }
+  updateJobProgress(id: number, progress: JobProgress): void {
+    this.jobs.updateJobProgress(id, progress);
+  }
+  setJobState(id: number, state: JobState): void {
+    this.jobs.setJobState(id, state);
+  }
+  finishJob(id: number, state: 'done' | 'cancelled' | 'failed'): void {
+    this.jobs.finishJob(id, state);
+  }
+  unfinishedJobs(): JobRow[] {
+    return this.jobs.unfinishedJobs();
+  }
+
+  // Queries
+  statusCounts(): StatusCounts {
+    return statusCounts(this.db);
+  }
+  /** Streams matching images (page by page: any library size fits in memory). */
+  exportImages(filter: ExportFilter = {}): IterableIterator<ExportImage> {
+    return exportImages(this.db, filter);
+  }
+}
+
+export { LibraryTooNewError, LATEST_SCHEMA_VERSION } from './migrations.js';
+export type { JobProgress } from './jobs-repo.js';

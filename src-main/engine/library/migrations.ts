@@ -1,0 +1,169 @@
+// Schema versions of the library file (engine process): ordered migrations tracked with PRAGMA user_version.
+
+import { SqlDb } from './sql-db.js';
+
+export interface Migration {
+  /** 1, 2, 3, …: the user_version the file has once this migration is applied. */
+  version: number;
+  description: string;
+  up: (db: SqlDb) => void;
+}
+
+/**
+ * Append only: a released migration is never edited, because files in the wild already ran it.
+ * Each runs in its own transaction together with the user_version bump, so a crash mid-upgrade leaves
+ * the file at the previous version, intact. (A future migration that rebuilds a table must turn
+ * foreign_keys off around its transaction: that pragma is a no-op inside one.)
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: 'folders, images, models, classifications, predictions, tags',
+    up: (db) =>
+      db.exec(`
+        CREATE TABLE folders (
+          id INTEGER PRIMARY KEY,
+          path BLOB NOT NULL UNIQUE CHECK (typeof(path) = 'blob'),
+          display TEXT NOT NULL,
+          watched INTEGER NOT NULL DEFAULT 1 CHECK (watched IN (0, 1)),
+          added_at TEXT NOT NULL,
+          last_scan_at TEXT
+        );
+        -- path holds the raw bytes of the file name (lossless for names that are not UTF-8) and must stay
+        -- a BLOB: byte-wise comparison is what makes folder-prefix ranges and keyset paging correct.
+        CREATE TABLE images (
+          id INTEGER PRIMARY KEY,
+          folder_id INTEGER REFERENCES folders(id) ON DELETE CASCADE,
+          path BLOB NOT NULL UNIQUE CHECK (typeof(path) = 'blob'),
+          display TEXT NOT NULL,
+          size INTEGER,
+          mtime_ms REAL,
+          dev_ino TEXT,
+          sha256 TEXT,
+          format TEXT,
+          width INTEGER,
+          height INTEGER,
+          status TEXT NOT NULL CHECK (status IN ('pending', 'ok', 'error', 'missing', 'crashed')),
+          status_before_missing TEXT CHECK (status_before_missing IN ('pending', 'ok', 'error', 'crashed')),
+          error_code TEXT,
+          error_message TEXT,
+          last_seen_scan INTEGER,
+          first_seen_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX images_by_sha256 ON images(sha256);
+        CREATE INDEX images_by_dev_ino ON images(dev_ino);
+        CREATE INDEX images_by_folder_status ON images(folder_id, status);
+        CREATE TABLE models (
+          id INTEGER PRIMARY KEY,
+          sha256 TEXT NOT NULL UNIQUE,
+          name TEXT NOT NULL
+        );
+        -- A row here means "done for this model"; predictions hang off it, so none exist without it.
+        CREATE TABLE classifications (
+          image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+          provider TEXT NOT NULL,
+          classified_at TEXT NOT NULL,
+          PRIMARY KEY (image_id, model_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE predictions (
+          image_id INTEGER NOT NULL,
+          model_id INTEGER NOT NULL,
+          rank INTEGER NOT NULL,
+          class_index INTEGER NOT NULL,
+          wnid TEXT NOT NULL,
+          name TEXT NOT NULL,
+          score REAL NOT NULL,
+          PRIMARY KEY (image_id, model_id, rank),
+          FOREIGN KEY (image_id, model_id) REFERENCES classifications(image_id, model_id) ON DELETE CASCADE
+        ) WITHOUT ROWID;
+        CREATE TABLE tags (
+          image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          tag TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('auto', 'user')),
+          state TEXT NOT NULL CHECK (state IN ('suggested', 'accepted', 'rejected')),
+          score REAL,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (image_id, tag)
+        ) WITHOUT ROWID;
+      `),
+  },
+  {
+    version: 2,
+    description: 'crash counts, jobs, indexes for tag search and status counts',
+    up: (db) =>
+      db.exec(`
+        ALTER TABLE images ADD COLUMN crash_count INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE jobs (
+          id INTEGER PRIMARY KEY,
+          kind TEXT NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'paused', 'done', 'cancelled', 'failed')),
+          params TEXT NOT NULL,
+          total INTEGER NOT NULL DEFAULT 0,
+          done INTEGER NOT NULL DEFAULT 0,
+          failed INTEGER NOT NULL DEFAULT 0,
+          created_at TEXT NOT NULL,
+          updated_at TEXT NOT NULL
+        );
+        CREATE INDEX jobs_by_state ON jobs(state);
+        -- tags is WITHOUT ROWID, so this index also holds image_id: "images tagged X with score ≥ s"
+        -- is answered from the index alone.
+        CREATE INDEX tags_by_tag ON tags(tag, state, score);
+        -- Small: the few missing images are left out of tag search by id, and status counts need no sort.
+        CREATE INDEX images_by_status ON images(status);
+        -- Partial, so it holds only the user's decisions: counting them does not read every suggestion.
+        CREATE INDEX tags_decided ON tags(state) WHERE state <> 'suggested';
+      `),
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
+
+/** The file was written by a newer Skiptag: opening it could corrupt data this version does not understand. */
+export class LibraryTooNewError extends Error {
+  constructor(
+    readonly fileVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `the library file has schema version ${fileVersion}, but this Skiptag only knows versions up to ` +
+        `${knownVersion}; update Skiptag, or use another library file`,
+    );
+    this.name = 'LibraryTooNewError';
+  }
+}
+
+export function schemaVersion(db: SqlDb): number {
+  return Number(db.pragma('user_version'));
+}
+
+/** Brings the file up to `target` (default: latest), one transaction per migration. */
+export function migrate(db: SqlDb, target = LATEST_SCHEMA_VERSION): void {
+  const current = schemaVersion(db);
+  if (current > LATEST_SCHEMA_VERSION) throw new LibraryTooNewError(current, LATEST_SCHEMA_VERSION);
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current || migration.version > target) continue;
+    db.transaction(() => {
+      // Another process may have upgraded the file while we waited for the write lock.
+      if (schemaVersion(db) >= migration.version) return;
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    });
+  }
+}
+
+/**
+ * A raw connection to `file` with the schema exactly at `version` (not beyond): tests use it to build
+ * files in an older shape and check that Library.open upgrades them.
+ */
+export function openAtVersion(file: string, version: number): SqlDb {
+  const db = SqlDb.open(file);
+  try {
+    migrate(db, version);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}

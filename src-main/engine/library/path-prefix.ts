@@ -1,0 +1,35 @@
+// Folder filters on raw path bytes (engine process): "at or under this folder" as index-friendly BLOB ranges.
+
+/** Bytes that separate path components: both slashes on Windows, only "/" elsewhere ("\" is a name byte). */
+export function pathSeparators(platform: NodeJS.Platform = process.platform): readonly number[] {
+  return platform === 'win32' ? [0x5c, 0x2f] : [0x2f];
+}
+
+/** Paths p with lo ≤ p < hi, compared byte-wise; hi null means no upper bound. */
+export interface PathRange {
+  lo: Buffer;
+  hi: Buffer | null;
+}
+
+/** Every path: one unbounded range. */
+export const ALL_PATHS: readonly PathRange[] = [{ lo: Buffer.alloc(0), hi: null }];
+
+/**
+ * The folder itself and every path under it, on a component boundary: "/photos" covers "/photos" and
+ * "/photos/a.jpg", never "/photos2/a.jpg". SQLite compares BLOBs byte-wise (memcmp), so "starts with
+ * P + separator" is the range [P + sep, P + (sep + 1)), and the folder itself is [P, P + 0x00). The ranges
+ * come back sorted and disjoint, so reading them one after the other yields path order; each is a single
+ * range on the path index, for any bytes, UTF-8 or not.
+ */
+export function folderRanges(folder: Buffer, separators: readonly number[] = pathSeparators()): PathRange[] {
+  let end = folder.length;
+  while (end > 0 && separators.includes(folder[end - 1] ?? -1)) end -= 1;
+  // "/" strips to "" and then covers every absolute path; "C:\" strips to "C:" and covers what is under it.
+  const base = folder.subarray(0, end);
+  const ranges: PathRange[] = separators.map((sep) => ({
+    lo: Buffer.concat([base, Buffer.from([sep])]),
+    hi: Buffer.concat([base, Buffer.from([sep + 1])]),
+  }));
+  if (base.length > 0) ranges.push({ lo: Buffer.from(base), hi: Buffer.concat([base, Buffer.from([0])]) });
+  return ranges.sort((a, b) => Buffer.compare(a.lo, b.lo));
+}

@@ -1,0 +1,91 @@
+// Tags (engine process): the user's accept/reject/remove actions, an image's tags, and images by tag.
+
+import type { TagHit, TagQuery, TagRow } from './library-types.js';
+import { toTag, type DbTag } from './row-mappers.js';
+import { jsonList, type SqlDb } from './sql-db.js';
+
+/**
+ * SQL condition on `alias` (a tags row): the tag is present for search, i.e. suggested or accepted, with
+ * a score of at least :min_score (and at most :max_score when withMax). An accepted tag the user added
+ * has no score and counts as certain. Only columns of the tags_by_tag index (tag, state, score), so the
+ * index answers it on its own.
+ */
+export function tagHitCondition(alias: string, withMax: boolean): string {
+  const score = `COALESCE(${alias}.score, 1.0)`;
+  return (
+    `${alias}.tag = :tag AND ${alias}.state IN ('suggested', 'accepted') AND ${score} >= :min_score` +
+    (withMax ? ` AND ${score} <= :max_score` : '')
+  );
+}
+
+export class TagsRepo {
+  constructor(
+    private readonly db: SqlDb,
+    private readonly now: () => string,
+  ) {}
+
+  /**
+   * The user accepts or rejects a tag on these images; a tag they did not have is added as the user's.
+   * Ids of images that no longer exist are skipped. Returns how many images were changed.
+   */
+  setTagState(imageIds: readonly number[], tag: string, state: 'accepted' | 'rejected'): number {
+    return this.db.run(
+      `INSERT INTO tags (image_id, tag, source, state, score, updated_at)
+       SELECT images.id, :tag, 'user', :state, NULL, :now
+       FROM json_each(:ids) AS ids JOIN images ON images.id = ids.value
+       WHERE true
+       ON CONFLICT (image_id, tag) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+      { ids: jsonList(imageIds), tag, state, now: this.now() },
+    );
+  }
+
+  /**
+   * Forgets the tag on these images. An auto tag comes back with the next classification that suggests
+   * it: to keep it away, reject it instead.
+   */
+  removeTag(imageIds: readonly number[], tag: string): number {
+    return this.db.run(
+      `DELETE FROM tags WHERE tag = :tag AND image_id IN (SELECT value FROM json_each(:ids))`,
+      {
+        ids: jsonList(imageIds),
+        tag,
+      },
+    );
+  }
+
+  /** Accepted first, then suggested, then rejected; best score first within each. */
+  tagsForImage(imageId: number): TagRow[] {
+    return this.db
+      .all<DbTag>(
+        `SELECT tag, source, state, score FROM tags WHERE image_id = :id
+         ORDER BY CASE state WHEN 'accepted' THEN 0 WHEN 'suggested' THEN 1 ELSE 2 END,
+                  COALESCE(score, 1.0) DESC, tag`,
+        { id: imageId },
+      )
+      .map(toTag);
+  }
+
+  /**
+   * Images carrying a tag (suggested or accepted) within a score band, best first, one page at a time,
+   * with the total for paging. Missing images are left out: there is nothing to show for them. Both
+   * queries are answered from the tags_by_tag and images_by_status indexes, without reading rows.
+   */
+  imagesWithTag(tag: string, query: TagQuery): { total: number; hits: TagHit[] } {
+    const withMax = query.maxScore !== undefined;
+    const params = {
+      tag,
+      min_score: query.minScore ?? 0,
+      ...(withMax ? { max_score: query.maxScore } : {}),
+    };
+    // NOT IN a short list of missing ids instead of joining images: a join reads one image row per hit.
+    const from = `FROM tags WHERE ${tagHitCondition('tags', withMax)}
+      AND tags.image_id NOT IN (SELECT id FROM images WHERE status = 'missing')`;
+    const total = this.db.get<{ n: number }>(`SELECT count(*) AS n ${from}`, params)?.n ?? 0;
+    const rows = this.db.all<{ image_id: number; score: number; state: TagHit['state'] }>(
+      `SELECT tags.image_id, COALESCE(tags.score, 1.0) AS score, tags.state ${from}
+       ORDER BY score DESC, tags.image_id LIMIT :limit OFFSET :offset`,
+      { ...params, limit: query.limit, offset: query.offset ?? 0 },
+    );
+    return { total, hits: rows.map((r) => ({ imageId: r.image_id, score: r.score, state: r.state })) };
+  }
+}

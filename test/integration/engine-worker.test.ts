@@ -1,0 +1,230 @@
+// Engine child process tests (test): classification through the supervisor, byte paths, crash recovery and isolation, start/close.
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineOpenOptions } from '../../src-main/shared/engine-contract.js';
+import type { FileResult } from '../../src-main/shared/results.js';
+import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
+import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
+import { EngineSupervisor, type EngineWorkItem } from '../../src-main/engine/worker/engine-supervisor.js';
+import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+
+let work: string;
+let model: string;
+let photos: string;
+let expected: Map<string, string>;
+let engine: EngineSupervisor;
+const logs: string[] = [];
+
+const settings = (modelPath: string): EngineOpenOptions => ({
+  modelPath,
+  labelsPath: null,
+  ep: 'cpu',
+  threads: 1,
+  batchSize: 8,
+  topK: 3,
+  threshold: 0,
+  maxPixels: 200_000_000,
+});
+
+const quiet = { onLog: (_level: string, message: string) => void logs.push(message) };
+
+function item(id: number, file: string): EngineWorkItem {
+  return { id, path: Buffer.from(file), display: file };
+}
+
+/** Runs one classify call and returns the results by id, checking each id is reported exactly once. */
+async function classifyAll(
+  supervisor: EngineSupervisor,
+  items: EngineWorkItem[],
+): Promise<{ results: Map<number, FileResult>; crashed: number[] }> {
+  const results = new Map<number, FileResult>();
+  const { crashed } = await supervisor.classify(items, (id, result) => {
+    expect(results.has(id)).toBe(false);
+    results.set(id, result);
+  });
+  return { results, crashed };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-engine-worker-'));
+  model = await writeColourModel(path.join(work, 'model'));
+  photos = path.join(work, 'photos');
+  expected = await writeColourPhotos(photos);
+  engine = await EngineSupervisor.start(settings(model), quiet);
+});
+
+afterAll(async () => {
+  await engine.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('EngineSupervisor', () => {
+  it('classifies every file in the child process with the right labels', async () => {
+    expect(engine.pid).not.toBeNull();
+    expect(engine.pid).not.toBe(process.pid);
+    expect(engine.provider).toBe('cpu');
+    expect(engine.ready).toMatchObject({ modelName: 'colours.onnx', numClasses: 11, inputSize: [224, 224] });
+    const names = [...expected.keys()];
+    const items = names.map((name, i) => item(100 + i, path.join(photos, name)));
+    const { results, crashed } = await classifyAll(engine, items);
+    expect(crashed).toEqual([]);
+    expect(results.size).toBe(names.length);
+    for (const [i, name] of names.entries()) {
+      const r = results.get(100 + i);
+      expect(r).toMatchObject({
+        status: 'ok',
+        path: path.join(photos, name),
+        model: 'colours.onnx',
+        provider: 'cpu',
+      });
+      expect(r?.predictions).toHaveLength(3);
+      expect(r?.predictions[0]?.label).toBe(expected.get(name));
+    }
+  });
+
+  it('reports per-file errors as results and serves concurrent calls', async () => {
+    const corrupt = path.join(work, 'not-a-photo.jpg');
+    await writeFile(corrupt, 'this is not a JPEG');
+    const red = path.join(photos, 'red-photo.jpg');
+    const [a, b] = await Promise.all([
+      classifyAll(engine, [item(1, corrupt), item(2, red)]),
+      classifyAll(engine, [item(3, path.join(photos, 'green-photo.png'))]),
+    ]);
+    expect(a.results.get(1)).toMatchObject({ status: 'error', errorCode: 'corrupt', predictions: [] });
+    expect(a.results.get(2)?.predictions[0]?.label).toBe('red');
+    expect(b.results.get(3)?.predictions[0]?.label).toBe('green');
+    await expect(engine.classify([item(5, red), item(5, red)], () => undefined)).rejects.toThrow(/already/);
+  });
+
+  it('reads a non-UTF-8 file name by its bytes end to end', async () => {
+    const dir = path.join(work, 'odd');
+    await mkdir(dir, { recursive: true });
+    const bytes = Buffer.concat([Buffer.from(`${dir}/bl`), Buffer.from([0xff, 0xfe]), Buffer.from('.webp')]);
+    await copyFile(path.join(photos, 'blue-photo.webp'), bytes);
+    const display = bytes.toString('utf8');
+    expect(display).toContain('\uFFFD');
+    const { results } = await classifyAll(engine, [{ id: 9, path: bytes, display }]);
+    expect(results.get(9)).toMatchObject({ status: 'ok', path: display });
+    expect(results.get(9)?.predictions[0]?.label).toBe('blue');
+  });
+
+  it('restarts after a native crash, isolates the poison file and finishes every other file', async () => {
+    const dir = path.join(work, 'crash');
+    await mkdir(dir, { recursive: true });
+    const names = [...expected.keys()];
+    const good: { file: string; label: string }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const name = names[i % names.length] ?? '';
+      const file = path.join(dir, `${String(i).padStart(2, '0')}-${name}`);
+      await copyFile(path.join(photos, name), file);
+      good.push({ file, label: expected.get(name) ?? '' });
+    }
+    // A perfectly good photo: only the test-only fault injection makes it "crash" the decoder.
+    const poison = path.join(dir, 'poison.jpg');
+    await copyFile(path.join(photos, 'red-photo.jpg'), poison);
+    const items = good.map((g, i) => item(i, g.file));
+    items.splice(5, 0, item(99, poison));
+
+    const supervisor = await EngineSupervisor.start(settings(model), {
+      ...quiet,
+      env: { ...process.env, [TEST_CRASH_MARKER_ENV]: 'poison' },
+    });
+    try {
+      const firstPid = supervisor.pid;
+      const { results, crashed } = await classifyAll(supervisor, items);
+      expect(crashed).toEqual([99]);
+      expect(results.size).toBe(11);
+      for (const [i, g] of good.entries()) {
+        expect(results.get(i)).toMatchObject({ status: 'ok', path: g.file });
+        expect(results.get(i)?.predictions[0]?.label).toBe(g.label);
+      }
+      expect(results.get(99)).toMatchObject({
+        status: 'error',
+        errorCode: 'internal',
+        path: poison,
+        model: 'colours.onnx',
+        predictions: [],
+      });
+      expect(results.get(99)?.errorMessage).toMatch(/crashed on this file twice \(SIGSEGV\)/);
+      expect(supervisor.restarts).toBeGreaterThanOrEqual(2);
+      expect(logs.some((line) => line.includes('SIGSEGV'))).toBe(true);
+      expect(firstPid !== null && isAlive(firstPid)).toBe(false);
+
+      // The engine goes on: a later call works on the restarted child.
+      const again = await classifyAll(supervisor, [item(1, good[0]?.file ?? '')]);
+      expect(again.results.get(1)?.predictions[0]?.label).toBe(good[0]?.label);
+    } finally {
+      await supervisor.close();
+    }
+  });
+
+  it('retries every file after a crash that no file can be blamed for, within a restart cap', async () => {
+    const names = [...expected.keys()];
+    const items = names.map((name, i) => item(i, path.join(photos, name)));
+    const supervisor = await EngineSupervisor.start(settings(model), { ...quiet, maxRestarts: 1 });
+    try {
+      // Killed (in the same tick, so before it can announce any file): nothing is blamed, all is sent again.
+      process.kill(supervisor.pid ?? 0, 'SIGKILL');
+      const pending = classifyAll(supervisor, items);
+      const { results, crashed } = await pending;
+      expect(crashed).toEqual([]);
+      expect([...results.values()].every((r) => r.status === 'ok')).toBe(true);
+      expect(supervisor.restarts).toBe(1);
+    } finally {
+      await supervisor.close();
+    }
+
+    // Past the cap the call fails instead of restarting forever.
+    const capped = await EngineSupervisor.start(settings(model), { ...quiet, maxRestarts: 0 });
+    try {
+      process.kill(capped.pid ?? 0, 'SIGKILL');
+      const doomed = capped.classify(items, () => undefined);
+      await expect(doomed).rejects.toThrow(/died 1 time with no file to blame \(SIGKILL\)/);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('rejects start() with the reason when the model cannot be loaded', async () => {
+    const broken = path.join(work, 'broken', 'broken.onnx');
+    await mkdir(path.dirname(broken), { recursive: true });
+    await writeFile(broken, 'not an onnx model');
+    await expect(EngineSupervisor.start(settings(broken), quiet)).rejects.toThrow(/cannot load model/);
+
+    // Loads, but 11 classes and no labels anywhere.
+    const unlabelled = path.join(work, 'unlabelled', 'colours.onnx');
+    await mkdir(path.dirname(unlabelled), { recursive: true });
+    await writeFile(unlabelled, buildColourModel().bytes);
+    await expect(EngineSupervisor.start(settings(unlabelled), quiet)).rejects.toThrow(
+      /11 classes and no labels/,
+    );
+
+    await expect(EngineSupervisor.start({ ...settings(model), topK: 0 }, quiet)).rejects.toThrow(/topK/);
+  });
+
+  it('close() shuts the child down and refuses later work', async () => {
+    const supervisor = await EngineSupervisor.start(settings(model), quiet);
+    const pid = supervisor.pid;
+    expect(pid !== null && isAlive(pid)).toBe(true);
+    const running = expect(
+      supervisor.classify([item(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
+    ).rejects.toThrow(/closed/);
+    await supervisor.close();
+    await running;
+    expect(pid !== null && isAlive(pid)).toBe(false);
+    await expect(
+      supervisor.classify([item(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
+    ).rejects.toThrow(/closed/);
+  });
+});
