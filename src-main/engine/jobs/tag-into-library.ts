@@ -1,6 +1,5 @@
 // Library tagging job (engine): scan inputs incrementally, classify only what is new or changed, commit results.
 
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { FileResult } from '../../shared/results.js';
@@ -9,6 +8,9 @@ import type { ModelIdentity } from '../models/model-identity.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { EngineSupervisor } from '../worker/engine-supervisor.js';
+import { closeAbandonedJobs } from './abandoned-jobs.js';
+import { folderFor } from './input-folders.js';
+import { recordResult, walkErrorResult } from './record-result.js';
 import { ResultCommitter } from './result-committer.js';
 import { decideSeen, statSeen, type ScanOutcome } from './scan-decision.js';
 
@@ -46,6 +48,8 @@ export interface LibraryTagOptions {
   watch?: boolean;
   includeHidden?: boolean;
   signal?: AbortSignal;
+  /** Awaited before each file: how a paused job waits (see JobQueue). */
+  checkpoint?: () => Promise<void>;
   /** Record the run in the jobs table (default); the watcher's small follow-up runs do not. */
   recordJob?: boolean;
   /** Files per classify request sent to the engine process. */
@@ -67,10 +71,11 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
   const { library, engine, signal } = options;
   const scan = Date.now();
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
+  if (options.recordJob !== false) closeAbandonedJobs(library);
   const jobId =
     options.recordJob === false
       ? null
-      : library.createJob('tag', { inputs: options.inputs, model: options.model.name });
+      : library.createJob('tag', { inputs: options.inputs, model: options.model.name, pid: process.pid });
   const committer = new ResultCommitter(library);
   const flushTimer = setInterval(() => committer.flush(), 1000);
   const summary: LibraryTagSummary = {
@@ -131,6 +136,7 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
               summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
             }
             options.onResult?.(result, item.outcome);
+            report();
           },
         )
         .then(({ crashed }) => {
@@ -160,6 +166,8 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
       let completed = false;
       try {
         for await (const item of walkInputs([absolute], walkOptions)) {
+          if (options.checkpoint) await options.checkpoint();
+          if (signal?.aborted) break;
           if (item.kind === 'skipped') {
             summary.skipped += 1;
             continue;
@@ -220,86 +228,4 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
   current = null;
   report();
   return summary;
-}
-
-/**
- * The library folder for an input: a folder input is recorded (created on first use); a file belongs to
- * the innermost library folder that contains it (how files reported by the watcher find their folder),
- * or to none.
- */
-async function folderFor(
-  library: Library,
-  absolute: string,
-  watch: boolean,
-): Promise<{ folderId: number | null; isFolder: boolean }> {
-  const info = await stat(absolute).catch(() => null);
-  const bytes = Buffer.from(absolute);
-  const folders = library.listFolders();
-  if (info?.isDirectory()) {
-    const existing = folders.find((f) => f.path.equals(bytes));
-    return {
-      folderId: library.upsertFolder(bytes, absolute, watch || (existing?.watched ?? false)).id,
-      isFolder: true,
-    };
-  }
-  const containing = folders
-    .filter(
-      (f) =>
-        bytes.length > f.path.length &&
-        bytes.subarray(0, f.path.length).equals(f.path) &&
-        bytes[f.path.length] === path.sep.charCodeAt(0),
-    )
-    .sort((a, b) => b.path.length - a.path.length)[0];
-  return { folderId: containing?.id ?? null, isFolder: false };
-}
-
-function walkErrorResult(
-  item: { display: string; code: FileErrorCode; message: string },
-  model: string,
-): FileResult {
-  return {
-    path: item.display,
-    status: 'error',
-    errorCode: item.code,
-    errorMessage: item.message,
-    predictions: [],
-    width: null,
-    height: null,
-    format: null,
-    bytes: null,
-    sha256: null,
-    model,
-    provider: '',
-    classifiedAt: new Date().toISOString(),
-  };
-}
-
-function recordResult(library: Library, imageId: number, result: FileResult, modelId: number): void {
-  if (result.status === 'ok' && result.sha256) {
-    library.recordSuccess(imageId, {
-      modelId,
-      provider: result.provider,
-      classifiedAt: result.classifiedAt,
-      sha256: result.sha256,
-      size: result.bytes ?? 0,
-      format: result.format ?? '',
-      width: result.width ?? 0,
-      height: result.height ?? 0,
-      predictions: result.predictions,
-    });
-    // A file copied or moved across disks has a new inode but the same content: keep the user's tags.
-    const previous = library.findMissingBySha(result.sha256);
-    if (previous && previous.id !== imageId) library.mergeInto(previous.id, imageId);
-    return;
-  }
-  library.recordFailure(
-    imageId,
-    {
-      code: result.errorCode ?? 'internal',
-      message: result.errorMessage ?? 'unknown error',
-      ...(result.sha256 ? { sha256: result.sha256 } : {}),
-      ...(result.bytes !== null ? { size: result.bytes } : {}),
-    },
-    'error',
-  );
 }

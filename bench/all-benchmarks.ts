@@ -1,0 +1,15 @@
+// `npm run bench -- [folder] [options]` (bench): throughput, then the scan and library benchmarks, each in its own process.
+
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const run = (file: string, args: string[] = []) => {
+  console.log('');
+  execFileSync(process.execPath, [here(file), ...args], { stdio: 'inherit' });
+};
+
+// Arguments (a photo folder, --batches, --models, …) belong to the throughput benchmark.
+run('./run-bench.js', process.argv.slice(2));
+run('./walker-bench.js');
+run('./library-bench.js');

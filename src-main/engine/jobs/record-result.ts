@@ -1,0 +1,57 @@
+// Writing one classification result into the library (engine): success with predictions, or a per-file failure.
+
+import type { FileErrorCode } from '../../shared/file-errors.js';
+import type { FileResult } from '../../shared/results.js';
+import type { Library } from '../library/library.js';
+
+/** A walk problem (broken link, unreadable folder) shaped as a result, for reporting only. */
+export function walkErrorResult(
+  item: { display: string; code: FileErrorCode; message: string },
+  model: string,
+): FileResult {
+  return {
+    path: item.display,
+    status: 'error',
+    errorCode: item.code,
+    errorMessage: item.message,
+    predictions: [],
+    width: null,
+    height: null,
+    format: null,
+    bytes: null,
+    sha256: null,
+    model,
+    provider: '',
+    classifiedAt: new Date().toISOString(),
+  };
+}
+
+export function recordResult(library: Library, imageId: number, result: FileResult, modelId: number): void {
+  if (result.status === 'ok' && result.sha256) {
+    library.recordSuccess(imageId, {
+      modelId,
+      provider: result.provider,
+      classifiedAt: result.classifiedAt,
+      sha256: result.sha256,
+      size: result.bytes ?? 0,
+      format: result.format ?? '',
+      width: result.width ?? 0,
+      height: result.height ?? 0,
+      predictions: result.predictions,
+    });
+    // A file copied or moved across disks has a new inode but the same content: keep the user's tags.
+    const previous = library.findMissingBySha(result.sha256);
+    if (previous && previous.id !== imageId) library.mergeInto(previous.id, imageId);
+    return;
+  }
+  library.recordFailure(
+    imageId,
+    {
+      code: result.errorCode ?? 'internal',
+      message: result.errorMessage ?? 'unknown error',
+      ...(result.sha256 ? { sha256: result.sha256 } : {}),
+      ...(result.bytes !== null ? { size: result.bytes } : {}),
+    },
+    'error',
+  );
+}
