@@ -5,6 +5,7 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Classifier } from '../src-main/engine/classify/classifier.js';
+import type { EpChoice } from '../src-main/engine/classify/providers.js';
 import { imagenetLabels } from '../src-main/engine/classify/labels.js';
 import { loadAndPreprocess } from '../src-main/engine/imaging/photo-input.js';
 import { imagenetPreprocess } from '../src-main/engine/imaging/preprocess-spec.js';
@@ -30,6 +31,7 @@ const { values } = parseArgs({
     folder: { type: 'string' },
     images: { type: 'string' },
     threads: { type: 'string' },
+    ep: { type: 'string' },
   },
 });
 const mode = values.mode ?? 'e2e';
@@ -104,7 +106,8 @@ async function main(): Promise<void> {
     measured = await decodeOnly();
   } else {
     if (!values.model) throw new Error('--model is required');
-    classifier = await Classifier.open(values.model, { ep: 'cpu', ...(threads ? { threads } : {}) });
+    const ep = (values.ep ?? 'cpu') as EpChoice;
+    classifier = await Classifier.open(values.model, { ep, ...(threads ? { threads } : {}) });
     measured = mode === 'infer' ? await inferenceOnly(classifier) : await endToEnd(classifier);
   }
   const result: CaseResult = {

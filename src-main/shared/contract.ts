@@ -1,0 +1,255 @@
+// The app contract (shared): every request, response and event between renderer, preload, main and the app service.
+// One definition, zod-validated at each boundary; the renderer imports it with `import type` or through an alias.
+// No Node or DOM imports here.
+
+import { z } from 'zod';
+import { FILE_ERROR_CODES } from './file-errors.js';
+
+const id = z.number().int().positive();
+const ids = z.array(id).min(1).max(100_000);
+const score = z.number().min(0).max(1);
+/** Tag names come from users: trimmed, non-empty, bounded, no control characters. */
+const tagName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(200)
+  .regex(/^[^\p{Cc}]+$/u, 'no control characters');
+
+export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] as const;
+export const TAG_STATES = ['suggested', 'accepted', 'rejected'] as const;
+export const TAG_SOURCES = ['auto', 'user'] as const;
+export const REVIEW_STATES = ['all', 'untagged', 'needs-review', 'errors'] as const;
+export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+
+export const folderInfoSchema = z.strictObject({
+  id,
+  path: z.string(),
+  watched: z.boolean(),
+  imageCount: z.number().int().nonnegative(),
+  lastScanAt: z.string().nullable(),
+});
+
+export const tagChipSchema = z.strictObject({
+  tag: z.string(),
+  score: z.number().nullable(),
+  state: z.enum(TAG_STATES),
+  source: z.enum(TAG_SOURCES),
+});
+
+export const imageSummarySchema = z.strictObject({
+  id,
+  path: z.string(),
+  name: z.string(),
+  folderId: id.nullable(),
+  status: z.enum(IMAGE_STATUSES),
+  width: z.number().int().nullable(),
+  height: z.number().int().nullable(),
+  /** URL the renderer may load: app://thumb/<id> in Electron, an http URL in the test bridge. */
+  thumbUrl: z.string(),
+  tags: z.array(tagChipSchema),
+});
+
+export const imageDetailSchema = imageSummarySchema.extend({
+  previewUrl: z.string(),
+  size: z.number().int().nullable(),
+  format: z.string().nullable(),
+  sha256: z.string().nullable(),
+  errorCode: z.enum(FILE_ERROR_CODES).nullable(),
+  errorMessage: z.string().nullable(),
+  model: z.string().nullable(),
+  provider: z.string().nullable(),
+  classifiedAt: z.string().nullable(),
+  predictions: z.array(
+    z.strictObject({ label: z.string(), wnid: z.string(), score, rank: z.number().int() }),
+  ),
+});
+
+export const imageFilterSchema = z.strictObject({
+  folderId: id.optional(),
+  tag: tagName.optional(),
+  minScore: score.optional(),
+  maxScore: score.optional(),
+  review: z.enum(REVIEW_STATES).default('all'),
+  text: z.string().max(200).optional(),
+});
+
+export const jobSnapshotSchema = z.strictObject({
+  id,
+  kind: z.string(),
+  state: z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']),
+  progress: z.strictObject({
+    done: z.number().int().nonnegative(),
+    total: z.number().int().nonnegative().nullable(),
+    failed: z.number().int().nonnegative(),
+    rate: z.number().nonnegative(),
+    etaSeconds: z.number().nonnegative().nullable(),
+    current: z.string().nullable(),
+  }),
+  error: z.string().nullable(),
+});
+
+export const fileErrorInfoSchema = z.strictObject({
+  imageId: id.nullable(),
+  path: z.string(),
+  code: z.enum(FILE_ERROR_CODES),
+  message: z.string(),
+});
+
+export const settingsSchema = z.strictObject({
+  model: z.string().nullable(),
+  ep: z.enum(EP_CHOICES),
+  /** The provider actually in use (after auto's fallbacks), null before the engine started. */
+  providerInUse: z.string().nullable(),
+  threshold: score,
+  topK: z.number().int().min(1).max(100),
+});
+
+export const exportRequestSchema = z.strictObject({
+  format: z.enum(['csv', 'json']),
+  layout: z.enum(['wide', 'long']).default('wide'),
+  scope: z.enum(['all', 'selection', 'filter']),
+  imageIds: z.array(id).max(100_000).optional(),
+  filter: imageFilterSchema.optional(),
+  bom: z.boolean().default(false),
+});
+
+/**
+ * Request/response pairs. The channel is the key; main registers one handler per channel and checks the
+ * sender and the payload; the preload exposes one named function per channel (see API_METHODS).
+ */
+export const REQUESTS = {
+  'library:listFolders': { input: z.strictObject({}), output: z.array(folderInfoSchema) },
+  /** Folder paths come only from the preload (dropped files) or main's own dialog, never typed by the page. */
+  'library:addFolders': {
+    input: z.strictObject({ paths: z.array(z.string().min(1).max(4096)).min(1).max(100) }),
+    output: z.array(folderInfoSchema),
+  },
+  'library:pickFolders': { input: z.strictObject({}), output: z.array(folderInfoSchema) },
+  'library:removeFolder': {
+    input: z.strictObject({ folderId: id }),
+    output: z.strictObject({ ok: z.boolean() }),
+  },
+  'library:setWatched': {
+    input: z.strictObject({ folderId: id, watched: z.boolean() }),
+    output: folderInfoSchema,
+  },
+  'library:rescan': { input: z.strictObject({ folderId: id }), output: jobSnapshotSchema },
+  'images:query': {
+    input: z.strictObject({
+      filter: imageFilterSchema,
+      offset: z.number().int().nonnegative(),
+      limit: z.number().int().min(1).max(1000),
+    }),
+    output: z.strictObject({ total: z.number().int().nonnegative(), items: z.array(imageSummarySchema) }),
+  },
+  'images:get': { input: z.strictObject({ imageId: id }), output: imageDetailSchema },
+  'images:errors': {
+    input: z.strictObject({ limit: z.number().int().min(1).max(1000) }),
+    output: z.array(fileErrorInfoSchema),
+  },
+  'tags:list': {
+    input: z.strictObject({}),
+    output: z.array(z.strictObject({ tag: z.string(), count: z.number().int() })),
+  },
+  'tags:setState': {
+    input: z.strictObject({ imageIds: ids, tag: tagName, state: z.enum(TAG_STATES) }),
+    output: z.strictObject({ changed: z.number().int() }),
+  },
+  'tags:add': {
+    input: z.strictObject({ imageIds: ids, tag: tagName }),
+    output: z.strictObject({ changed: z.number().int() }),
+  },
+  'tags:remove': {
+    input: z.strictObject({ imageIds: ids, tag: tagName }),
+    output: z.strictObject({ changed: z.number().int() }),
+  },
+  'jobs:list': { input: z.strictObject({}), output: z.array(jobSnapshotSchema) },
+  'jobs:pause': { input: z.strictObject({ jobId: id }), output: z.strictObject({ ok: z.boolean() }) },
+  'jobs:resume': { input: z.strictObject({ jobId: id }), output: z.strictObject({ ok: z.boolean() }) },
+  'jobs:cancel': { input: z.strictObject({ jobId: id }), output: z.strictObject({ ok: z.boolean() }) },
+  'settings:get': { input: z.strictObject({}), output: settingsSchema },
+  'settings:set': {
+    input: settingsSchema.omit({ providerInUse: true }).partial().strict(),
+    output: settingsSchema,
+  },
+  /** Main asks where to save (native dialog) and reveals the written file; the page never names the path. */
+  'export:run': {
+    input: exportRequestSchema,
+    output: z.strictObject({ path: z.string().nullable(), count: z.number().int().nonnegative() }),
+  },
+} as const;
+
+/** Events pushed from the app service to the renderer on one channel each. */
+export const EVENTS = {
+  'jobs:progress': jobSnapshotSchema,
+  'library:changed': z.strictObject({ imageIds: z.array(id).optional(), folders: z.boolean().optional() }),
+} as const;
+
+export type RequestChannel = keyof typeof REQUESTS;
+export type EventChannel = keyof typeof EVENTS;
+export type RequestInput<C extends RequestChannel> = z.input<(typeof REQUESTS)[C]['input']>;
+export type RequestOutput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['output']>;
+export type EventPayload<C extends EventChannel> = z.infer<(typeof EVENTS)[C]>;
+
+export type FolderInfo = z.infer<typeof folderInfoSchema>;
+export type TagChip = z.infer<typeof tagChipSchema>;
+export type ImageSummary = z.infer<typeof imageSummarySchema>;
+export type ImageDetail = z.infer<typeof imageDetailSchema>;
+export type ImageFilter = z.input<typeof imageFilterSchema>;
+export type JobSnapshotInfo = z.infer<typeof jobSnapshotSchema>;
+export type FileErrorInfo = z.infer<typeof fileErrorInfoSchema>;
+export type Settings = z.infer<typeof settingsSchema>;
+export type ExportRequest = z.input<typeof exportRequestSchema>;
+
+/** window.skiptag method name for each request channel: exactly what the preload exposes. */
+export const API_METHODS = {
+  listFolders: 'library:listFolders',
+  addFolders: 'library:addFolders',
+  pickFolders: 'library:pickFolders',
+  removeFolder: 'library:removeFolder',
+  setWatched: 'library:setWatched',
+  rescan: 'library:rescan',
+  queryImages: 'images:query',
+  getImage: 'images:get',
+  listErrors: 'images:errors',
+  listTags: 'tags:list',
+  setTagState: 'tags:setState',
+  addTag: 'tags:add',
+  removeTag: 'tags:remove',
+  listJobs: 'jobs:list',
+  pauseJob: 'jobs:pause',
+  resumeJob: 'jobs:resume',
+  cancelJob: 'jobs:cancel',
+  getSettings: 'settings:get',
+  setSettings: 'settings:set',
+  exportLabels: 'export:run',
+} as const satisfies Record<string, RequestChannel>;
+
+export type ApiMethod = keyof typeof API_METHODS;
+
+/**
+ * The API the renderer sees as window.skiptag. `addDroppedFiles` takes File objects from a drop event:
+ * the preload turns them into paths with webUtils.getPathForFile, so the page never supplies a path.
+ */
+export type SkiptagApi = {
+  [M in Exclude<ApiMethod, 'addFolders'>]: (
+    input: RequestInput<(typeof API_METHODS)[M]>,
+  ) => Promise<RequestOutput<(typeof API_METHODS)[M]>>;
+} & {
+  addDroppedFiles: (files: readonly unknown[]) => Promise<FolderInfo[]>;
+  onJobProgress: (listener: (job: JobSnapshotInfo) => void) => () => void;
+  onLibraryChanged: (listener: (change: EventPayload<'library:changed'>) => void) => () => void;
+};
+
+/** Parses a request payload for `channel`, throwing a ZodError that names the bad fields. */
+export function parseRequest<C extends RequestChannel>(
+  channel: C,
+  payload: unknown,
+): z.infer<(typeof REQUESTS)[C]['input']> {
+  return REQUESTS[channel].input.parse(payload) as z.infer<(typeof REQUESTS)[C]['input']>;
+}
+
+export function isRequestChannel(value: unknown): value is RequestChannel {
+  return typeof value === 'string' && Object.hasOwn(REQUESTS, value);
+}
