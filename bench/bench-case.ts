@@ -11,6 +11,10 @@ import { loadAndPreprocess } from '../src-main/engine/imaging/photo-input.js';
 import { imagenetPreprocess } from '../src-main/engine/imaging/preprocess-spec.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../src-main/engine/imaging/read-photo.js';
 import { tagPhotos } from '../src-main/engine/pipeline/tag-photos.js';
+import { sizeThreadpoolForDecoding } from '../src-main/engine/threadpool.js';
+
+// Same decode parallelism as the CLI (bin/skiptag.js); nothing has used libuv's pool yet.
+sizeThreadpoolForDecoding();
 
 export interface CaseResult {
   mode: string;
@@ -51,7 +55,7 @@ async function decodeOnly(): Promise<{ count: number; seconds: number }> {
   const todo = Array.from({ length: images }, (_, i) => files[i % files.length] as string);
   const started = performance.now();
   // Same parallelism as the pipeline keeps in flight; libuv's pool (4 threads) bounds it further.
-  const parallel = 4;
+  const parallel = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
   let next = 0;
   const worker = async () => {
     const out = new Float32Array(3 * spec.cropHeight * spec.cropWidth);

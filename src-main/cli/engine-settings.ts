@@ -6,6 +6,7 @@ import { defaultThreads } from '../engine/classify/classifier.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/imaging/preprocess-spec.js';
 import { defaultLibraryPath } from '../engine/library/library-location.js';
 import { locateModel, ModelNotFoundError } from '../engine/models/locate-model.js';
+import { loadTaggingRules, type TaggingRules } from '../engine/models/tagging-rules.js';
 import { FatalError } from './exit-codes.js';
 import { parseChoice, parseFraction, parseInteger } from './parse-options.js';
 
@@ -20,11 +21,13 @@ export const ENGINE_OPTIONS = {
   threads: { type: 'string' },
   'max-pixels': { type: 'string' },
   'include-hidden': { type: 'boolean' },
+  rules: { type: 'string' },
   library: { type: 'string' },
   'no-library': { type: 'boolean' },
 } as const;
 
-export const ENGINE_HELP = `  --model FILE        ONNX classifier (default: $SKIPTAG_MODEL, else a ResNet in models/)
+export const ENGINE_HELP = `  --model FILE|NAME   ONNX file, or an installed/imported model's name (default:
+                      $SKIPTAG_MODEL, else installed models, then models/)
   --labels FILE       class names, one per line or "wnid<TAB>name" (default: ImageNet-1k
                       when the model has 1000 classes, or MODEL.labels.txt beside the model)
   --top-k N           labels per photo (default 5)
@@ -35,6 +38,8 @@ export const ENGINE_HELP = `  --model FILE        ONNX classifier (default: $SKI
   --threads N         CPU threads for inference (default: all cores, here ${defaultThreads()})
   --max-pixels N      refuse images larger than N pixels (default ${DEFAULT_MAX_PIXELS})
   --include-hidden    also look inside hidden files and folders (names starting with ".")
+  --rules FILE        tag rules (thresholds, aliases, hidden labels, rollups like "cat"),
+                      see models/rules.example.yml (default: rules.yml in the data folder)
   --library FILE      library database (default: $SKIPTAG_LIBRARY, else
                       ${defaultLibraryPath()})`;
 
@@ -48,6 +53,7 @@ export interface EngineSettings {
   threads: number;
   maxPixels: number;
   includeHidden: boolean;
+  rulesPath: string | null;
 }
 
 type EngineValues = {
@@ -70,6 +76,7 @@ export async function parseEngineSettings(values: EngineValues): Promise<EngineS
       Number.MAX_SAFE_INTEGER,
     ),
     includeHidden: values['include-hidden'] ?? false,
+    rulesPath: values.rules ?? null,
   };
   try {
     return { ...settings, modelPath: await locateModel(values.model) };
@@ -83,4 +90,13 @@ export async function parseEngineSettings(values: EngineValues): Promise<EngineS
 export function libraryPathFrom(values: EngineValues, env: NodeJS.ProcessEnv = process.env): string | null {
   if (values['no-library']) return null;
   return values.library ?? (env.SKIPTAG_LIBRARY || defaultLibraryPath());
+}
+
+/** The tag rules for a run; a broken rules file stops the run with its line and field. */
+export async function loadRunRules(settings: EngineSettings): Promise<TaggingRules> {
+  try {
+    return await loadTaggingRules(settings.rulesPath);
+  } catch (error) {
+    throw new FatalError(`tag rules: ${(error as Error).message}`, { cause: error });
+  }
 }

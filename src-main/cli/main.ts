@@ -2,11 +2,13 @@
 
 import { readFileSync } from 'node:fs';
 import { processIo, type CliIo } from './cli-io.js';
+import { doctorCommand } from './commands/doctor-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { modelsCommand } from './commands/models-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { tagCommand } from './commands/tag-command.js';
 import { watchCommand } from './commands/watch-command.js';
+import { writeTagsCommand } from './commands/write-tags-command.js';
 import { EXIT, FatalError, UsageError } from './exit-codes.js';
 
 export const MAIN_HELP = `Usage: skiptag <command> [options]
@@ -14,11 +16,15 @@ export const MAIN_HELP = `Usage: skiptag <command> [options]
 Offline photo tagger: classifies photos with a ResNet (ImageNet) in onnxruntime-node.
 
 Commands:
-  tag <files and folders...>   tag photos (recorded in the library) and print or export the labels
-  watch [folders...]           keep tagging photos as they arrive in watched folders
-  export --csv FILE            export the library's labels (CSV wide/long, JSON), with filters
-  status                       what the library holds
-  models synth <name> <file>   build a model in code: resnet18, resnet50, colours, tiny-resnet
+  tag <files and folders...>          tag photos (recorded in the library), print or export labels
+  watch [folders...]                  keep tagging photos as they arrive in watched folders
+  export --csv FILE                   export the library's labels (CSV wide/long, JSON), with filters
+  status                              what the library holds
+  write-tags                          write tags as XMP keywords (sidecars, or --xmp embed)
+  models list|install|remove|verify   the ResNet catalogue: downloaded once, verified, then offline
+  models import <file> --name NAME    bring your own ONNX classifier
+  models synth <name> <file>          build a model in code: resnet18, resnet50, colours, tiny-resnet
+  doctor                              providers (do they load, how fast), library and models
 
 Run "skiptag <command> --help" for a command's options.
 
@@ -58,6 +64,10 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         return await statusCommand(rest, io);
       case 'models':
         return await modelsCommand(rest, io);
+      case 'doctor':
+        return await doctorCommand(rest, io);
+      case 'write-tags':
+        return await writeTagsCommand(rest, io);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

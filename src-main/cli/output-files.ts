@@ -10,7 +10,11 @@ import { FatalError } from './exit-codes.js';
 export interface ResultOutput {
   kind: 'CSV' | 'JSON';
   file: string;
-  sink: { write(result: FileResult): Promise<void>; commit(): Promise<void>; abort(): Promise<void> };
+  sink: {
+    write(result: FileResult, tags?: readonly string[]): Promise<void>;
+    commit(): Promise<void>;
+    abort(): Promise<void>;
+  };
 }
 
 export async function openResultOutputs(

@@ -29,7 +29,13 @@ export function startCli(
   const freshLibrary = path.join(os.tmpdir(), `skiptag-test-${process.pid}-${runs}`, 'library.db');
   const child = spawn(process.execPath, [SKIPTAG_BIN, ...args], {
     cwd: REPO_ROOT,
-    env: { ...process.env, SKIPTAG_MODEL: '', SKIPTAG_LIBRARY: freshLibrary, ...env },
+    env: {
+      ...process.env,
+      SKIPTAG_MODEL: '',
+      SKIPTAG_LIBRARY: freshLibrary,
+      SKIPTAG_MODELS_DIR: path.join(path.dirname(freshLibrary), 'models'),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -43,10 +43,14 @@ function result(overrides: Partial<FileResult> = {}): FileResult {
   };
 }
 
-async function exportRows(results: FileResult[], bom = false): Promise<{ raw: Buffer; rows: string[][] }> {
+async function exportRows(
+  results: FileResult[],
+  bom = false,
+  tags?: string[],
+): Promise<{ raw: Buffer; rows: string[][] }> {
   const target = join(dir, 'out.csv');
   const csv = await openCsvExport(target, { bom });
-  for (const r of results) await csv.write(r);
+  for (const r of results) await csv.write(r, tags);
   await csv.commit();
   const raw = await readFile(target);
   const rows = parse(raw, { bom: true, relax_column_count: false }) as string[][];
@@ -88,7 +92,7 @@ describe('formatScore', () => {
 
 describe('openCsvExport', () => {
   it('writes the exact header, CRLF records and formatted values', async () => {
-    const { raw, rows } = await exportRows([result()]);
+    const { raw, rows } = await exportRows([result()], false, ['tabby', 'cat', 'animal']);
     const text = raw.toString('utf8');
     expect(text.startsWith(`${CSV_COLUMNS.join(',')}\r\n`)).toBe(true);
     expect(text.endsWith('\r\n')).toBe(true);
@@ -111,6 +115,7 @@ describe('openCsvExport', () => {
       'sha256',
       'model',
       'provider',
+      'tags',
     ]);
     expect(rows[1]).toEqual([
       '/photos/cat.jpg',
@@ -131,6 +136,7 @@ describe('openCsvExport', () => {
       'ab'.repeat(32),
       'resnet50-v2-7.onnx',
       'cpu',
+      'tabby;cat;animal',
     ]);
   });
 

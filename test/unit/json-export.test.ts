@@ -68,7 +68,10 @@ describe('openJsonExport', () => {
     expect(lines[0]).toBe('[');
     expect(lines[3]).toBe(']');
     const parsed = JSON.parse(text) as unknown[];
-    expect(parsed).toEqual([ok, failed]);
+    expect(parsed).toEqual([
+      { ...ok, tags: [] },
+      { ...failed, tags: [] },
+    ]);
     expect(Object.keys(parsed[0] as object)).toEqual([
       'path',
       'status',
@@ -83,6 +86,7 @@ describe('openJsonExport', () => {
       'model',
       'provider',
       'classifiedAt',
+      'tags',
     ]);
     expect(Object.keys((parsed[0] as FileResult).predictions[0] ?? {})).toEqual([
       'index',
@@ -98,7 +102,7 @@ describe('openJsonExport', () => {
       secret: 'x',
       predictions: [{ ...ok.predictions[0], debug: 1 }],
     } as unknown as FileResult;
-    expect(JSON.parse(await exportText([extra]))).toEqual([ok]);
+    expect(JSON.parse(await exportText([extra]))).toEqual([{ ...ok, tags: [] }]);
   });
 
   it('keeps the older file on abort and leaves no temp file', async () => {
@@ -115,7 +119,7 @@ describe('openJsonExport', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.string({ unit: 'binary' }), { maxLength: 4 }), async (paths) => {
         const results = paths.map((path) => ({ ...ok, path }));
-        expect(JSON.parse(await exportText(results))).toEqual(results);
+        expect(JSON.parse(await exportText(results))).toEqual(results.map((r) => ({ ...r, tags: [] })));
       }),
       { numRuns: 50 },
     );

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportLibrary, type ExportFormat } from '../../engine/export/library-export.js';
+import { locateModel } from '../../engine/models/locate-model.js';
 import { identifyModel } from '../../engine/models/model-identity.js';
 import type { CliIo } from '../cli-io.js';
 import { libraryPathFrom } from '../engine-settings.js';
@@ -10,6 +11,7 @@ import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary } from '../library-session.js';
 import { parseChoice, parseFraction } from '../parse-options.js';
 import { plural } from '../result-lines.js';
+import { parseXmpSettings, writeTagsAfterRun, XMP_HELP, XMP_OPTIONS } from '../xmp-options.js';
 
 export const EXPORT_HELP = `Usage: skiptag export --csv FILE [--json FILE] [options]
 
@@ -24,8 +26,9 @@ Options:
   --folder DIR        only photos under DIR
   --tag NAME          only photos with this tag (suggested or accepted, not rejected)
   --min-score P       with --tag: only where its score is at least P (0..1)
-  --model FILE        labels of this model (default: each photo's latest classification)
+  --model FILE|NAME   labels of this model (default: each photo's latest classification)
   --library FILE      library database (default: $SKIPTAG_LIBRARY or the data folder)
+${XMP_HELP}
   -h, --help          show this help`;
 
 export async function exportCommand(args: string[], io: CliIo): Promise<number> {
@@ -43,6 +46,7 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
       'min-score': { type: 'string' },
       model: { type: 'string' },
       library: { type: 'string' },
+      ...XMP_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -54,34 +58,40 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   if (!values.csv && !values.json) throw new UsageError('export needs --csv FILE and/or --json FILE');
   const format = parseChoice<ExportFormat>('format', values.format, ['wide', 'long'], 'wide');
   const minScore = parseFraction('min-score', values['min-score'], 0);
+  const xmp = parseXmpSettings(values, 0);
   const libraryFile = libraryPathFrom(values) as string;
   const library = openLibrary(libraryFile);
   try {
     let modelId: number | undefined;
     if (values.model) {
-      const model = await identifyModel(path.resolve(values.model)).catch((error: unknown) => {
-        throw new FatalError(`cannot read model ${values.model}: ${(error as Error).message}`);
+      const modelPath = await locateModel(values.model).catch((error: unknown) => {
+        throw new FatalError((error as Error).message);
+      });
+      const model = await identifyModel(modelPath).catch((error: unknown) => {
+        throw new FatalError(`cannot read model ${modelPath}: ${(error as Error).message}`);
       });
       modelId = library.ensureModel(model.sha256, model.name);
     }
-    const count = await exportLibrary(
-      library,
-      {
-        ...(values.folder ? { folder: Buffer.from(path.resolve(values.folder)) } : {}),
-        ...(values.tag ? { tag: values.tag, minScore } : {}),
-        ...(modelId !== undefined ? { modelId } : {}),
-      },
-      {
-        ...(values.csv ? { csv: path.resolve(values.csv) } : {}),
-        ...(values.json ? { json: path.resolve(values.json) } : {}),
-        format,
-        bom: values.bom ?? false,
-      },
-    ).catch((error: unknown) => {
+    const filter = {
+      ...(values.folder ? { folder: Buffer.from(path.resolve(values.folder)) } : {}),
+      ...(values.tag ? { tag: values.tag, minScore } : {}),
+      ...(modelId !== undefined ? { modelId } : {}),
+    };
+    const count = await exportLibrary(library, filter, {
+      ...(values.csv ? { csv: path.resolve(values.csv) } : {}),
+      ...(values.json ? { json: path.resolve(values.json) } : {}),
+      format,
+      bom: values.bom ?? false,
+    }).catch((error: unknown) => {
       throw new FatalError(`export failed: ${(error as Error).message}`, { cause: error });
     });
     for (const file of [values.csv, values.json]) if (file) io.err(`written: ${path.resolve(file)}`);
     io.err(`${plural(count, 'photo')} exported from ${libraryFile}`);
+    if (xmp) {
+      const ids: number[] = [];
+      for (const image of library.exportImages(filter)) if (image.status === 'ok') ids.push(image.imageId);
+      await writeTagsAfterRun(library, ids, xmp, io);
+    }
     return EXIT.ok;
   } finally {
     library.close();

@@ -5,6 +5,7 @@ import type { CliIo } from '../cli-io.js';
 import { ENGINE_HELP, ENGINE_OPTIONS, libraryPathFrom, parseEngineSettings } from '../engine-settings.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { openResultOutputs } from '../output-files.js';
+import { parseXmpSettings, XMP_HELP, XMP_OPTIONS } from '../xmp-options.js';
 import { tagDirect } from './tag-direct.js';
 import { tagWithLibrary } from './tag-library.js';
 
@@ -19,6 +20,7 @@ Options:
   --json FILE         write results as JSON
   --bom               start the CSV with a UTF-8 byte order mark (for Excel)
 ${ENGINE_HELP}
+${XMP_HELP}
   --no-library        classify without recording anything (everything is classified again)
   -q, --quiet         no progress display
   -h, --help          show this help
@@ -33,6 +35,7 @@ export async function tagCommand(args: string[], io: CliIo): Promise<number> {
     strict: true,
     options: {
       ...ENGINE_OPTIONS,
+      ...XMP_OPTIONS,
       csv: { type: 'string' },
       json: { type: 'string' },
       bom: { type: 'boolean' },
@@ -49,10 +52,13 @@ export async function tagCommand(args: string[], io: CliIo): Promise<number> {
     throw new UsageError('--library and --no-library exclude each other');
   const settings = await parseEngineSettings(values);
   const libraryFile = libraryPathFrom(values);
+  const xmp = parseXmpSettings(values, settings.threshold);
+  if (xmp && !libraryFile)
+    throw new UsageError('--xmp needs the library (it remembers what it wrote); drop --no-library');
   const outputs = await openResultOutputs(values.csv, values.json, values.bom ?? false);
   try {
     return libraryFile
-      ? await tagWithLibrary(positionals, settings, libraryFile, outputs, values.quiet ?? false, io)
+      ? await tagWithLibrary(positionals, settings, libraryFile, outputs, xmp, values.quiet ?? false, io)
       : await tagDirect(positionals, settings, outputs, values.quiet ?? false, io);
   } finally {
     // Outputs not committed by then (a fatal error before any work) leave no temp file behind.

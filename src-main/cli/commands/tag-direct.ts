@@ -4,11 +4,12 @@ import path from 'node:path';
 import type { FileResult } from '../../shared/results.js';
 import { Classifier } from '../../engine/classify/classifier.js';
 import { ModelError } from '../../engine/classify/model-io.js';
-import { imagenetPreprocess } from '../../engine/imaging/preprocess-spec.js';
+import { preprocessFor } from '../../engine/models/model-settings.js';
 import { resolveLabels } from '../../engine/classify/resolve-labels.js';
 import { tagPhotos, type TagSummary } from '../../engine/pipeline/tag-photos.js';
 import type { CliIo } from '../cli-io.js';
-import type { EngineSettings } from '../engine-settings.js';
+import { loadRunRules, type EngineSettings } from '../engine-settings.js';
+import { tagsFor } from '../../engine/models/tagging-rules.js';
 import { EXIT, FatalError } from '../exit-codes.js';
 import { formatDuration, formatRate } from '../format-time.js';
 import { abortOnInterrupt } from '../interrupts.js';
@@ -37,11 +38,14 @@ export async function tagDirect(
   quiet: boolean,
   io: CliIo,
 ): Promise<number> {
+  const rules = await loadRunRules(settings);
   const classifier = await openClassifier(settings, io);
   try {
     let labels;
+    let preprocess;
     try {
       labels = await resolveLabels(settings.labelsPath, settings.modelPath, classifier.io.numClasses);
+      preprocess = await preprocessFor(settings.modelPath, classifier.io);
     } catch (error) {
       throw new FatalError((error as Error).message, { cause: error });
     }
@@ -64,7 +68,7 @@ export async function tagDirect(
         classifier,
         labels,
         preprocess: {
-          ...imagenetPreprocess(classifier.io.height, classifier.io.width),
+          ...preprocess,
           maxPixels: settings.maxPixels,
         },
         modelName: path.basename(settings.modelPath),
@@ -80,7 +84,8 @@ export async function tagDirect(
             progress.finish();
             io.out(describeResult(result));
           }
-          for (const o of outputs) await o.sink.write(result);
+          const tags = tagsFor(result.predictions, rules).map((t) => t.tag);
+          for (const o of outputs) await o.sink.write(result, tags);
         },
       });
     } catch (error) {

@@ -5,14 +5,15 @@ import type { FileResult } from '../../shared/results.js';
 import { tagIntoLibrary, type LibraryTagSummary } from '../../engine/jobs/tag-into-library.js';
 import type { Library } from '../../engine/library/library.js';
 import type { ModelIdentity } from '../../engine/models/model-identity.js';
-import { exportImageToResult } from '../../engine/export/library-export.js';
+import { currentTags, exportImageToResult } from '../../engine/export/library-export.js';
 import type { CliIo } from '../cli-io.js';
-import type { EngineSettings } from '../engine-settings.js';
+import { loadRunRules, type EngineSettings } from '../engine-settings.js';
 import { EXIT, FatalError } from '../exit-codes.js';
 import { formatDuration } from '../format-time.js';
 import { abortOnInterrupt } from '../interrupts.js';
 import { openLibrary, startEngine } from '../library-session.js';
 import { commitOutputs, type ResultOutput } from '../output-files.js';
+import { writeTagsAfterRun, type XmpSettings } from '../xmp-options.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { describeFailedCodes, describeResult, plural, printFailures } from '../result-lines.js';
 
@@ -21,9 +22,11 @@ export async function tagWithLibrary(
   settings: EngineSettings,
   libraryFile: string,
   outputs: ResultOutput[],
+  xmp: XmpSettings | null,
   quiet: boolean,
   io: CliIo,
 ): Promise<number> {
+  const tagRules = await loadRunRules(settings);
   const library = openLibrary(libraryFile);
   try {
     const { engine, model } = await startEngine(settings, io);
@@ -35,6 +38,7 @@ export async function tagWithLibrary(
     );
     const progress = createProgressReporter(io.errStream, quiet);
     const failures: FileResult[] = [];
+
     let summary: LibraryTagSummary;
     try {
       summary = await tagIntoLibrary({
@@ -42,6 +46,7 @@ export async function tagWithLibrary(
         engine,
         model,
         inputs,
+        tagRules,
         includeHidden: settings.includeHidden,
         signal: controller.signal,
         onProgress: (p) =>
@@ -55,6 +60,7 @@ export async function tagWithLibrary(
             etaSeconds: p.etaSeconds,
             current: p.current,
           }),
+        importKeywords: true,
         onResult: (result) => {
           if (result.status === 'error' && failures.length < 20) failures.push(result);
           if (outputs.length === 0) {
@@ -71,6 +77,8 @@ export async function tagWithLibrary(
       await engine.close();
     }
     await writeOutputs(library, inputs, model, outputs, io);
+    // Every photo of the inputs, not only this run's: `tag --xmp` on a tagged folder writes its tags too.
+    if (xmp) await writeTagsAfterRun(library, okImagesUnder(library, inputs), xmp, io);
     printFailures(failures, summary.failed, io);
     printLibrarySummary(summary, engine.ready.provider, libraryFile, io);
     if (summary.cancelled) return EXIT.interrupted;
@@ -94,7 +102,7 @@ async function writeOutputs(
     for (const image of library.exportImages({ folder: Buffer.from(path.resolve(input)), modelId })) {
       if (image.status === 'missing' || image.status === 'pending') continue;
       const result = exportImageToResult(image);
-      for (const o of outputs) await o.sink.write(result);
+      for (const o of outputs) await o.sink.write(result, currentTags(image));
     }
   }
   await commitOutputs(outputs, io);
@@ -115,4 +123,15 @@ function printLibrarySummary(s: LibraryTagSummary, provider: string, libraryFile
     `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)} on ${provider}`,
   );
   io.err(`library: ${libraryFile}`);
+}
+
+/** Ids of the classified photos under the inputs (paged through the library, so any size fits). */
+export function okImagesUnder(library: Library, inputs: string[]): number[] {
+  const ids: number[] = [];
+  for (const input of inputs) {
+    for (const image of library.exportImages({ folder: Buffer.from(path.resolve(input)) })) {
+      if (image.status === 'ok') ids.push(image.imageId);
+    }
+  }
+  return ids;
 }

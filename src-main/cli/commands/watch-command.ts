@@ -7,10 +7,25 @@ import { tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
 import type { Library } from '../../engine/library/library.js';
 import { FolderWatcher } from '../../engine/scan/folder-watcher.js';
 import type { CliIo } from '../cli-io.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, libraryPathFrom, parseEngineSettings } from '../engine-settings.js';
+import {
+  ENGINE_HELP,
+  ENGINE_OPTIONS,
+  libraryPathFrom,
+  loadRunRules,
+  parseEngineSettings,
+} from '../engine-settings.js';
+import type { TaggingRules } from '../../engine/models/tagging-rules.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary, startEngine, type EngineSession } from '../library-session.js';
 import { describeResult } from '../result-lines.js';
+import {
+  parseXmpSettings,
+  writeTagsAfterRun,
+  XMP_HELP,
+  XMP_OPTIONS,
+  type XmpSettings,
+} from '../xmp-options.js';
+import { okImagesUnder } from './tag-library.js';
 
 export const WATCH_HELP = `Usage: skiptag watch [folders...] [options]
 
@@ -20,6 +35,7 @@ added or changed, printing a line per photo. Stop with Ctrl-C (or SIGTERM).
 
 Options:
 ${ENGINE_HELP}
+${XMP_HELP}
   --poll              poll instead of file-system events (network drives)
   -h, --help          show this help`;
 
@@ -28,7 +44,12 @@ export async function watchCommand(args: string[], io: CliIo): Promise<number> {
     args,
     allowPositionals: true,
     strict: true,
-    options: { ...ENGINE_OPTIONS, poll: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...ENGINE_OPTIONS,
+      ...XMP_OPTIONS,
+      poll: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     io.out(WATCH_HELP);
@@ -50,8 +71,19 @@ export async function watchCommand(args: string[], io: CliIo): Promise<number> {
       .filter((f) => f.watched)
       .map((f) => f.display);
     if (folders.length === 0) throw new UsageError('no folders to watch: name at least one');
+    const tagRules = await loadRunRules(settings);
+    const xmp = parseXmpSettings(values, settings.threshold);
     session = await startEngine(settings, io);
-    return await watchLoop(library, session, folders, settings.includeHidden, values.poll ?? false, io);
+    return await watchLoop(
+      library,
+      session,
+      tagRules,
+      xmp,
+      folders,
+      settings.includeHidden,
+      values.poll ?? false,
+      io,
+    );
   } finally {
     await session?.engine.close();
     library.close();
@@ -61,6 +93,8 @@ export async function watchCommand(args: string[], io: CliIo): Promise<number> {
 async function watchLoop(
   library: Library,
   { engine, model }: EngineSession,
+  tagRules: TaggingRules,
+  xmp: XmpSettings | null,
   folders: string[],
   includeHidden: boolean,
   poll: boolean,
@@ -100,11 +134,14 @@ async function watchLoop(
       engine,
       model,
       inputs: folders,
+      tagRules,
       watch: true,
       includeHidden,
+      importKeywords: true,
       signal: stop.signal,
       onResult: printResult,
     });
+    if (xmp) await writeTagsAfterRun(library, okImagesUnder(library, folders), xmp, io);
     io.err(
       `up to date (${catchUp.counts.new} new, ${catchUp.counts.changed} changed, ${catchUp.missing} missing); watching ${folders.join(', ')}`,
     );
@@ -119,15 +156,22 @@ async function watchLoop(
       }
       const files = [...queued];
       queued.clear();
+      const tagged: number[] = [];
       await tagIntoLibrary({
         library,
         engine,
         model,
         inputs: files,
+        tagRules,
         includeHidden: true,
+        importKeywords: true,
         recordJob: false,
-        onResult: printResult,
+        onResult: (result, _outcome, imageId) => {
+          printResult(result);
+          if (result.status === 'ok' && imageId !== null) tagged.push(imageId);
+        },
       });
+      if (xmp) await writeTagsAfterRun(library, tagged, xmp, io);
     }
     return EXIT.ok;
   } catch (error) {

@@ -25,6 +25,7 @@ export const CSV_COLUMNS = [
   'sha256',
   'model',
   'provider',
+  'tags',
 ] as const;
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
@@ -38,7 +39,8 @@ export interface CsvExportOptions {
 }
 
 export interface CsvExport {
-  write(result: FileResult): Promise<void>;
+  /** `tags`: the rules' tags for this file, best first (the `tags` column). */
+  write(result: FileResult, tags?: readonly string[]): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -60,7 +62,8 @@ function formatInteger(value: number | null): string {
 }
 
 /** The cells of one result, in CSV_COLUMNS order, before neutralisation. */
-export function csvRecord(result: FileResult): string[] {
+/** The cells of one result; `tags` is the rules' tag list as one cell ("tabby;cat;animal"). */
+export function csvRecord(result: FileResult, tags = ''): string[] {
   const top = result.predictions[0];
   const record: Record<CsvColumn, string> = {
     path: result.path,
@@ -84,6 +87,7 @@ export function csvRecord(result: FileResult): string[] {
     sha256: result.sha256 ?? '',
     model: result.model,
     provider: result.provider,
+    tags,
   };
   return CSV_COLUMNS.map((column) => record[column]);
 }
@@ -128,7 +132,8 @@ export async function openCsvTable(
 export async function openCsvExport(path: string, options: CsvExportOptions): Promise<CsvExport> {
   const table = await openCsvTable(path, CSV_COLUMNS, options);
   return {
-    write: (result) => table.writeRow(csvRecord(result)),
+    write: (result, tags) =>
+      table.writeRow(csvRecord(result, (tags ?? []).map((t) => t.replaceAll(';', ',')).join(';'))),
     commit: () => table.commit(),
     abort: () => table.abort(),
   };

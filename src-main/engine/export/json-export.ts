@@ -4,7 +4,8 @@ import type { FileResult, Prediction } from '../../shared/results.js';
 import { openAtomicWriter } from './atomic-file.js';
 
 export interface JsonExport {
-  write(result: FileResult): Promise<void>;
+  /** `tags`: the rules' tags for this file (empty when the run has none). */
+  write(result: FileResult, tags?: readonly string[]): Promise<void>;
   commit(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -24,10 +25,11 @@ export interface JsonResultRecord {
   model: string;
   provider: string;
   classifiedAt: string;
+  tags: string[];
 }
 
 // Copies field by field so that extra runtime properties never leak into a documented format.
-export function jsonRecord(result: FileResult): JsonResultRecord {
+export function jsonRecord(result: FileResult, tags: readonly string[] = []): JsonResultRecord {
   return {
     path: result.path,
     status: result.status,
@@ -42,6 +44,7 @@ export function jsonRecord(result: FileResult): JsonResultRecord {
     model: result.model,
     provider: result.provider,
     classifiedAt: result.classifiedAt,
+    tags: [...tags],
   };
 }
 
@@ -85,7 +88,7 @@ export async function openJsonArray(path: string): Promise<JsonArrayWriter> {
 export async function openJsonExport(path: string): Promise<JsonExport> {
   const array = await openJsonArray(path);
   return {
-    write: (result) => array.writeValue(jsonRecord(result)),
+    write: (result, tags) => array.writeValue(jsonRecord(result, tags)),
     commit: () => array.commit(),
     abort: () => array.abort(),
   };

@@ -47,9 +47,20 @@ export function exportImageToResult(image: ExportImage): FileResult {
   };
 }
 
+/** The image's current tags (model suggestions after the rules, and the user's), best first, rejected left out. */
+export function currentTags(image: ExportImage): string[] {
+  return image.tags
+    .filter((t) => t.state !== 'rejected')
+    .sort((a, b) => (b.score ?? 1) - (a.score ?? 1))
+    .map((t) => t.tag);
+}
+
 export function wideRow(image: ExportImage): string[] {
+  const tags = currentTags(image)
+    .map((t) => t.replaceAll(';', ','))
+    .join(';');
   return [
-    ...csvRecord(exportImageToResult(image)),
+    ...csvRecord(exportImageToResult(image), tags),
     image.acceptedTags.join(';'),
     image.rejectedTags.join(';'),
   ];
@@ -116,7 +127,7 @@ export async function exportLibrary(
       }
       if (json) {
         await json.writeValue({
-          ...jsonRecord(exportImageToResult(image)),
+          ...jsonRecord(exportImageToResult(image), currentTags(image)),
           status: image.status,
           acceptedTags: image.acceptedTags,
           rejectedTags: image.rejectedTags,

@@ -3,6 +3,7 @@
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
+import { tagsFor, type TaggingRules } from '../models/tagging-rules.js';
 
 /** A walk problem (broken link, unreadable folder) shaped as a result, for reporting only. */
 export function walkErrorResult(
@@ -26,7 +27,14 @@ export function walkErrorResult(
   };
 }
 
-export function recordResult(library: Library, imageId: number, result: FileResult, modelId: number): void {
+/** Records one result; with tagging rules, the auto tags are the rules' output (aliases, rollups). */
+export function recordResult(
+  library: Library,
+  imageId: number,
+  result: FileResult,
+  modelId: number,
+  rules: TaggingRules | null = null,
+): void {
   if (result.status === 'ok' && result.sha256) {
     library.recordSuccess(imageId, {
       modelId,
@@ -38,6 +46,7 @@ export function recordResult(library: Library, imageId: number, result: FileResu
       width: result.width ?? 0,
       height: result.height ?? 0,
       predictions: result.predictions,
+      ...(rules ? { tags: tagsFor(result.predictions, rules) } : {}),
     });
     // A file copied or moved across disks has a new inode but the same content: keep the user's tags.
     const previous = library.findMissingBySha(result.sha256);

@@ -5,12 +5,14 @@ import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
 import type { ModelIdentity } from '../models/model-identity.js';
+import type { TaggingRules } from '../models/tagging-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { EngineSupervisor } from '../worker/engine-supervisor.js';
 import { closeAbandonedJobs } from './abandoned-jobs.js';
 import { folderFor } from './input-folders.js';
 import { recordResult, walkErrorResult } from './record-result.js';
+import { KeywordImporter } from './keyword-importer.js';
 import { ResultCommitter } from './result-committer.js';
 import { decideSeen, statSeen, type ScanOutcome } from './scan-decision.js';
 
@@ -48,6 +50,8 @@ export interface LibraryTagOptions {
   watch?: boolean;
   includeHidden?: boolean;
   signal?: AbortSignal;
+  /** Thresholds, aliases and rollups turning predictions into tags; without it, labels are the tags. */
+  tagRules?: TaggingRules;
   /** Awaited before each file: how a paused job waits (see JobQueue). */
   checkpoint?: () => Promise<void>;
   /** Record the run in the jobs table (default); the watcher's small follow-up runs do not. */
@@ -55,8 +59,10 @@ export interface LibraryTagOptions {
   /** Files per classify request sent to the engine process. */
   chunkSize?: number;
   onProgress?: (progress: LibraryTagProgress) => void;
-  /** Every classified (or failed) file, as it is committed. */
-  onResult?: (result: FileResult, outcome: ScanOutcome) => void;
+  /** Every classified (or failed) file, as it is committed; imageId is null for walk errors. */
+  onResult?: (result: FileResult, outcome: ScanOutcome, imageId: number | null) => void;
+  /** Import keywords other tools wrote (sidecars, embedded) as accepted user tags of new or changed photos. */
+  importKeywords?: boolean;
 }
 
 interface WorkItem {
@@ -77,6 +83,7 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
       ? null
       : library.createJob('tag', { inputs: options.inputs, model: options.model.name, pid: process.pid });
   const committer = new ResultCommitter(library);
+  const importer = options.importKeywords ? new KeywordImporter(library) : null;
   const flushTimer = setInterval(() => committer.flush(), 1000);
   const summary: LibraryTagSummary = {
     counts: { new: 0, changed: 0, moved: 0, unchanged: 0, retry: 0 },
@@ -128,14 +135,17 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
           (id, result) => {
             const item = byId.get(id);
             if (!item) return;
-            committer.add(() => recordResult(library, item.id, result, modelId));
+            committer.add(() => recordResult(library, item.id, result, modelId, options.tagRules ?? null));
             if (result.status === 'ok') summary.ok += 1;
             else {
               summary.failed += 1;
               const code = result.errorCode ?? 'internal';
               summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
             }
-            options.onResult?.(result, item.outcome);
+            if (importer && result.status === 'ok' && (item.outcome === 'new' || item.outcome === 'changed')) {
+            importer.add(item.id, item.path, item.display);
+          }
+          options.onResult?.(result, item.outcome, item.id);
             report();
           },
         )
@@ -178,7 +188,7 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
             // Not a photo the library can hold (a broken link, an unreadable folder): reported, not recorded.
             summary.failed += 1;
             summary.failedByCode[item.code] = (summary.failedByCode[item.code] ?? 0) + 1;
-            options.onResult?.(walkErrorResult(item, options.model.name), 'new');
+            options.onResult?.(walkErrorResult(item, options.model.name), 'new', null);
             continue;
           }
           let decision;
@@ -218,6 +228,7 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
     clearInterval(flushTimer);
     await Promise.allSettled(inFlight);
     committer.flush();
+    await importer?.close();
   }
   summary.cancelled = signal?.aborted ?? false;
   summary.seconds = (performance.now() - started) / 1000;

@@ -60,8 +60,10 @@ export interface SuccessRecord {
   format: string;
   width: number;
   height: number;
-  /** Best first; each label also becomes an auto-suggested tag. */
+  /** Best first; each label also becomes an auto-suggested tag unless `tags` is given. */
   predictions: readonly Prediction[];
+  /** The auto-suggested tags after the tag rules (thresholds, aliases, rollups such as "cat"). */
+  tags?: readonly { tag: string; score: number }[];
 }
 
 export interface FailureRecord {

@@ -25,6 +25,7 @@ import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { statusCounts } from './stats-query.js';
 import { TagsRepo } from './tags-repo.js';
+import { XmpRepo, type RewrittenFile, type XmpKeyword, type XmpTarget } from './xmp-repo.js';
 
 export interface LibraryOptions {
   /** Clock for the updated_at/added_at columns (ISO 8601 UTC); tests pin it. */
@@ -42,6 +43,7 @@ export class Library {
   private readonly results: ResultsRepo;
   private readonly tags: TagsRepo;
   private readonly jobs: JobsRepo;
+  private readonly xmp: XmpRepo;
 
   private constructor(
     private readonly db: SqlDb,
@@ -52,6 +54,7 @@ export class Library {
     this.results = new ResultsRepo(db, now);
     this.tags = new TagsRepo(db, now);
     this.jobs = new JobsRepo(db, now);
+    this.xmp = new XmpRepo(db, now);
   }
 
   /**
@@ -215,6 +218,25 @@ export class Library {
     return this.jobs.unfinishedJobs();
   }
 
+  // Keyword write-back (XMP sidecars and embedded metadata)
+  xmpWritten(imageId: number, target?: XmpTarget): XmpKeyword[] {
+    return this.xmp.writtenKeywords(imageId, target);
+  }
+  recordXmpWritten(
+    imageId: number,
+    target: XmpTarget,
+    keywords: readonly XmpKeyword[],
+    file?: RewrittenFile,
+  ): void {
+    this.xmp.recordWritten(imageId, target, keywords, file);
+  }
+  predictionWnids(imageId: number): Map<string, string> {
+    return this.xmp.predictionWnids(imageId);
+  }
+  importKeywordsAsUserTags(imageId: number, keywords: readonly string[]): number {
+    return this.xmp.importUserTags(imageId, keywords);
+  }
+
   // Queries
   statusCounts(): StatusCounts {
     return statusCounts(this.db);
@@ -227,3 +249,4 @@ export class Library {
 
 export { LibraryTooNewError, LATEST_SCHEMA_VERSION } from './migrations.js';
 export type { JobProgress } from './jobs-repo.js';
+export type { RewrittenFile, XmpKeyword, XmpTarget } from './xmp-repo.js';

@@ -116,6 +116,24 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX tags_decided ON tags(state) WHERE state <> 'suggested';
       `),
   },
+  {
+    version: 3,
+    description: 'keywords Skiptag wrote into sidecars and photos',
+    up: (db) =>
+      db.exec(`
+        -- Only keywords Skiptag added itself: a later write may remove these (the user rejected the tag),
+        -- never a keyword another tool put there. keyword is a plain keyword (hierarchical = 0) or a
+        -- '|'-separated path such as 'Skiptag|animal|cat|tabby' (hierarchical = 1).
+        CREATE TABLE xmp_written (
+          image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          target TEXT NOT NULL CHECK (target IN ('sidecar', 'embedded')),
+          keyword TEXT NOT NULL,
+          hierarchical INTEGER NOT NULL CHECK (hierarchical IN (0, 1)),
+          written_at TEXT NOT NULL,
+          PRIMARY KEY (image_id, target, keyword)
+        ) WITHOUT ROWID;
+      `),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -113,7 +113,8 @@ export class ResultsRepo {
   private refreshAutoTags(imageId: number, result: SuccessRecord, now: string): void {
     // Two classes can share a name (ImageNet has two "crane"s): one tag, the better score.
     const best = new Map<string, number>();
-    for (const p of result.predictions) best.set(p.label, Math.max(best.get(p.label) ?? -Infinity, p.score));
+    const suggestions = result.tags ?? result.predictions.map((p) => ({ tag: p.label, score: p.score }));
+    for (const t of suggestions) best.set(t.tag, Math.max(best.get(t.tag) ?? -Infinity, t.score));
     for (const [tag, score] of best) {
       this.db.run(
         `INSERT INTO tags (image_id, tag, source, state, score, updated_at)

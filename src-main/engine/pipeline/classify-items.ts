@@ -105,8 +105,10 @@ export async function classifyItems<T extends WalkItem>(
   }
   const batchSize = io.fixedBatch ?? Math.max(1, options.batchSize);
   const imageFloats = 3 * io.height * io.width;
-  // Two batches decoding ahead of the one being classified keeps the CPU busy without unbounded memory.
-  const slots = new Slots(batchSize * 2 + 4);
+  // Two batches ahead of the one being classified, plus one decode per libuv thread, keep every core
+  // busy without unbounded memory.
+  const decodeThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
+  const slots = new Slots(batchSize * 2 + decodeThreads);
   const decodedQueue = new AsyncQueue<Promise<Decoded>>();
   const summary: TagSummary = {
     ok: 0,

@@ -1,6 +1,7 @@
 // One forked engine child as the supervisor (parent) sees it: typed sends, validated messages, one exit report.
 
 import { fork, type ChildProcess } from 'node:child_process';
+import { decodingThreadpoolSize } from '../threadpool.js';
 import {
   parseChildMessage,
   type ChildMessage,
@@ -70,7 +71,8 @@ export class EngineChildHandle {
     const proc = fork(entry, [], {
       // 'advanced' (structured clone) keeps Uint8Array paths as bytes; JSON would mangle them.
       serialization: 'advanced',
-      env: env ?? process.env,
+      // One decode per core in the child, where the decoding happens (libuv's default pool is 4 threads).
+      env: { UV_THREADPOOL_SIZE: decodingThreadpoolSize(), ...(env ?? process.env) },
       // Not the parent's flags: under a test runner or debugger they would load loaders or open inspector ports.
       execArgv: [],
       // The child's stdout goes to our stderr: the CLI's stdout carries results only.

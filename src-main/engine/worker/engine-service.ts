@@ -10,7 +10,8 @@ import {
 } from '../../shared/engine-contract.js';
 import type { ClassLabel } from '../../shared/labels.js';
 import { Classifier } from '../classify/classifier.js';
-import { imagenetPreprocess, type PreprocessSpec } from '../imaging/preprocess-spec.js';
+import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
+import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
 import type { WalkItem } from '../scan/walk-types.js';
 import { resolveLabels } from '../classify/resolve-labels.js';
@@ -136,7 +137,7 @@ async function openEngine(settings: EngineOpenOptions): Promise<OpenEngine> {
       classifier,
       labels,
       preprocess: {
-        ...imagenetPreprocess(classifier.io.height, classifier.io.width),
+        ...(await preprocessFor(settings.modelPath, classifier.io)),
         maxPixels: settings.maxPixels,
       },
       modelName: path.basename(settings.modelPath),

@@ -1,0 +1,120 @@
+// The one IPC wrapper (Electron main): sender check, zod validation, then the engine — for every contract channel.
+
+import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import type { z } from 'zod';
+import { REQUESTS, type FolderInfo, type RequestChannel, type RequestOutput } from '../shared/contract.js';
+import { DROPPED_PATHS_CHANNEL } from './channels.js';
+import { resolveFolderPaths } from './folder-paths.js';
+import { HOST_CHANNELS, exportToPathOutputSchema } from '../engine/app-service/host-protocol.js';
+import type { EngineChannel } from './engine-host.js';
+
+/** Native UI that only main may show; injected so tests need no Electron. */
+export interface NativeDialogs {
+  /** Folders chosen in the open dialog; [] when cancelled. */
+  pickFolders(): Promise<string[]>;
+  /** Where to save an export; null when cancelled. */
+  pickExportPath(format: 'csv' | 'json'): Promise<string | null>;
+  reveal(path: string): void;
+}
+
+export interface IpcDeps {
+  isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
+  /** Sends a validated request to the engine host and returns its result. */
+  forward: (channel: EngineChannel, payload: unknown) => Promise<unknown>;
+  dialogs: NativeDialogs;
+  /** Folder paths → real, existing directories (default: resolveFolderPaths). */
+  resolveFolders?: (paths: readonly string[]) => Promise<string[]>;
+}
+
+/** An export request after validation (defaults filled in). */
+export type ExportRun = z.output<(typeof REQUESTS)['export:run']['input']>;
+
+export class IpcRejectedError extends Error {
+  override name = 'IpcRejectedError';
+}
+
+/** "images:get: invalid payload — imageId: Invalid input: expected number, received string". */
+export function describeInvalidPayload(channel: string, error: z.ZodError): string {
+  const fields = error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(payload)';
+    return `${where}: ${issue.message}`;
+  });
+  return `${channel}: invalid payload — ${fields.join('; ')}`;
+}
+
+function parsePayload<S extends z.ZodType>(channel: string, schema: S, payload: unknown): z.infer<S> {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) throw new IpcRejectedError(describeInvalidPayload(channel, parsed.error));
+  return parsed.data;
+}
+
+/** The actions behind pickFolders / export:run, shared with the app menu. */
+export function createAppActions(deps: IpcDeps) {
+  const resolveFolders = deps.resolveFolders ?? resolveFolderPaths;
+  const addFolders = async (paths: readonly string[]): Promise<FolderInfo[]> => {
+    const real = await resolveFolders(paths);
+    const input = parsePayload('library:addFolders', REQUESTS['library:addFolders'].input, { paths: real });
+    return (await deps.forward('library:addFolders', input)) as FolderInfo[];
+  };
+  return {
+    addFolders,
+    async pickAndAddFolders(): Promise<FolderInfo[]> {
+      const paths = await deps.dialogs.pickFolders();
+      return paths.length === 0 ? [] : addFolders(paths);
+    },
+    async exportWithDialog(request: ExportRun): Promise<RequestOutput<'export:run'>> {
+      const path = await deps.dialogs.pickExportPath(request.format);
+      if (path === null) return { path: null, count: 0 };
+      const raw = await deps.forward(HOST_CHANNELS.exportToPath, { ...request, path });
+      const result = parsePayload(`${HOST_CHANNELS.exportToPath} result`, exportToPathOutputSchema, raw);
+      if (result.path !== null) deps.dialogs.reveal(result.path);
+      return result;
+    },
+  };
+}
+
+export type AppActions = ReturnType<typeof createAppActions>;
+
+/** Menu's Export…: everything, as the CSV the CLI writes. */
+export const MENU_EXPORT_REQUEST: ExportRun = { format: 'csv', layout: 'wide', scope: 'all', bom: false };
+
+type Handler = (payload: unknown) => Promise<unknown>;
+
+/**
+ * Registers exactly one handler per contract request channel (plus the preload's dropped-paths channel).
+ * Each refuses foreign senders before looking at the payload, and validates the payload before anything else.
+ */
+export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps): AppActions {
+  const actions = createAppActions(deps);
+  const special: Partial<Record<RequestChannel, Handler>> = {
+    'library:addFolders': () =>
+      Promise.reject(
+        new IpcRejectedError(
+          'library:addFolders: folder paths are only accepted from a drop (addDroppedFiles) or the folder dialog (pickFolders)',
+        ),
+      ),
+    'library:pickFolders': () => actions.pickAndAddFolders(),
+    'export:run': (payload) => actions.exportWithDialog(payload as ExportRun),
+  };
+
+  const register = (channel: string, schema: z.ZodType, handler: Handler) => {
+    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
+      if (!deps.isTrustedSender(event)) {
+        throw new IpcRejectedError(`${channel}: refused, the caller is not the Skiptag window`);
+      }
+      return handler(parsePayload(channel, schema, payload));
+    });
+  };
+
+  for (const channel of Object.keys(REQUESTS) as RequestChannel[]) {
+    register(
+      channel,
+      REQUESTS[channel].input,
+      special[channel] ?? ((payload) => deps.forward(channel, payload)),
+    );
+  }
+  register(DROPPED_PATHS_CHANNEL, REQUESTS['library:addFolders'].input, (payload) =>
+    actions.addFolders((payload as { paths: string[] }).paths),
+  );
+  return actions;
+}

@@ -1,0 +1,150 @@
+// Electron main entry (Electron main): one instance, locked-down sessions, app:// protocol, engine host, the window.
+
+import path from 'node:path';
+import {
+  app,
+  type BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  protocol,
+  session,
+  shell,
+  utilityProcess,
+} from 'electron';
+import type { EventChannel } from '../shared/contract.js';
+import { createNativeDialogs } from './dialogs.js';
+import { EngineHost, utilityProcessForker } from './engine-host.js';
+import { HOST_CHANNELS, imageOutputSchema } from '../engine/app-service/host-protocol.js';
+import { MENU_EXPORT_REQUEST, registerIpcHandlers } from './ipc.js';
+import { menuTemplate, PROJECT_URL } from './menu.js';
+import { APP_INDEX_URL, installAppProtocol, registerAppScheme } from './protocol.js';
+import {
+  allowedOrigins,
+  hardenSession,
+  hardenWebContents,
+  isAllowedExternalUrl,
+  isTrustedSender,
+} from './security.js';
+import { createMainWindow } from './window.js';
+
+/** Built layout (electron.vite.config.ts): out/app/{main.js, preload.cjs, service-host.js}, out/renderer/. */
+const here = import.meta.dirname;
+const PRELOAD = path.join(here, 'preload.cjs');
+const SERVICE_HOST = path.join(here, 'service-host.js');
+const RENDERER_ROOT = path.join(here, '..', 'renderer');
+
+/** electron-vite dev sets this; a packaged app never loads from a server. */
+const devServerUrl = app.isPackaged ? undefined : process.env['ELECTRON_RENDERER_URL'];
+const isDev = devServerUrl !== undefined;
+
+let mainWindow: BrowserWindow | null = null;
+
+function sendToWindow(channel: EventChannel, payload: unknown): void {
+  // Only our window hears engine events; nothing is broadcast to other webContents.
+  if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload);
+}
+
+const engine = new EngineHost({
+  fork: utilityProcessForker(utilityProcess, SERVICE_HOST),
+  onEvent: sendToWindow,
+  // The contract has no engine-status event yet: make the UI reload what it shows.
+  onRestarted: () => sendToWindow('library:changed', { folders: true }),
+  onFatal: (message) => reportError('The Skiptag engine cannot start', message),
+});
+
+function openExternal(url: string): void {
+  if (isAllowedExternalUrl(url)) void shell.openExternal(url);
+}
+
+function showWindow(): void {
+  if (!mainWindow || mainWindow.isDestroyed()) {
+    mainWindow = createMainWindow(PRELOAD, devServerUrl ?? APP_INDEX_URL);
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+    });
+    return;
+  }
+  if (mainWindow.isMinimized()) mainWindow.restore();
+  mainWindow.focus();
+}
+
+function reportError(title: string, error: unknown): void {
+  dialog.showErrorBox(title, error instanceof Error ? error.message : String(error));
+}
+
+async function start(): Promise<void> {
+  hardenSession(session.defaultSession, devServerUrl);
+  installAppProtocol(protocol, {
+    rootDir: RENDERER_ROOT,
+    fetchImage: async (variant, imageId) =>
+      imageOutputSchema.parse(await engine.request(HOST_CHANNELS.image, { imageId, variant })),
+  });
+  engine.start();
+
+  const origins = allowedOrigins(devServerUrl);
+  const actions = registerIpcHandlers(ipcMain, {
+    isTrustedSender: (event) =>
+      isTrustedSender(event, {
+        webContentsIds: () =>
+          new Set(mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
+        origins,
+      }),
+    forward: (channel, payload) => engine.request(channel, payload),
+    dialogs: createNativeDialogs(() => mainWindow),
+  });
+
+  const menu = menuTemplate(
+    { isMac: process.platform === 'darwin', isDev },
+    {
+      addFolder: () =>
+        void actions
+          .pickAndAddFolders()
+          .then(() => sendToWindow('library:changed', { folders: true }))
+          .catch((error: unknown) => reportError('Could not add the folders', error)),
+      exportLabels: () =>
+        void actions
+          .exportWithDialog(MENU_EXPORT_REQUEST)
+          .catch((error: unknown) => reportError('Could not export the labels', error)),
+      openProjectPage: () => openExternal(PROJECT_URL),
+    },
+  );
+  Menu.setApplicationMenu(Menu.buildFromTemplate(menu));
+  showWindow();
+}
+
+// Privileges for app:// can only be granted before `ready`.
+registerAppScheme(protocol);
+
+if (!app.requestSingleInstanceLock()) {
+  // Another Skiptag owns the library; it shows its window (second-instance) and this one leaves.
+  app.quit();
+} else {
+  // Both can fire before `ready` (macOS dock click, a second launch during start-up): no window yet then.
+  const showWhenReady = () => {
+    if (app.isReady()) showWindow();
+  };
+  app.on('second-instance', showWhenReady);
+  app.on('activate', showWhenReady);
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, openExternal));
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  // Quit waits (a few seconds at most) for the engine to cancel its jobs and close the library cleanly.
+  let engineStopped = false;
+  app.on('before-quit', (event) => {
+    if (engineStopped) return;
+    event.preventDefault();
+    void engine.stop().finally(() => {
+      engineStopped = true;
+      app.quit();
+    });
+  });
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      reportError('Skiptag could not start', error);
+      app.quit();
+    });
+}

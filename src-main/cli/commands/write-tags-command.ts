@@ -1,0 +1,113 @@
+// `skiptag write-tags` (CLI): write the library's tags into XMP sidecars or, opt-in, into the photos.
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeTagsForImages, type WriteResult } from '../../engine/xmp/write-tags.js';
+import type { CliIo } from '../cli-io.js';
+import { libraryPathFrom } from '../engine-settings.js';
+import { EXIT, FatalError, UsageError } from '../exit-codes.js';
+import { abortOnInterrupt } from '../interrupts.js';
+import { openLibrary } from '../library-session.js';
+import { parseChoice, parseFraction } from '../parse-options.js';
+import { plural } from '../result-lines.js';
+
+export const WRITE_TAGS_HELP = `Usage: skiptag write-tags [options]
+
+Write the library's tags as keywords (XMP dc:subject, Lightroom and digiKam hierarchical
+keywords under "Skiptag|…") that Lightroom, darktable, digiKam and file managers read.
+Accepted tags are always written, suggestions scoring at least --xmp-min-score, rejected
+tags never; keywords Skiptag wrote earlier and no longer selects are removed again, other
+tools' keywords are kept.
+
+Options:
+  --folder DIR          only photos under DIR
+  --tag NAME            only photos with this tag (suggested or accepted)
+  --xmp MODE            sidecar: an XMP file beside each photo, the photo is not touched
+                        (default); embed: inside JPEG, PNG, WebP and TIFF files (rewrites
+                        the photo after checking its pixels stay identical)
+  --xmp-name STYLE      sidecar names: ext (photo.jpg.xmp, darktable/digiKam; default) or
+                        replace (photo.xmp, Adobe)
+  --xmp-min-score P     write suggestions scoring at least P, 0..1 (default 0)
+  --dry-run             print what would change, write nothing
+  --library FILE        library database (default: $SKIPTAG_LIBRARY or the data folder)
+  -h, --help            show this help`;
+
+export async function writeTagsCommand(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      folder: { type: 'string' },
+      tag: { type: 'string' },
+      xmp: { type: 'string' },
+      'xmp-name': { type: 'string' },
+      'xmp-min-score': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      library: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    io.out(WRITE_TAGS_HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const mode = parseChoice('xmp', values.xmp, ['sidecar', 'embed'] as const, 'sidecar');
+  const naming = parseChoice('xmp-name', values['xmp-name'], ['ext', 'replace'] as const, 'ext');
+  const minScore = parseFraction('xmp-min-score', values['xmp-min-score'], 0);
+  const dryRun = values['dry-run'] ?? false;
+  const libraryFile = libraryPathFrom(values) as string;
+  const library = openLibrary(libraryFile);
+  const controller = new AbortController();
+  const removeHandlers = abortOnInterrupt(controller, io, 'stopping after the current photo');
+  try {
+    // Ids only: the export stream pages through the library, so any size fits in memory.
+    const ids: number[] = [];
+    const filter = {
+      ...(values.folder ? { folder: Buffer.from(path.resolve(values.folder)) } : {}),
+      ...(values.tag ? { tag: values.tag } : {}),
+    };
+    for (const image of library.exportImages(filter)) if (image.status !== 'missing') ids.push(image.imageId);
+    const results = await writeTagsForImages(library, ids, {
+      mode,
+      naming,
+      minScore,
+      dryRun,
+      signal: controller.signal,
+      onResult: (result) => {
+        const line = describeWrite(result, dryRun);
+        if (line !== null) io.out(line);
+      },
+    }).catch((error: unknown) => {
+      throw new FatalError(`write-tags failed: ${(error as Error).message}`, { cause: error });
+    });
+    io.err(summarise(results, dryRun));
+    if (controller.signal.aborted) return EXIT.interrupted;
+    return results.some((r) => r.reason?.startsWith('failed:')) ? EXIT.someFilesFailed : EXIT.ok;
+  } finally {
+    removeHandlers();
+    library.close();
+  }
+}
+
+/** `path<TAB>written +added -removed`, `path<TAB>skipped: reason`; null for an unchanged file. */
+export function describeWrite(result: WriteResult, dryRun: boolean): string | null {
+  if (result.action === 'unchanged') return null;
+  if (result.action === 'skipped') {
+    const reason = result.reason ?? '';
+    return `${result.path}\t${reason.includes('skipped') ? reason : `skipped: ${reason}`}`;
+  }
+  const changes = [...result.added.map((k) => `+${k}`), ...result.removed.map((k) => `-${k}`)].join(', ');
+  return `${result.path}\t${dryRun ? 'would write' : 'written'} ${result.file ?? ''}: ${changes}`;
+}
+
+function summarise(results: readonly WriteResult[], dryRun: boolean): string {
+  const count = (action: WriteResult['action']) => results.filter((r) => r.action === action).length;
+  const failed = results.filter((r) => r.reason?.startsWith('failed:')).length;
+  return (
+    `${plural(count('written'), 'file')} ${dryRun ? 'would be written' : 'written'}, ` +
+    `${count('unchanged')} unchanged, ${count('skipped')} skipped` +
+    (failed > 0 ? ` (${failed} failed)` : '')
+  );
+}

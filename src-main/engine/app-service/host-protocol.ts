@@ -1,0 +1,105 @@
+// Messages between Electron main and the service host in its utilityProcess (shared by both): zod envelopes.
+// No Node or Electron imports: main imports this file to build requests and to check what comes back.
+
+import { z } from 'zod';
+import {
+  EVENTS,
+  REQUESTS,
+  exportRequestSchema,
+  type EventChannel,
+  type RequestChannel,
+} from '../../shared/contract.js';
+import { SERVICE_ERROR_CODES } from './service-errors.js';
+
+/**
+ * Requests only main makes, besides the contract's: the renderer can never name these (main's IPC layer
+ * only forwards contract channels). `export:toPath` is export:run with the save dialog's path,
+ * `images:image` the bytes behind app://thumb/<id> and app://preview/<id>, `host:close` a clean shutdown
+ * (jobs cancelled, engine stopped, library closed; the host exits after answering).
+ */
+export const HOST_CHANNELS = {
+  exportToPath: 'export:toPath',
+  image: 'images:image',
+  close: 'host:close',
+} as const;
+export type HostChannel = (typeof HOST_CHANNELS)[keyof typeof HOST_CHANNELS];
+
+export const exportToPathInputSchema = exportRequestSchema.extend({ path: z.string().min(1).max(4096) });
+export const exportToPathOutputSchema = REQUESTS['export:run'].output;
+
+export const imageInputSchema = z.strictObject({
+  imageId: z.number().int().positive(),
+  variant: z.enum(['thumb', 'preview']),
+});
+/** JPEG bytes, or null (unknown, missing or undecodable photo: main answers 404). */
+export const imageOutputSchema = z
+  .strictObject({ mime: z.enum(['image/jpeg', 'image/webp', 'image/png']), data: z.instanceof(Uint8Array) })
+  .nullable();
+
+export const closeInputSchema = z.strictObject({});
+
+const messageId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+const allChannels = [...(Object.keys(REQUESTS) as RequestChannel[]), ...Object.values(HOST_CHANNELS)];
+const eventChannels = Object.keys(EVENTS) as EventChannel[];
+
+// ---- main → host ----
+
+/** `payload` is checked against the channel's input schema by the host (contract or host channel). */
+export const hostRequestSchema = z.strictObject({
+  kind: z.literal('request'),
+  id: messageId,
+  channel: z.enum(allChannels as [RequestChannel | HostChannel, ...(RequestChannel | HostChannel)[]]),
+  payload: z.unknown(),
+});
+
+// ---- host → main ----
+
+export const hostErrorSchema = z.strictObject({ code: z.enum(SERVICE_ERROR_CODES), message: z.string() });
+
+/**
+ * The answer to the request with this id. id is null only when a message was so malformed that its id
+ * could not be read (code 'bad-request'): main logs it, no request waits for it.
+ */
+export const hostResponseSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ kind: z.literal('response'), id: messageId, ok: z.literal(true), result: z.unknown() }),
+  z.strictObject({
+    kind: z.literal('response'),
+    id: messageId.nullable(),
+    ok: z.literal(false),
+    error: hostErrorSchema,
+  }),
+]);
+
+/** An app event for the renderer: payload matches EVENTS[channel]. */
+export const hostEventSchema = z.strictObject({
+  kind: z.literal('event'),
+  channel: z.enum(eventChannels as [EventChannel, ...EventChannel[]]),
+  payload: z.unknown(),
+});
+
+/** Sent once, when the service is up (library open). Requests sent earlier are queued, not lost. */
+export const hostReadySchema = z.strictObject({ kind: z.literal('ready') });
+
+/** The service could not start (library unreadable, written by a newer version…); the host exits next. */
+export const hostFatalSchema = z.strictObject({ kind: z.literal('fatal'), message: z.string() });
+
+/** Warnings of the service, the watcher and the engine, for main's log. */
+export const hostLogSchema = z.strictObject({
+  kind: z.literal('log'),
+  level: z.enum(['debug', 'info', 'warn', 'error']),
+  message: z.string(),
+});
+
+export const hostOutgoingSchema = z.union([
+  hostResponseSchema,
+  hostEventSchema,
+  hostReadySchema,
+  hostFatalSchema,
+  hostLogSchema,
+]);
+
+export type HostRequest = z.infer<typeof hostRequestSchema>;
+export type HostResponse = z.infer<typeof hostResponseSchema>;
+export type HostEvent = z.infer<typeof hostEventSchema>;
+export type HostOutgoing = z.infer<typeof hostOutgoingSchema>;
+export type ImageOutput = z.infer<typeof imageOutputSchema>;

@@ -1,0 +1,112 @@
+// Read-only views of the library for the app (engine): folder cards, tag counts, one photo's details, recent errors.
+
+import path from 'node:path';
+import type { FileErrorInfo, FolderInfo, ImageDetail } from '../../shared/contract.js';
+import type { FolderRow } from '../library/library-types.js';
+import { folderRanges } from '../library/path-prefix.js';
+import { IMAGE_COLUMNS, toErrorCode, toImage, type DbImage } from '../library/row-mappers.js';
+import type { SqlDb, SqlValue } from '../library/sql-db.js';
+import { tagChips, type UrlBuilders } from './image-query.js';
+
+/** Counted by path range like the grid's folder filter, so a card's number is what clicking it shows. */
+export function folderInfo(db: SqlDb, folder: FolderRow): FolderInfo {
+  const params: Record<string, SqlValue> = {};
+  const ranges = folderRanges(folder.path).map((range, i) => {
+    params[`lo${i}`] = range.lo;
+    if (range.hi === null) return `path >= :lo${i}`;
+    params[`hi${i}`] = range.hi;
+    return `(path >= :lo${i} AND path < :hi${i})`;
+  });
+  const count = db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM images WHERE (${ranges.join(' OR ')}) AND status <> 'missing'`,
+    params,
+  );
+  return {
+    id: folder.id,
+    path: folder.display,
+    watched: folder.watched,
+    imageCount: count?.n ?? 0,
+    lastScanAt: folder.lastScanAt,
+  };
+}
+
+/** Tags in use (suggested or accepted) on images that are present, most used first. */
+export function tagCounts(db: SqlDb): { tag: string; count: number }[] {
+  return db.all<{ tag: string; count: number }>(
+    `SELECT tag, count(*) AS count FROM tags
+     WHERE state <> 'rejected' AND image_id NOT IN (SELECT id FROM images WHERE status = 'missing')
+     GROUP BY tag ORDER BY count DESC, tag`,
+  );
+}
+
+interface DbClassification {
+  model_id: number;
+  model_name: string;
+  provider: string;
+  classified_at: string;
+}
+
+/** The photo with its latest classification's predictions (the model whose tags it shows), or undefined. */
+export function imageDetail(db: SqlDb, imageId: number, urls: UrlBuilders): ImageDetail | undefined {
+  const row = db.get<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = :id`, { id: imageId });
+  if (row === undefined) return undefined;
+  const image = toImage(row);
+  const latest = db.get<DbClassification>(
+    `SELECT c.model_id, m.name AS model_name, c.provider, c.classified_at
+     FROM classifications c JOIN models m ON m.id = c.model_id
+     WHERE c.image_id = :id ORDER BY c.classified_at DESC, c.model_id DESC LIMIT 1`,
+    { id: imageId },
+  );
+  const predictions =
+    latest === undefined
+      ? []
+      : db.all<{ label: string; wnid: string; score: number; rank: number }>(
+          `SELECT name AS label, wnid, score, rank FROM predictions
+           WHERE image_id = :id AND model_id = :model_id ORDER BY rank`,
+          { id: imageId, model_id: latest.model_id },
+        );
+  return {
+    id: image.id,
+    path: image.display,
+    name: path.basename(image.display),
+    folderId: image.folderId,
+    status: image.status,
+    width: image.width,
+    height: image.height,
+    thumbUrl: urls.thumb(image.id),
+    tags: tagChips(db, [image.id]).get(image.id) ?? [],
+    previewUrl: urls.preview(image.id),
+    size: image.size,
+    format: image.format,
+    sha256: image.sha256,
+    errorCode: image.errorCode,
+    errorMessage: image.errorMessage,
+    model: latest?.model_name ?? null,
+    provider: latest?.provider ?? null,
+    classifiedAt: latest?.classified_at ?? null,
+    predictions: predictions.map((p) => ({ label: p.label, wnid: p.wnid, score: p.score, rank: p.rank })),
+  };
+}
+
+/** Photos that failed (error or crashed), most recently changed first, with when that was. */
+export function recordedErrors(db: SqlDb, limit: number): (FileErrorInfo & { at: string })[] {
+  return db
+    .all<{
+      id: number;
+      display: string;
+      error_code: string | null;
+      error_message: string | null;
+      updated_at: string;
+    }>(
+      `SELECT id, display, error_code, error_message, updated_at FROM images
+       WHERE status IN ('error', 'crashed') ORDER BY updated_at DESC, id DESC LIMIT :limit`,
+      { limit },
+    )
+    .map((row) => ({
+      imageId: row.id,
+      path: row.display,
+      code: toErrorCode(row.error_code) ?? 'internal',
+      message: row.error_message ?? 'could not be classified',
+      at: row.updated_at,
+    }));
+}

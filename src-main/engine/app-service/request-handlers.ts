@@ -1,0 +1,179 @@
+// One handler per request channel of the contract (engine): inputs arrive parsed, outputs match the contract.
+
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { z } from 'zod';
+import type { FolderInfo, REQUESTS, RequestChannel, RequestOutput, Settings } from '../../shared/contract.js';
+import type { FolderRow } from '../library/library-types.js';
+import type { Library } from '../library/library.js';
+import type { SqlDb } from '../library/sql-db.js';
+import type { ChangeBatcher } from './change-batcher.js';
+import type { EngineHost } from './engine-host.js';
+import type { FolderTracker } from './folder-tracker.js';
+import { queryImages, type UrlBuilders } from './image-query.js';
+import { locateModel, ModelNotFoundError } from '../models/locate-model.js';
+import { folderInfo, imageDetail, recordedErrors, tagCounts } from './library-reads.js';
+import { AppServiceError } from './service-errors.js';
+import type { SettingsStore, StoredSettings } from './settings-store.js';
+import { resetToSuggestion } from './tag-actions.js';
+import type { TagJobs } from './tag-jobs.js';
+import { newestErrors, type UnrecordedErrors } from './unrecorded-errors.js';
+
+export type ParsedInput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['input']>;
+
+export type RequestHandlers = {
+  [C in RequestChannel]: (input: ParsedInput<C>) => RequestOutput<C> | Promise<RequestOutput<C>>;
+};
+
+export interface ServiceContext {
+  library: Library;
+  /** The service's own connection to the library file, for the app's queries (see query-db.ts). */
+  db: SqlDb;
+  jobs: TagJobs;
+  tracker: FolderTracker;
+  settings: SettingsStore;
+  engines: EngineHost;
+  changes: ChangeBatcher;
+  urls: UrlBuilders;
+  errors: UnrecordedErrors;
+  now: () => string;
+}
+
+/** Settings the engine fixes when it opens the model: changing one means a new engine for the next job. */
+const ENGINE_SETTINGS: readonly (keyof StoredSettings)[] = ['model', 'ep', 'threshold', 'topK'];
+
+export function createHandlers(ctx: ServiceContext): RequestHandlers {
+  const folderById = (folderId: number): FolderRow => {
+    const folder = ctx.library.getFolder(folderId);
+    if (folder === undefined) throw new AppServiceError('not-found', `no folder with id ${folderId}`);
+    return folder;
+  };
+  /** The user's own actions are confirmed at once rather than with the next batch of job results. */
+  const imagesChanged = (imageIds: readonly number[]) => {
+    ctx.changes.images(imageIds);
+    ctx.changes.flush();
+  };
+  const settingsView = (): Settings => ({ ...ctx.settings.get(), providerInUse: ctx.engines.providerInUse });
+
+  return {
+    'library:listFolders': () => ctx.library.listFolders().map((f) => folderInfo(ctx.db, f)),
+    'library:addFolders': ({ paths }) => addFolders(ctx, paths),
+    'library:pickFolders': () => {
+      throw new AppServiceError(
+        'unsupported',
+        'library:pickFolders is handled by the app shell (native folder dialog), which then calls library:addFolders',
+      );
+    },
+    'library:removeFolder': async ({ folderId }) => {
+      const folder = ctx.library.getFolder(folderId);
+      if (folder === undefined) return { ok: false };
+      // Watching and jobs stop first, so nothing writes into the folder while or after it is removed.
+      await ctx.tracker.unwatch(folder.display);
+      await ctx.jobs.cancelUnder(folder.display);
+      ctx.library.removeFolder(folderId);
+      ctx.changes.anyImage();
+      ctx.changes.foldersChanged();
+      ctx.changes.flush();
+      return { ok: true };
+    },
+    'library:setWatched': async ({ folderId, watched }) => {
+      const folder = folderById(folderId);
+      ctx.library.setFolderWatched(folderId, watched);
+      if (watched) {
+        ctx.tracker.watch(folder.display);
+        // What changed while it was not watched is only found by a scan.
+        ctx.jobs.scanFolders([folder.display], true);
+      } else await ctx.tracker.unwatch(folder.display);
+      ctx.changes.foldersChanged();
+      ctx.changes.flush();
+      return folderInfo(ctx.db, folderById(folderId));
+    },
+    'library:rescan': ({ folderId }) => ctx.jobs.scanFolders([folderById(folderId).display], false),
+    'images:query': ({ filter, offset, limit }) => queryImages(ctx.db, filter, { offset, limit }, ctx.urls),
+    'images:get': ({ imageId }) => {
+      const detail = imageDetail(ctx.db, imageId, ctx.urls);
+      if (detail === undefined) throw new AppServiceError('not-found', `no image with id ${imageId}`);
+      return detail;
+    },
+    'images:errors': ({ limit }) => newestErrors(ctx.errors.recent(), recordedErrors(ctx.db, limit), limit),
+    'tags:list': () => tagCounts(ctx.db),
+    'tags:setState': ({ imageIds, tag, state }) => {
+      const changed =
+        state === 'suggested'
+          ? resetToSuggestion(ctx.db, imageIds, tag, ctx.now())
+          : ctx.library.setTagState(imageIds, tag, state);
+      imagesChanged(imageIds);
+      return { changed };
+    },
+    'tags:add': ({ imageIds, tag }) => {
+      const changed = ctx.library.setTagState(imageIds, tag, 'accepted');
+      imagesChanged(imageIds);
+      return { changed };
+    },
+    'tags:remove': ({ imageIds, tag }) => {
+      const changed = ctx.library.removeTag(imageIds, tag);
+      imagesChanged(imageIds);
+      return { changed };
+    },
+    'jobs:list': () => ctx.jobs.list(),
+    'jobs:pause': ({ jobId }) => ({ ok: ctx.jobs.queue.pause(jobId) }),
+    'jobs:resume': ({ jobId }) => ({ ok: ctx.jobs.queue.resume(jobId) }),
+    'jobs:cancel': ({ jobId }) => ({ ok: ctx.jobs.queue.cancel(jobId) }),
+    'settings:get': () => settingsView(),
+    'settings:set': async (patch) => {
+      // A model that cannot be found fails here, not at the next job.
+      if (typeof patch.model === 'string') await checkModel(patch.model);
+      const changed = await ctx.settings.update(patch);
+      if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.engines.invalidate();
+      return settingsView();
+    },
+    'export:run': () => {
+      throw new AppServiceError(
+        'unsupported',
+        'export:run needs a file to write: the app shell asks where to save and calls exportTo(request, path)',
+      );
+    },
+  };
+}
+
+/** All paths are checked before any is recorded: one bad path fails the request and changes nothing. */
+async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promise<FolderInfo[]> {
+  const folders = [...new Set(paths.map((p) => path.resolve(p)))];
+  for (const folder of folders) await assertFolder(folder);
+  const rows = folders.map((folder) => ctx.library.upsertFolder(Buffer.from(folder), folder, true));
+  for (const folder of folders) ctx.tracker.watch(folder);
+  ctx.jobs.scanFolders(folders, true);
+  ctx.changes.foldersChanged();
+  ctx.changes.flush();
+  return rows.map((row) => folderInfo(ctx.db, row));
+}
+
+async function assertFolder(folder: string): Promise<void> {
+  const shown = JSON.stringify(folder);
+  let isDirectory: boolean;
+  try {
+    isDirectory = (await stat(folder)).isDirectory();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'ENOTDIR'
+            ? 'a part of the path is not a folder'
+            : (error as Error).message;
+    throw new AppServiceError('bad-request', `cannot add ${shown}: ${reason}`, { cause: error });
+  }
+  if (!isDirectory)
+    throw new AppServiceError('bad-request', `cannot add ${shown}: it is a file, not a folder`);
+}
+
+async function checkModel(model: string): Promise<void> {
+  try {
+    await locateModel(model);
+  } catch (error) {
+    if (error instanceof ModelNotFoundError) throw new AppServiceError('bad-request', error.message);
+    throw error;
+  }
+}

@@ -1,0 +1,95 @@
+// Shape of the `skiptag doctor` report (engine): plain JSON-safe data, shown by the CLI and the app's settings screen.
+
+import type { ProviderName } from '../classify/providers.js';
+
+export interface SystemReport {
+  platform: NodeJS.Platform;
+  /** Kernel / OS release as Node reports it. */
+  release: string;
+  arch: string;
+  cpuModel: string;
+  /** Logical cores the OS reports. */
+  cpuCores: number;
+  /** Cores this process may use (cgroups, affinity): the default inference thread count. */
+  usableCores: number;
+  totalMemoryBytes: number;
+}
+
+export interface VersionsReport {
+  skiptag: string | null;
+  node: string;
+  /** onnxruntime-common, i.e. the ONNX Runtime API version. */
+  onnxruntime: string;
+  onnxruntimeNode: string | null;
+  sharp: string;
+  libvips: string;
+}
+
+export interface BenchmarkReport {
+  /** What was timed: synthetic-weight ResNet-18 (same cost as the real one). */
+  model: 'resnet18';
+  batch: number;
+  inputSize: number;
+  threads: number;
+  images: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface ProviderReport {
+  provider: ProviderName;
+  /** Shipped by onnxruntime-node for this platform, with its prerequisites present. */
+  available: boolean;
+  /** True only when a session was created on this provider and ran a batch. */
+  loads: boolean;
+  /** Why it is unavailable or failed to load; null when it loads. */
+  error: string | null;
+  benchmark: BenchmarkReport | null;
+  /** Why there is no benchmark: skipped, or it failed. */
+  benchmarkNote: string | null;
+}
+
+export interface LibraryReport {
+  path: string;
+  exists: boolean;
+  sizeBytes: number | null;
+  /** Size of the write-ahead log, when there is one. */
+  walBytes: number | null;
+  /** PRAGMA user_version read from the file header (the file is not opened, so nothing is migrated). */
+  schemaVersion: number | null;
+  error: string | null;
+}
+
+export interface ModelEntry {
+  name: string;
+  path: string;
+  sizeBytes: number;
+  source: 'imported' | 'catalog' | null;
+  numClasses: number | null;
+  inputSize: [number, number] | null;
+  labels: string | null;
+  /** The settings file exists but could not be used. */
+  settingsError: string | null;
+}
+
+export interface ModelsReport {
+  /** Installed and imported models ($SKIPTAG_MODELS_DIR or the OS data folder). */
+  dir: string;
+  dirExists: boolean;
+  installed: ModelEntry[];
+  /** Models bundled with the installation or the repository's models/ folder. */
+  bundledDir: string;
+  bundled: ModelEntry[];
+  /** The model `skiptag tag` uses without --model, or null with the reason. */
+  defaultModel: string | null;
+  defaultModelError: string | null;
+}
+
+export interface DoctorReport {
+  generatedAt: string;
+  system: SystemReport;
+  versions: VersionsReport;
+  providers: ProviderReport[];
+  library: LibraryReport;
+  models: ModelsReport;
+}

@@ -1,0 +1,104 @@
+// `skiptag doctor` logic (engine): gathers system, provider, library and model facts into one typed report.
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultThreads } from '../classify/classifier.js';
+import type { ProviderName } from '../classify/providers.js';
+import { bundledModelsDir, installedModelsDir } from '../models/locate-model.js';
+import { buildResNet } from '../models/synth/resnet.js';
+import { buildTinyResNet } from '../models/synth/tiny-resnet.js';
+import type { DoctorReport, ProviderReport } from './doctor-report.js';
+import { ALL_PROVIDERS, benchmarkProvider, checkProviderLoads, describe } from './provider-check.js';
+import { libraryReport, modelsReport } from './storage-info.js';
+import { systemReport, versionsReport } from './system-info.js';
+
+export const DEFAULT_BENCH_SECONDS = 3;
+export const BENCH_BATCH = 8;
+
+export interface DoctorOptions {
+  libraryPath: string;
+  /** Installed-models folder; default $SKIPTAG_MODELS_DIR or the OS data folder. */
+  modelsDir?: string;
+  /** Bundled models folder; default the package's models/. */
+  bundledDir?: string;
+  /** Seconds of ResNet-18 benchmark per provider that loads; 0 skips the benchmarks. */
+  benchSeconds?: number;
+  providers?: readonly ProviderName[];
+  threads?: number;
+  env?: NodeJS.ProcessEnv;
+  /** Progress for people ("benchmarking cpu …"); the checks take a few seconds each. */
+  onProgress?: (message: string) => void;
+}
+
+export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
+  const env = options.env ?? process.env;
+  const benchSeconds = options.benchSeconds ?? DEFAULT_BENCH_SECONDS;
+  const threads = options.threads ?? defaultThreads();
+  const progress = options.onProgress ?? (() => undefined);
+  const modelsDir = options.modelsDir ?? installedModelsDir(env);
+  const bundledDir = options.bundledDir ?? (await bundledModelsDir());
+  const work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-doctor-'));
+  try {
+    const providers = await checkProviders(options.providers ?? ALL_PROVIDERS, {
+      work,
+      threads,
+      benchSeconds,
+      progress,
+    });
+    return {
+      generatedAt: new Date().toISOString(),
+      system: systemReport(),
+      versions: await versionsReport(),
+      providers,
+      library: await libraryReport(options.libraryPath),
+      models: await modelsReport(modelsDir, bundledDir, env),
+    };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+interface CheckContext {
+  work: string;
+  threads: number;
+  benchSeconds: number;
+  progress: (message: string) => void;
+}
+
+async function checkProviders(list: readonly ProviderName[], ctx: CheckContext): Promise<ProviderReport[]> {
+  // A tiny ResNet (32x32, 10 classes) loads in milliseconds yet uses the same ops as the real models.
+  const probe = path.join(ctx.work, 'probe-tiny-resnet.onnx');
+  await writeFile(probe, buildTinyResNet(1));
+  let benchModel: string | null = null;
+  const reports: ProviderReport[] = [];
+  for (const provider of list) {
+    ctx.progress(`checking ${provider} …`);
+    const load = await checkProviderLoads(provider, probe, ctx.threads);
+    const report: ProviderReport = { provider, ...load, benchmark: null, benchmarkNote: null };
+    if (!load.loads) report.benchmarkNote = 'not benchmarked: the provider does not load';
+    else if (ctx.benchSeconds <= 0) report.benchmarkNote = 'benchmark skipped (--bench-seconds 0)';
+    else {
+      // Built once, only when some provider loads: ResNet-18 has the real cost (1.8 GFLOPs per image).
+      benchModel ??= await writeResNet18(ctx.work);
+      ctx.progress(`benchmarking ${provider}: ResNet-18, batch ${BENCH_BATCH}, ${ctx.benchSeconds}s …`);
+      try {
+        report.benchmark = await benchmarkProvider(provider, benchModel, {
+          seconds: ctx.benchSeconds,
+          threads: ctx.threads,
+          batch: BENCH_BATCH,
+        });
+      } catch (error) {
+        report.benchmarkNote = `benchmark failed: ${describe(error, benchModel)}`;
+      }
+    }
+    reports.push(report);
+  }
+  return reports;
+}
+
+async function writeResNet18(dir: string): Promise<string> {
+  const file = path.join(dir, 'bench-resnet18.onnx');
+  await writeFile(file, buildResNet('resnet18'));
+  return file;
+}

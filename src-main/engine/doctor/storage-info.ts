@@ -1,0 +1,108 @@
+// Library file and models folders for the doctor report (engine): read-only looks, nothing is opened or migrated.
+
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { listModelFiles, locateModel } from '../models/locate-model.js';
+import { readModelSettings } from '../models/model-settings.js';
+import type { LibraryReport, ModelEntry, ModelsReport } from './doctor-report.js';
+
+const SQLITE_MAGIC = 'SQLite format 3\0';
+/** Offset of PRAGMA user_version (big-endian uint32) in the SQLite file header. */
+const USER_VERSION_OFFSET = 60;
+
+/**
+ * Existence, size and schema version of the library. Opening it with the Library class would run
+ * migrations, so the version comes from the file header instead (a change still in the WAL shows up
+ * there only after the next checkpoint).
+ */
+export async function libraryReport(file: string): Promise<LibraryReport> {
+  const info = await stat(file).catch(() => null);
+  const base = { path: file, walBytes: null, schemaVersion: null };
+  if (!info) return { ...base, exists: false, sizeBytes: null, error: null };
+  if (!info.isFile()) return { ...base, exists: true, sizeBytes: null, error: 'not a regular file' };
+  const wal = await stat(`${file}-wal`).catch(() => null);
+  try {
+    return {
+      path: file,
+      exists: true,
+      sizeBytes: info.size,
+      walBytes: wal?.isFile() ? wal.size : null,
+      schemaVersion: await readUserVersion(file, info.size),
+      error: null,
+    };
+  } catch (error) {
+    return { ...base, exists: true, sizeBytes: info.size, error: (error as Error).message };
+  }
+}
+
+async function readUserVersion(file: string, size: number): Promise<number | null> {
+  // An empty file is what SQLite leaves before the first write; it has no header yet.
+  if (size === 0) return null;
+  const handle = await open(file, 'r');
+  try {
+    const header = Buffer.alloc(100);
+    const { bytesRead } = await handle.read(header, 0, 100, 0);
+    if (bytesRead < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
+      throw new Error('not an SQLite database');
+    }
+    return header.readUInt32BE(USER_VERSION_OFFSET);
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Installed, imported and bundled models, and which one `skiptag tag` would use without --model. */
+export async function modelsReport(
+  modelsDir: string,
+  bundledDir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<ModelsReport> {
+  const dirInfo = await stat(modelsDir).catch(() => null);
+  let defaultModel: string | null = null;
+  let defaultModelError: string | null = null;
+  try {
+    defaultModel = await locateModel(undefined, env, modelsDir, bundledDir);
+  } catch (error) {
+    defaultModelError = (error as Error).message;
+  }
+  const same = path.resolve(modelsDir) === path.resolve(bundledDir);
+  return {
+    dir: modelsDir,
+    dirExists: dirInfo?.isDirectory() ?? false,
+    installed: await describeFolder(modelsDir),
+    bundledDir,
+    bundled: same ? [] : await describeFolder(bundledDir),
+    defaultModel,
+    defaultModelError,
+  };
+}
+
+async function describeFolder(dir: string): Promise<ModelEntry[]> {
+  return Promise.all(listModelFiles(dir).map((file) => describeModel(path.join(dir, file))));
+}
+
+async function describeModel(file: string): Promise<ModelEntry> {
+  const entry: ModelEntry = {
+    name: path.basename(file).replace(/\.onnx$/i, ''),
+    path: file,
+    // The file may vanish between listing and stat (an import or uninstall running meanwhile).
+    sizeBytes: (await stat(file).catch(() => null))?.size ?? 0,
+    source: null,
+    numClasses: null,
+    inputSize: null,
+    labels: null,
+    settingsError: null,
+  };
+  try {
+    const settings = await readModelSettings(file);
+    if (settings) {
+      entry.source = settings.source;
+      entry.numClasses = settings.numClasses;
+      entry.inputSize = settings.inputSize;
+      entry.labels = settings.labels;
+    }
+  } catch (error) {
+    entry.settingsError = (error as Error).message;
+  }
+  return entry;
+}

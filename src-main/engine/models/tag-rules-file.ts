@@ -1,0 +1,162 @@
+// Tag rules file reader (engine process): parses rules.yml and validates it, naming the line and field of each error.
+
+import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import {
+  DEFAULT_RULES,
+  DEFAULTS_KEYS,
+  LABEL_RULE_KEYS,
+  TagRulesFileSchema,
+  TOP_LEVEL_KEYS,
+  type LabelRule,
+  type TagRules,
+} from './tag-rules-schema.js';
+
+export class TagRulesError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TagRulesError';
+  }
+}
+
+type PathKey = PropertyKey;
+
+/** `labels."web site".hide`: dotted, with keys that are not plain words quoted. */
+function fieldName(path: readonly PathKey[]): string {
+  if (path.length === 0) return '(top level)';
+  return path
+    .map((key) => (typeof key === 'string' && /^[\w-]+$/.test(key) ? key : JSON.stringify(String(key))))
+    .join('.');
+}
+
+/** Offset of a field in the text: of the key itself when `key` is given (unknown keys), else of the value. */
+function offsetOf(doc: Document, path: readonly PathKey[], key?: string): number | undefined {
+  const node: unknown = doc.getIn(path as unknown[], true);
+  if (key !== undefined && isMap(node)) {
+    const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === key);
+    if (pair !== undefined && isScalar(pair.key) && pair.key.range) return pair.key.range[0];
+  }
+  if (node !== null && typeof node === 'object' && 'range' in node) {
+    return (node.range as [number, number, number] | undefined)?.[0];
+  }
+  return undefined;
+}
+
+/** One problem in the file, as `rules.yml:7:5: labels.tabby.treshold: unknown key …`. */
+interface Problem {
+  offset: number;
+  text: string;
+}
+
+function problem(
+  file: string,
+  lines: LineCounter,
+  offset: number | undefined,
+  field: string,
+  message: string,
+): Problem {
+  if (offset === undefined) return { offset: 0, text: `${file}: ${field}: ${message}` };
+  const { line, col } = lines.linePos(offset);
+  return { offset, text: `${file}:${line}:${col}: ${field}: ${message}` };
+}
+
+function report(file: string, problems: Problem[]): TagRulesError {
+  // In file order, whatever order the validator found them in.
+  const sorted = problems.sort((a, b) => a.offset - b.offset).map((p) => p.text);
+  return new TagRulesError(`${file} has errors:\n${sorted.join('\n')}`);
+}
+
+function allowedKeys(path: readonly PathKey[]): string[] {
+  if (path.length === 0) return TOP_LEVEL_KEYS;
+  if (path[0] === 'defaults') return DEFAULTS_KEYS;
+  return LABEL_RULE_KEYS;
+}
+
+function describeIssues(
+  issues: readonly z.core.$ZodIssue[],
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+) {
+  return issues.flatMap((issue): Problem[] => {
+    if (issue.code === 'unrecognized_keys') {
+      // One line per key, pointing at the key, so a typo ("treshold") is easy to find.
+      return issue.keys.map((key) =>
+        problem(
+          file,
+          lines,
+          offsetOf(doc, issue.path, key),
+          fieldName([...issue.path, key]),
+          `unknown key (allowed: ${allowedKeys(issue.path).join(', ')})`,
+        ),
+      );
+    }
+    return [problem(file, lines, offsetOf(doc, issue.path), fieldName(issue.path), issue.message)];
+  });
+}
+
+/** Label keys that differ only in case or surrounding spaces would silently shadow each other. */
+function duplicateKeys(labels: Record<string, unknown>, doc: Document, lines: LineCounter, file: string) {
+  const seen = new Map<string, string>();
+  const problems: Problem[] = [];
+  for (const key of Object.keys(labels)) {
+    const normal = key.trim().toLowerCase();
+    const offset = offsetOf(doc, ['labels'], key);
+    if (normal === '')
+      problems.push(problem(file, lines, offset, 'labels', 'a label name must not be empty'));
+    const first = seen.get(normal);
+    if (first !== undefined) {
+      problems.push(problem(file, lines, offset, 'labels', `"${key}" is the same label as "${first}"`));
+    } else seen.set(normal, key);
+  }
+  return problems;
+}
+
+/**
+ * Parses and validates the text of a rules file. An empty file gives DEFAULT_RULES; missing defaults
+ * fields come from DEFAULT_RULES. Throws TagRulesError listing every problem as `path:line:col: field: …`.
+ */
+export function parseTagRules(text: string, path = '<rules>'): TagRules {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    // yaml's pretty errors already say "at line L, column C" and show the line.
+    throw new TagRulesError(`${path} is not valid YAML:\n${doc.errors.map((e) => e.message).join('\n')}`);
+  }
+  const raw: unknown = doc.toJS() ?? {};
+  const result = TagRulesFileSchema.safeParse(raw);
+  if (!result.success) {
+    throw report(path, describeIssues(result.error.issues, doc, lines, path));
+  }
+  const labelsIn = result.data.labels ?? {};
+  const duplicates = duplicateKeys(labelsIn, doc, lines, path);
+  if (duplicates.length > 0) throw report(path, duplicates);
+
+  const labels: Record<string, LabelRule> = {};
+  for (const [key, rule] of Object.entries(labelsIn)) {
+    labels[key.trim()] = dropUndefined(rule ?? {});
+  }
+  return {
+    defaults: {
+      threshold: result.data.defaults?.threshold ?? DEFAULT_RULES.defaults.threshold,
+      rollup: result.data.defaults?.rollup ?? DEFAULT_RULES.defaults.rollup,
+    },
+    labels,
+  };
+}
+
+function dropUndefined(rule: LabelRule): LabelRule {
+  return Object.fromEntries(Object.entries(rule).filter(([, value]) => value !== undefined)) as LabelRule;
+}
+
+/** Reads and validates a rules file (YAML); see parseTagRules. */
+export async function loadTagRules(path: string): Promise<TagRules> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new TagRulesError(`Cannot read rules file ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return parseTagRules(text, path);
+}

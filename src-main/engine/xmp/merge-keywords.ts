@@ -1,0 +1,85 @@
+// Merging Skiptag's keywords into a file's existing ones (engine process): pure, so every rule is testable.
+
+import type { XmpKeyword } from '../library/xmp-repo.js';
+import { FIELD_NAMES, fromTagsListPath, toTagsListPath, type KeywordFields } from './keyword-fields.js';
+import type { KeywordSelection } from './select-tags.js';
+
+export interface MergePlan {
+  /** The fields as they should be afterwards (IPTC left as it is unless withIptc). */
+  fields: KeywordFields;
+  /** Fields whose value changes: the only ones to write. */
+  changedFields: (keyof KeywordFields)[];
+  /** Keywords and '|' paths added to, or removed from, at least one field. */
+  added: string[];
+  removed: string[];
+  /** What Skiptag will have written once the plan is applied: the new xmp_written rows of this target. */
+  written: XmpKeyword[];
+}
+
+/**
+ * Adds the selection to `existing` and takes out what Skiptag wrote before (`previous`) but no longer
+ * selects. Everything else stays, in its order: other tools' keywords are never removed, even when they
+ * equal a tag the user rejected. A selected keyword that was already there (put there by someone else)
+ * is not counted as Skiptag's, so a later rejection leaves it alone too.
+ */
+export function planMerge(
+  existing: KeywordFields,
+  selection: KeywordSelection,
+  previous: readonly XmpKeyword[],
+  withIptc: boolean,
+): MergePlan {
+  const prevFlat = new Set(previous.filter((k) => !k.hierarchical).map((k) => k.keyword));
+  const prevPaths = new Set(previous.filter((k) => k.hierarchical).map((k) => k.keyword));
+  const removeFlat = new Set([...prevFlat].filter((k) => !selection.keywords.includes(k)));
+  const removePaths = new Set([...prevPaths].filter((p) => !selection.hierarchical.includes(p)));
+
+  const fields: KeywordFields = {
+    subject: merged(existing.subject, removeFlat, selection.keywords),
+    hierarchical: merged(existing.hierarchical, removePaths, selection.hierarchical),
+    tagsList: merged(
+      existing.tagsList,
+      new Set([...removePaths].map(toTagsListPath)),
+      selection.hierarchical.map(toTagsListPath),
+    ),
+    iptc: withIptc ? merged(existing.iptc, removeFlat, selection.keywords) : [...existing.iptc],
+  };
+  const changedFields = FIELD_NAMES.filter((name) => !sameList(existing[name], fields[name]));
+
+  const flatBefore = new Set([...existing.subject, ...(withIptc ? existing.iptc : [])]);
+  const pathsBefore = new Set([...existing.hierarchical, ...existing.tagsList.map(fromTagsListPath)]);
+  const written: XmpKeyword[] = [
+    ...selection.keywords
+      .filter((k) => prevFlat.has(k) || !flatBefore.has(k))
+      .map((keyword) => ({ keyword, hierarchical: false })),
+    ...selection.hierarchical
+      .filter((p) => prevPaths.has(p) || !pathsBefore.has(p))
+      .map((keyword) => ({ keyword, hierarchical: true })),
+  ];
+
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  for (const name of changedFields) {
+    const spell = name === 'tagsList' ? fromTagsListPath : (value: string) => value;
+    const before = new Set(existing[name]);
+    const after = new Set(fields[name]);
+    for (const value of after) if (!before.has(value)) added.add(spell(value));
+    for (const value of before) if (!after.has(value)) removed.add(spell(value));
+  }
+  return { fields, changedFields, added: [...added], removed: [...removed], written };
+}
+
+/** Whether the record of Skiptag's keywords changes (it can without the file changing). */
+export function sameWritten(a: readonly XmpKeyword[], b: readonly XmpKeyword[]): boolean {
+  const key = (k: XmpKeyword) => `${k.hierarchical ? 1 : 0}${k.keyword}`;
+  return sameList([...a.map(key)].sort(), [...b.map(key)].sort());
+}
+
+function merged(current: readonly string[], remove: ReadonlySet<string>, add: readonly string[]): string[] {
+  const kept = current.filter((value) => !remove.has(value));
+  for (const value of add) if (!kept.includes(value)) kept.push(value);
+  return kept;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, i) => value === b[i]);
+}

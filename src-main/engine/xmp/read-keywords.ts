@@ -1,0 +1,80 @@
+// Reading keywords other tools put in a photo or its sidecars (engine process), to import as user tags.
+
+import { access } from 'node:fs/promises';
+import type { ExifTool } from 'exiftool-vendored';
+import type { Library } from '../library/library.js';
+import { withExifTool } from './exiftool.js';
+import { isSkiptagPath, leafOf, readKeywordFields, type KeywordFields } from './keyword-fields.js';
+import { sidecarCandidates } from './sidecar-paths.js';
+
+export interface ReadKeywordsOptions {
+  /** A running ExifTool to use (left running); default: a fresh one for this call. */
+  exiftool?: ExifTool;
+  /** Keywords to leave out: the ones Skiptag wrote itself (the library's xmp_written). */
+  exclude?: Iterable<string>;
+}
+
+/**
+ * Keywords in the photo's sidecars (`photo.jpg.xmp` and `photo.xmp`) and in the photo itself
+ * (XMP-dc:Subject, IPTC:Keywords, and the last level of Lightroom and digiKam hierarchical keywords),
+ * first seen first, each once. Left out: `exclude`, and everything in Skiptag's own branch
+ * (`Skiptag|…`) together with the plain keywords those paths end in, so that Skiptag's own suggestions
+ * never come back as the user's tags, even from a file written with another library. A file that
+ * exiftool cannot read contributes nothing.
+ */
+export async function readExistingKeywords(
+  photoPath: string,
+  options: ReadKeywordsOptions = {},
+): Promise<string[]> {
+  const sources = [...sidecarCandidates(photoPath), photoPath];
+  const found: KeywordFields[] = [];
+  await withExifTool(options.exiftool, async (exiftool) => {
+    for (const file of sources) {
+      if (!(await exists(file))) continue;
+      const fields = await readKeywordFields(exiftool, file).catch(() => null);
+      if (fields !== null) found.push(fields);
+    }
+  });
+  const excluded = new Set(options.exclude ?? []);
+  const keywords = new Set<string>();
+  for (const fields of found) {
+    const paths = [
+      ...fields.hierarchical.map((path) => ({ path, leaf: leafOf(path, '|') })),
+      ...fields.tagsList.map((path) => ({ path: path.split('/').join('|'), leaf: leafOf(path, '/') })),
+    ];
+    for (const { path, leaf } of paths) if (isSkiptagPath(path)) excluded.add(leaf);
+    for (const keyword of [...fields.subject, ...fields.iptc, ...paths.map((p) => p.leaf)]) {
+      const trimmed = keyword.trim();
+      if (trimmed !== '') keywords.add(trimmed);
+    }
+  }
+  return [...keywords].filter((k) => !excluded.has(k));
+}
+
+/**
+ * Reads the photo's existing keywords (less those Skiptag wrote) and records them as the user's accepted
+ * tags (a rejected tag stays rejected). Returns the keywords found.
+ */
+export async function importExistingKeywords(
+  library: Library,
+  imageId: number,
+  photoPath: string,
+  exiftool?: ExifTool,
+): Promise<string[]> {
+  const written = library.xmpWritten(imageId).map((k) => k.keyword);
+  const keywords = await readExistingKeywords(photoPath, {
+    exclude: written,
+    ...(exiftool ? { exiftool } : {}),
+  });
+  library.importKeywordsAsUserTags(imageId, keywords);
+  return keywords;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

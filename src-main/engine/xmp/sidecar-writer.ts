@@ -1,0 +1,64 @@
+// Keywords into an XMP sidecar (engine process): create or merge `photo.jpg.xmp`, never touching the photo.
+
+import { chmod, realpath, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { emptyFields, readKeywordFields } from './keyword-fields.js';
+import { planMerge } from './merge-keywords.js';
+import { cleanFolderOnce, dryRunResult, exiftoolTags, publish, skipped, unchanged } from './publish-write.js';
+import { isReadOnly } from './file-checks.js';
+import { sharedSidecarPartner, sidecarPath, type SidecarNaming } from './sidecar-paths.js';
+import { tempPathFor } from './temp-files.js';
+import type { FileJob, WriteResult } from './write-types.js';
+
+/**
+ * Merges the selection into the sidecar: other tools' keywords and all other metadata in it stay.
+ * exiftool writes a temp sidecar (a copy of the existing one with our changes, or a new one), which then
+ * replaces the sidecar by rename, so readers never see half a file.
+ */
+export async function writeSidecar(job: FileJob, naming: SidecarNaming): Promise<WriteResult> {
+  if (job.image.status === 'missing') return skipped(job, 'missing');
+  try {
+    await stat(job.photo);
+  } catch {
+    return skipped(job, 'missing');
+  }
+  const sidecar = sidecarPath(job.photo, naming);
+  if (naming === 'replace') {
+    const partner = await sharedSidecarPartner(job.photo);
+    if (partner !== null) {
+      return skipped(job, `${sidecar} would also belong to ${partner}: use --xmp-name ext`);
+    }
+  }
+  const existing = await stat(sidecar).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return null;
+    throw error;
+  });
+  if (existing !== null) {
+    if (!existing.isFile()) return skipped(job, `${sidecar} is not a file`);
+    if (await isReadOnly(sidecar, existing.mode)) return skipped(job, 'read-only: skipped');
+  }
+  // A sidecar that is a symbolic link is updated where it points, and stays a link.
+  const file = existing === null ? sidecar : await realpath(sidecar);
+  const fields = existing === null ? emptyFields() : await readKeywordFields(job.exiftool, file);
+  const plan = planMerge(fields, job.selection, job.previous, false);
+  if (plan.changedFields.length === 0) return unchanged(job, 'sidecar', plan, sidecar);
+  if (job.dryRun) return dryRunResult(job, plan, sidecar);
+
+  await cleanFolderOnce(job, dirname(file));
+  const temp = tempPathFor(file);
+  try {
+    if (existing === null) {
+      // Writing to a .xmp file that does not exist makes exiftool create one from scratch.
+      await job.exiftool.write(temp, exiftoolTags(plan));
+    } else {
+      // -o: exiftool copies the sidecar with our changes into the temp and leaves the original alone
+      // (no `_original` backup either).
+      await job.exiftool.write(file, exiftoolTags(plan), { writeArgs: ['-o', temp] });
+      await chmod(temp, existing.mode & 0o7777);
+    }
+    return { ...(await publish(job, 'sidecar', plan, temp, file)), file: sidecar };
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}

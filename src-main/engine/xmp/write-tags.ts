@@ -1,0 +1,91 @@
+// Engine API for writing tags back to photos (engine process): sidecars or embedded keywords for a batch.
+
+import type { Library } from '../library/library.js';
+import { loadHierarchy } from '../models/hierarchy.js';
+import { openExifTool } from './exiftool.js';
+import { writeEmbedded } from './embed-writer.js';
+import { rollupFrom, selectTags } from './select-tags.js';
+import { writeSidecar } from './sidecar-writer.js';
+import type { FileJob, WriteResult, WriteTagsOptions } from './write-types.js';
+
+export type { WriteResult, WriteTagsOptions, XmpMode, WriteProgress } from './write-types.js';
+export type { SidecarNaming } from './sidecar-paths.js';
+
+/**
+ * Writes each image's selected tags (see selectTags) to its sidecar or, with mode 'embed', into the
+ * photo, one file at a time with one ExifTool process that is ended before returning. A file that fails
+ * is reported ('skipped', reason 'failed: …') and the batch goes on. Returns one result per image id.
+ */
+export async function writeTagsForImages(
+  library: Library,
+  imageIds: Iterable<number>,
+  options: WriteTagsOptions = {},
+): Promise<WriteResult[]> {
+  const ids = [...imageIds];
+  const mode = options.mode ?? 'sidecar';
+  const target = mode === 'embed' ? 'embedded' : 'sidecar';
+  const rollup = rollupFrom(options.hierarchy ?? (await loadHierarchy()));
+  const results: WriteResult[] = [];
+  const cleaned = new Set<string>();
+  const exiftool = openExifTool();
+  try {
+    for (const [index, imageId] of ids.entries()) {
+      if (options.signal?.aborted) break;
+      const image = library.getImage(imageId);
+      options.onProgress?.({ done: index, total: ids.length, current: image?.display ?? null });
+      let result: WriteResult;
+      if (image === undefined) {
+        result = {
+          imageId,
+          path: `#${imageId}`,
+          action: 'skipped',
+          reason: 'not in the library',
+          added: [],
+          removed: [],
+        };
+      } else {
+        const job: FileJob = {
+          library,
+          exiftool,
+          image,
+          photo: image.display,
+          selection: selectTags(
+            library.tagsForImage(imageId),
+            library.predictionWnids(imageId),
+            options.minScore ?? 0,
+            rollup,
+          ),
+          previous: library.xmpWritten(imageId, target),
+          dryRun: options.dryRun ?? false,
+          hooks: options.hooks ?? {},
+          cleaned,
+        };
+        result = await writeOne(job, options);
+      }
+      results.push(result);
+      options.onResult?.(result);
+    }
+    options.onProgress?.({ done: results.length, total: ids.length, current: null });
+  } finally {
+    await exiftool.end();
+  }
+  return results;
+}
+
+async function writeOne(job: FileJob, options: WriteTagsOptions): Promise<WriteResult> {
+  // exiftool takes file names as UTF-8 text: a name that is not valid UTF-8 cannot be passed exactly.
+  if (!Buffer.from(job.photo, 'utf8').equals(job.image.path)) {
+    return failed(job, 'the file name is not valid UTF-8: skipped');
+  }
+  try {
+    return options.mode === 'embed'
+      ? await writeEmbedded(job)
+      : await writeSidecar(job, options.naming ?? 'ext');
+  } catch (error) {
+    return failed(job, `failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+function failed(job: FileJob, reason: string): WriteResult {
+  return { imageId: job.image.id, path: job.photo, action: 'skipped', reason, added: [], removed: [] };
+}

@@ -1,0 +1,171 @@
+// Test bridge (test): an HTTP server on 127.0.0.1 hosting the real AppService for the built renderer in a browser.
+
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { API_METHODS } from '../../../src-main/shared/contract.js';
+import { AppService, type AppServiceOptions } from '../../../src-main/engine/app-service/app-service.js';
+import {
+  AppServiceError,
+  toErrorInfo,
+  type ServiceErrorInfo,
+} from '../../../src-main/engine/app-service/service-errors.js';
+import { serveEvents } from './event-stream.js';
+import { serveRendererFile, SHIM_PATH } from './renderer-files.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(HERE, '..', '..', '..');
+
+export interface BridgeOptions {
+  /** 0 (default): any free port; the URL says which. */
+  port?: number;
+  dataDir: string;
+  libraryFile: string;
+  modelPath: string | null;
+  /** The built renderer (default out/renderer, where `npm run build:renderer` puts it). */
+  rendererDir?: string;
+  /** Anything else for the service (watcher timings, catch-up…). */
+  service?: Partial<Omit<AppServiceOptions, 'libraryFile' | 'dataDir' | 'modelPath' | 'urls'>>;
+}
+
+export interface Bridge {
+  /** http://127.0.0.1:<port> */
+  url: string;
+  service: AppService;
+  close(): Promise<void>;
+}
+
+/** Largest request body: 100k image ids as JSON are under 1 MB. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Routes:
+ * - `POST /api/<channel>` JSON input → `{ ok: true, result }` or `{ ok: false, error: { code, message } }`;
+ * - `POST /bridge/export` `{ request, path }` → service.exportTo (the shim's stand-in for main's save dialog);
+ * - `GET /events` Server-Sent Events, `event: <channel>`, `data: <payload>`;
+ * - `GET /thumb/<id>`, `GET /preview/<id>` JPEGs (the service's urls point here);
+ * - `GET /bridge-shim.js` window.skiptag over fetch + EventSource; everything else: the renderer's files.
+ * Only 127.0.0.1 is bound; the Host header must name it (no DNS rebinding) and POSTs must be JSON (a
+ * cross-site page cannot send that without a CORS preflight, which is never granted).
+ */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const service = new AppService({
+    catchUpOnStart: false,
+    ...options.service,
+    libraryFile: options.libraryFile,
+    dataDir: options.dataDir,
+    modelPath: options.modelPath,
+    urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
+  });
+  const rendererDir = options.rendererDir ?? path.join(REPO_ROOT, 'out', 'renderer');
+  const shim = await shimScript();
+  let allowedHosts: Set<string> = new Set();
+  const server = createServer((req, res) => {
+    route(req, res).catch((error: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { ok: false, error: toErrorInfo(error) });
+      else res.destroy();
+    });
+  });
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!allowedHosts.has(req.headers.host ?? '')) return text(res, 403, 'unexpected Host header');
+    const url = new URL(req.url ?? '/', 'http://bridge');
+    const pathname = decodeURIComponent(url.pathname);
+    if (req.method === 'POST') {
+      if (!/^application\/json\b/i.test(req.headers['content-type'] ?? '')) {
+        return text(res, 415, 'POST bodies must be application/json');
+      }
+      if (pathname.startsWith('/api/')) {
+        const channel = pathname.slice('/api/'.length);
+        return answer(res, async () => service.handle(channel, await readJson(req)));
+      }
+      if (pathname === '/bridge/export') {
+        return answer(res, async () => {
+          const { request, path: file } = (await readJson(req)) as { request?: unknown; path?: unknown };
+          return service.exportTo(request, typeof file === 'string' ? file : '');
+        });
+      }
+      return text(res, 404, 'no such endpoint');
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed');
+    if (pathname === '/events') return serveEvents(service, req, res);
+    if (pathname === SHIM_PATH) {
+      res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
+      return void res.end(shim);
+    }
+    const picture = /^\/(thumb|preview)\/([1-9][0-9]{0,15})$/.exec(pathname);
+    if (picture) {
+      const id = Number(picture[2]);
+      const image = picture[1] === 'thumb' ? await service.thumbnail(id) : await service.preview(id);
+      if (image === null) return text(res, 404, 'no picture for this image');
+      res.writeHead(200, { 'content-type': image.contentType, 'cache-control': 'no-cache' });
+      return void res.end(image.bytes);
+    }
+    return serveRendererFile(rendererDir, pathname, res);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    service,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Open event streams would keep close() waiting forever.
+      server.closeAllConnections();
+      await closed;
+      await service.close();
+    },
+  };
+}
+
+/** The contract's method → channel map first, so the shim can never drift from API_METHODS. */
+async function shimScript(): Promise<string> {
+  const source = await readFile(path.join(HERE, 'bridge-shim.js'), 'utf8');
+  return `window.__skiptagApiMethods = ${JSON.stringify(API_METHODS)};\n${source}`;
+}
+
+async function answer(res: ServerResponse, run: () => Promise<unknown>): Promise<void> {
+  try {
+    sendJson(res, 200, { ok: true, result: await run() });
+  } catch (error) {
+    const info = toErrorInfo(error);
+    sendJson(res, statusFor(info), { ok: false, error: info });
+  }
+}
+
+function statusFor(error: ServiceErrorInfo): number {
+  return { 'bad-request': 400, 'not-found': 404, unsupported: 501, failed: 500 }[error.code];
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new AppServiceError('bad-request', 'request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  const textBody = Buffer.concat(chunks).toString('utf8');
+  // The preload sends {} for requests without fields; an empty body means the same here.
+  if (textBody.trim() === '') return {};
+  try {
+    return JSON.parse(textBody) as unknown;
+  } catch {
+    throw new AppServiceError('bad-request', 'the request body is not valid JSON');
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify(body));
+}
+
+function text(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' }).end(`${message}\n`);
+}

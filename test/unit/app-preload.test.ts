@@ -1,0 +1,119 @@
+// Unit tests (preload code) for window.skiptag: exactly the contract's methods, right channels, payload-only events.
+
+import type { IpcRendererEvent } from 'electron';
+import { describe, expect, it, vi } from 'vitest';
+import { API_METHODS, type JobSnapshotInfo } from '../../src-main/shared/contract.js';
+import { DROPPED_PATHS_CHANNEL } from '../../src-main/app/channels.js';
+import { createApi, type IpcRendererLike, type WebUtilsLike } from '../../src-main/app/preload-api.js';
+
+// Electron cannot run here: stand-ins for what preload.ts imports, to check what it exposes.
+const bridge = vi.hoisted(() => ({ exposed: new Map<string, unknown>() }));
+vi.mock('electron', () => ({
+  contextBridge: { exposeInMainWorld: (key: string, api: unknown) => bridge.exposed.set(key, api) },
+  ipcRenderer: { invoke: vi.fn(), on: vi.fn(), removeListener: vi.fn() },
+  webUtils: { getPathForFile: vi.fn() },
+}));
+
+type Listener = (event: IpcRendererEvent, ...args: unknown[]) => void;
+
+function fakeIpc() {
+  const listeners = new Map<string, Set<Listener>>();
+  const ipc = {
+    invoke: vi.fn(async (channel: string, payload?: unknown) => ({ channel, payload })),
+    on: vi.fn((channel: string, listener: Listener) => {
+      if (!listeners.has(channel)) listeners.set(channel, new Set());
+      listeners.get(channel)?.add(listener);
+      return ipc;
+    }),
+    removeListener: vi.fn((channel: string, listener: Listener) => {
+      listeners.get(channel)?.delete(listener);
+      return ipc;
+    }),
+  };
+  const emit = (channel: string, payload: unknown) => {
+    const event = { sender: { send: vi.fn() }, senderId: 0 } as unknown as IpcRendererEvent;
+    for (const listener of listeners.get(channel) ?? []) listener(event, payload);
+  };
+  return {
+    ipc,
+    api: createApi(ipc as unknown as IpcRendererLike, { getPathForFile: vi.fn() }),
+    emit,
+    listeners,
+  };
+}
+
+const EXTRA_KEYS = ['addDroppedFiles', 'onJobProgress', 'onLibraryChanged'];
+const EXPECTED_KEYS = [...Object.keys(API_METHODS).filter((m) => m !== 'addFolders'), ...EXTRA_KEYS].sort();
+
+describe('createApi', () => {
+  it('exposes exactly the contract methods (no addFolders) plus the drop and event helpers', () => {
+    const { api } = fakeIpc();
+    expect(Object.keys(api).sort()).toEqual(EXPECTED_KEYS);
+    for (const key of Object.keys(api))
+      expect(typeof (api as Record<string, unknown>)[key], key).toBe('function');
+    expect(Object.isFrozen(api)).toBe(true);
+    // Nothing generic slips in.
+    for (const forbidden of ['invoke', 'send', 'on', 'ipcRenderer', 'addFolders'])
+      expect(api).not.toHaveProperty(forbidden);
+  });
+
+  it('invokes the contract channel of each method with the input as given', async () => {
+    const { ipc, api } = fakeIpc();
+    for (const [method, channel] of Object.entries(API_METHODS)) {
+      if (method === 'addFolders') continue;
+      const input = { probe: method };
+      const call = (api as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method];
+      await expect(call?.(input)).resolves.toEqual({ channel, payload: input });
+      expect(ipc.invoke).toHaveBeenLastCalledWith(channel, input);
+    }
+    expect(ipc.invoke).toHaveBeenCalledTimes(Object.keys(API_METHODS).length - 1);
+  });
+
+  it('listeners receive only the payload and can unsubscribe', () => {
+    const { api, emit, listeners } = fakeIpc();
+    const jobs: unknown[][] = [];
+    const changes: unknown[][] = [];
+    const offJobs = api.onJobProgress((...args) => jobs.push(args));
+    const offChanges = api.onLibraryChanged((...args) => changes.push(args));
+    const job = { id: 1, kind: 'scan', state: 'running' } as unknown as JobSnapshotInfo;
+    emit('jobs:progress', job);
+    emit('library:changed', { folders: true });
+    expect(jobs).toEqual([[job]]);
+    expect(changes).toEqual([[{ folders: true }]]);
+
+    offJobs();
+    offChanges();
+    emit('jobs:progress', job);
+    expect(jobs).toHaveLength(1);
+    expect(listeners.get('jobs:progress')?.size).toBe(0);
+    expect(listeners.get('library:changed')?.size).toBe(0);
+  });
+
+  it('addDroppedFiles resolves paths with webUtils and sends them on the dedicated channel', async () => {
+    const ipc = { invoke: vi.fn(async () => []), on: vi.fn(), removeListener: vi.fn() };
+    const files = [{ name: 'Photos' }, { name: 'pasted.png' }, 'not a file', { name: 'Trips' }];
+    const webUtils: WebUtilsLike = {
+      getPathForFile: vi.fn((file: unknown) => {
+        if (typeof file === 'string') throw new TypeError('not a File');
+        return { Photos: '/home/me/Photos', Trips: '/home/me/Trips' }[(file as { name: string }).name] ?? '';
+      }),
+    };
+    const api = createApi(ipc as unknown as IpcRendererLike, webUtils);
+    await api.addDroppedFiles(files);
+    expect(ipc.invoke).toHaveBeenCalledWith(DROPPED_PATHS_CHANNEL, {
+      paths: ['/home/me/Photos', '/home/me/Trips'],
+    });
+
+    ipc.invoke.mockClear();
+    await expect(api.addDroppedFiles([{ name: 'pasted.png' }])).resolves.toEqual([]);
+    expect(ipc.invoke).not.toHaveBeenCalled();
+  });
+});
+
+describe('preload.ts', () => {
+  it('exposes only window.skiptag, built by createApi', async () => {
+    await import('../../src-main/app/preload.js');
+    expect([...bridge.exposed.keys()]).toEqual(['skiptag']);
+    expect(Object.keys(bridge.exposed.get('skiptag') as object).sort()).toEqual(EXPECTED_KEYS);
+  });
+});
