@@ -1,7 +1,9 @@
-// ESLint flat config: typescript-eslint strict rules for the engine, CLI, tests and scripts.
+// ESLint flat config: typescript-eslint strict rules for the engine, CLI, app shell, renderer, tests and scripts.
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import svelteConfig from './svelte.config.js';
 
 export default tseslint.config(
   { ignores: ['out/', 'dist/', 'node_modules/', 'coverage/', 'test-artifacts/'] },
@@ -21,6 +23,24 @@ export default tseslint.config(
       'no-restricted-imports': [
         'error',
         { paths: [{ name: 'electron', message: 'The engine never imports electron.' }] },
+      ],
+    },
+  },
+  ...svelte.configs.recommended,
+  {
+    files: ['src-renderer/**/*.svelte', 'src-renderer/**/*.svelte.ts', 'src-renderer/**/*.ts'],
+    languageOptions: {
+      globals: { ...globals.browser },
+      parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'], svelteConfig },
+    },
+  },
+  {
+    // Stores are the only callers of window.skiptag.
+    files: ['src-renderer/components/**/*.svelte', 'src-renderer/App.svelte'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/lib/api'], message: 'Only stores call window.skiptag.' }] },
       ],
     },
   },

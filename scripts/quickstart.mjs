@@ -1,7 +1,7 @@
 // Quick start (script, plain Node): installs dependencies offline-safely, builds, and tags a folder of photos to CSV.
 // Usage: npm run quickstart -- [folder] [extra skiptag tag options]
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -40,20 +40,34 @@ if (!existsSync(folder)) {
   process.exit(2);
 }
 
-const modelsDir = path.join(root, 'models');
-const hasModel = process.env.SKIPTAG_MODEL || readdirSync(modelsDir).some((f) => f.endsWith('.onnx'));
+// Use whatever model Skiptag would pick (installed, bundled or $SKIPTAG_MODEL); otherwise fetch the
+// recommended ResNet once; offline, fall back to the colour demo model and say so.
+const { locateModel } = await import(path.join(root, 'out/src-main/engine/models/locate-model.js'));
 const modelArgs = [];
+const hasModel = await locateModel(undefined).then(
+  () => true,
+  () => false,
+);
 if (!hasModel) {
-  const demo = path.join(modelsDir, 'demo', 'colours.onnx');
   console.error(
-    [
-      'quickstart: no ImageNet model in models/ — real ResNet weights need a download',
-      '  (resnet50-v2-7.onnx from the ONNX model zoo, see README). Using the built-in colour demo',
-      '  model instead, so the tags are dominant colours (red, blue, …) rather than objects.',
-    ].join('\n'),
+    'quickstart: no model installed yet: downloading the recommended ResNet-50 (about 100 MB, once)…',
   );
-  if (!existsSync(demo)) run(process.execPath, ['bin/skiptag.js', 'models', 'synth', 'colours', demo]);
-  modelArgs.push('--model', demo);
+  const install = spawnSync(process.execPath, ['bin/skiptag.js', 'models', 'install', 'resnet50-v2-7'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (install.status !== 0) {
+    const demo = path.join(root, 'models', 'demo', 'colours.onnx');
+    console.error(
+      [
+        'quickstart: the ResNet download is not possible here (offline?). Using the built-in colour demo',
+        '  model instead, so the tags are dominant colours (red, blue, …) rather than objects. Later:',
+        '  skiptag models install resnet50-v2-7 (or --mirror URL), or skiptag models import FILE --name NAME.',
+      ].join('\n'),
+    );
+    if (!existsSync(demo)) run(process.execPath, ['bin/skiptag.js', 'models', 'synth', 'colours', demo]);
+    modelArgs.push('--model', demo);
+  }
 }
 const csv = path.join(userDir, 'skiptag-tags.csv');
 const tag = spawnSync(

@@ -142,10 +142,14 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
               const code = result.errorCode ?? 'internal';
               summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
             }
-            if (importer && result.status === 'ok' && (item.outcome === 'new' || item.outcome === 'changed')) {
-            importer.add(item.id, item.path, item.display);
-          }
-          options.onResult?.(result, item.outcome, item.id);
+            if (
+              importer &&
+              result.status === 'ok' &&
+              (item.outcome === 'new' || item.outcome === 'changed')
+            ) {
+              importer.add(item.id, item.path, item.display);
+            }
+            options.onResult?.(result, item.outcome, item.id);
             report();
           },
         )

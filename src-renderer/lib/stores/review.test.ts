@@ -1,0 +1,91 @@
+// Tests for review actions (renderer): bulk accept/reject/add/remove call the API; undo restores, redo repeats.
+import { describe, expect, it } from 'vitest';
+import { installFakeSkiptag } from '../../test-support/fake-skiptag';
+import { images } from './images.svelte';
+import { review } from './review.svelte';
+import { selection } from './selection.svelte';
+
+async function setup(count = 9) {
+  const fake = installFakeSkiptag({ count });
+  // Photo 4 (red) was already accepted, so undo must put it back to accepted, not to suggested.
+  const four = fake.images[3]?.tags[0];
+  if (four) four.state = 'accepted';
+  await images.reload();
+  return fake;
+}
+
+describe('review', () => {
+  it('accepts the filtered tag on the selection in one call, and undo puts back each previous state', async () => {
+    const fake = await setup();
+    images.setFilter({ tag: 'red' });
+    await images.reload();
+    await selection.selectAll();
+    expect(await review.reviewSelection('accepted')).toBe(true);
+    expect(fake.api.setTagState).toHaveBeenCalledWith({ imageIds: [1, 4, 7], tag: 'red', state: 'accepted' });
+    expect([1, 4, 7].map((id) => fake.chip(id, 'red')?.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(review.undoLabel).toBe('Accept “red” on 3 photos');
+
+    await review.undo();
+    expect(fake.api.setTagState).toHaveBeenLastCalledWith({
+      imageIds: [1, 7],
+      tag: 'red',
+      state: 'suggested',
+    });
+    expect([1, 4, 7].map((id) => fake.chip(id, 'red')?.state)).toEqual([
+      'suggested',
+      'accepted',
+      'suggested',
+    ]);
+    expect(review.canUndo).toBe(false);
+
+    await review.redo();
+    expect([1, 4, 7].map((id) => fake.chip(id, 'red')?.state)).toEqual(['accepted', 'accepted', 'accepted']);
+    expect(review.canRedo).toBe(false);
+  });
+
+  it('without a tag filter, rejects each photo’s best suggestion', async () => {
+    const fake = await setup(3);
+    await selection.click(0, 1);
+    await selection.click(1, 2, { toggle: true });
+    await review.reviewSelection('rejected');
+    expect(fake.chip(1, 'red')?.state).toBe('rejected');
+    expect(fake.chip(2, 'green')?.state).toBe('rejected');
+    expect(fake.chip(2, 'blue')?.state).toBe('suggested');
+    await review.undo();
+    expect(fake.chip(1, 'red')?.state).toBe('suggested');
+    expect(fake.chip(2, 'green')?.state).toBe('suggested');
+  });
+
+  it('undoes adding a tag by removing it only where it was new', async () => {
+    const fake = await setup(3);
+    await review.addTag([1, 2], 'red');
+    expect(fake.chip(2, 'red')).toMatchObject({ source: 'user', state: 'accepted' });
+    await review.undo();
+    expect(fake.api.removeTag).toHaveBeenLastCalledWith({ imageIds: [2], tag: 'red' });
+    expect(fake.chip(2, 'red')).toBeUndefined();
+    expect(fake.chip(1, 'red')?.state).toBe('suggested');
+  });
+
+  it('undoes removing a tag by adding it back in its old state', async () => {
+    const fake = await setup(6);
+    await review.removeTag([1, 4], 'red');
+    expect(fake.chip(1, 'red')).toBeUndefined();
+    await review.undo();
+    expect(fake.chip(1, 'red')?.state).toBe('suggested');
+    expect(fake.chip(4, 'red')?.state).toBe('accepted');
+  });
+
+  it('a new action clears redo, and a failed call leaves the history alone', async () => {
+    const fake = await setup(3);
+    await review.setState([1], 'red', 'accepted');
+    await review.undo();
+    expect(review.canRedo).toBe(true);
+    await review.setState([2], 'green', 'rejected');
+    expect(review.canRedo).toBe(false);
+    fake.api.setTagState.mockRejectedValueOnce(
+      new Error("Error invoking remote method 'tags:setState': Error: disk full"),
+    );
+    expect(await review.setState([3], 'red', 'accepted')).toBe(false);
+    expect(review.done).toHaveLength(1);
+  });
+});

@@ -1,0 +1,201 @@
+// Fake window.skiptag for component tests (renderer tests): an in-memory library in place of the preload.
+import { vi } from 'vitest';
+import type {
+  EventPayload,
+  ExportRequest,
+  FolderInfo,
+  ImageDetail,
+  ImageFilter,
+  ImageSummary,
+  JobSnapshotInfo,
+  Settings,
+  SkiptagApi,
+  TagChip,
+} from '$contract';
+
+export type FakeImage = ImageSummary;
+
+/** Photo i: every third is red-ish, the rest green; scores spread so confidence bands pick subsets. */
+export function makeImage(i: number, folderId = 1): FakeImage {
+  const id = i + 1;
+  const tag = i % 3 === 0 ? 'red' : 'green';
+  const score = 0.3 + ((i * 37) % 70) / 100;
+  return {
+    id,
+    path: `/photos/p${id}.jpg`,
+    name: `p${id}.jpg`,
+    folderId,
+    status: 'ok',
+    width: 640,
+    height: 480,
+    thumbUrl: `http://127.0.0.1:1/thumb/${id}`,
+    tags: [
+      { tag, score, state: 'suggested', source: 'auto' },
+      { tag: 'blue', score: 0.05, state: 'suggested', source: 'auto' },
+    ],
+  };
+}
+
+function matches(img: FakeImage, f: ImageFilter): boolean {
+  if (f.folderId !== undefined && img.folderId !== f.folderId) return false;
+  if (f.text && !img.name.includes(f.text)) return false;
+  if (f.tag) {
+    const chip = img.tags.find((t) => t.tag === f.tag && t.state !== 'rejected');
+    if (!chip) return false;
+    const s = chip.score ?? 1;
+    if (s < (f.minScore ?? 0) || s > (f.maxScore ?? 1)) return false;
+  }
+  switch (f.review ?? 'all') {
+    case 'untagged':
+      return img.tags.length === 0;
+    case 'needs-review':
+      return img.tags.some((t) => t.state === 'suggested');
+    case 'errors':
+      return img.status === 'error' || img.status === 'crashed';
+    default:
+      return true;
+  }
+}
+
+export type FakeSkiptag = ReturnType<typeof createFakeSkiptag>;
+
+export function createFakeSkiptag(options: { count?: number; images?: FakeImage[] } = {}) {
+  const images: FakeImage[] =
+    options.images ?? Array.from({ length: options.count ?? 0 }, (_, i) => makeImage(i));
+  const byId = new Map(images.map((img) => [img.id, img]));
+  const folders: FolderInfo[] = [
+    { id: 1, path: '/photos', watched: true, imageCount: images.length, lastScanAt: null },
+  ];
+  let settings: Settings = { model: 'colours.onnx', ep: 'auto', providerInUse: 'cpu', threshold: 0, topK: 5 };
+  const progressListeners = new Set<(job: JobSnapshotInfo) => void>();
+  const changeListeners = new Set<(change: EventPayload<'library:changed'>) => void>();
+
+  const setChip = (id: number, tag: string, update: (chip: TagChip | undefined) => TagChip | null): void => {
+    const img = byId.get(id);
+    if (!img) return;
+    const old = img.tags.find((t) => t.tag === tag);
+    const next = update(old);
+    img.tags = img.tags.filter((t) => t.tag !== tag);
+    if (next) img.tags = [...img.tags, next];
+  };
+
+  const job = (id: number): JobSnapshotInfo => ({
+    id,
+    kind: 'tag',
+    state: 'running',
+    progress: { done: 0, total: 10, failed: 0, rate: 0, etaSeconds: null, current: null },
+    error: null,
+  });
+
+  const api = {
+    listFolders: vi.fn(async () => folders.map((f) => ({ ...f }))),
+    pickFolders: vi.fn(async () => [] as FolderInfo[]),
+    addDroppedFiles: vi.fn(async (_files: readonly unknown[]) => folders.slice(0, 1)),
+    removeFolder: vi.fn(async () => ({ ok: true })),
+    setWatched: vi.fn(async ({ folderId, watched }: { folderId: number; watched: boolean }) => {
+      const f = folders.find((x) => x.id === folderId);
+      if (!f) throw new Error('no such folder');
+      f.watched = watched;
+      return { ...f };
+    }),
+    rescan: vi.fn(async () => job(7)),
+    queryImages: vi.fn(
+      async ({ filter, offset, limit }: { filter: ImageFilter; offset: number; limit: number }) => {
+        const hits = images.filter((img) => matches(img, filter));
+        return {
+          total: hits.length,
+          items: hits.slice(offset, offset + limit).map((img) => structuredClone(img)),
+        };
+      },
+    ),
+    getImage: vi.fn(async ({ imageId }: { imageId: number }): Promise<ImageDetail> => {
+      const img = byId.get(imageId);
+      if (!img) throw new Error(`no image ${imageId}`);
+      return {
+        ...structuredClone(img),
+        previewUrl: img.thumbUrl.replace('thumb', 'preview'),
+        size: 12345,
+        format: 'jpeg',
+        sha256: 'ab'.repeat(32),
+        errorCode: img.status === 'error' ? 'corrupt' : null,
+        errorMessage: img.status === 'error' ? 'truncated JPEG' : null,
+        model: 'colours.onnx',
+        provider: 'cpu',
+        classifiedAt: '2025-01-01T00:00:00Z',
+        predictions: img.tags
+          .filter((t) => t.source === 'auto')
+          .map((t, rank) => ({ label: t.tag, wnid: `c${rank}`, score: t.score ?? 0, rank: rank + 1 })),
+      };
+    }),
+    listErrors: vi.fn(async () =>
+      images
+        .filter((img) => img.status === 'error')
+        .map((img) => ({
+          imageId: img.id,
+          path: img.path,
+          code: 'corrupt' as const,
+          message: 'truncated JPEG',
+        })),
+    ),
+    listTags: vi.fn(async () => [
+      { tag: 'red', count: 1 },
+      { tag: 'green', count: 2 },
+    ]),
+    setTagState: vi.fn(
+      async ({ imageIds, tag, state }: { imageIds: number[]; tag: string; state: TagChip['state'] }) => {
+        for (const id of imageIds)
+          setChip(id, tag, (old) => (old ? { ...old, state } : { tag, score: null, state, source: 'user' }));
+        return { changed: imageIds.length };
+      },
+    ),
+    addTag: vi.fn(async ({ imageIds, tag }: { imageIds: number[]; tag: string }) => {
+      for (const id of imageIds)
+        setChip(id, tag, (old) =>
+          old ? { ...old, state: 'accepted' } : { tag, score: null, state: 'accepted', source: 'user' },
+        );
+      return { changed: imageIds.length };
+    }),
+    removeTag: vi.fn(async ({ imageIds, tag }: { imageIds: number[]; tag: string }) => {
+      for (const id of imageIds) setChip(id, tag, () => null);
+      return { changed: imageIds.length };
+    }),
+    listJobs: vi.fn(async () => [] as JobSnapshotInfo[]),
+    pauseJob: vi.fn(async () => ({ ok: true })),
+    resumeJob: vi.fn(async () => ({ ok: true })),
+    cancelJob: vi.fn(async () => ({ ok: true })),
+    getSettings: vi.fn(async () => ({ ...settings })),
+    setSettings: vi.fn(async (patch: Partial<Settings>) => {
+      settings = { ...settings, ...patch };
+      return { ...settings };
+    }),
+    exportLabels: vi.fn(async (_request: ExportRequest): Promise<{ path: string | null; count: number }> => ({
+      path: '/tmp/skiptag-export.csv',
+      count: images.length,
+    })),
+    onJobProgress: vi.fn((listener: (job: JobSnapshotInfo) => void) => {
+      progressListeners.add(listener);
+      return () => progressListeners.delete(listener);
+    }),
+    onLibraryChanged: vi.fn((listener: (change: EventPayload<'library:changed'>) => void) => {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    }),
+  } satisfies SkiptagApi;
+
+  return {
+    api,
+    images,
+    folders,
+    emitProgress: (snapshot: JobSnapshotInfo) => progressListeners.forEach((l) => l(snapshot)),
+    emitLibraryChanged: (change: EventPayload<'library:changed'> = {}) =>
+      changeListeners.forEach((l) => l(change)),
+    chip: (id: number, tag: string) => byId.get(id)?.tags.find((t) => t.tag === tag),
+  };
+}
+
+/** Creates a fake library and installs it as window.skiptag. */
+export function installFakeSkiptag(options: Parameters<typeof createFakeSkiptag>[0] = {}): FakeSkiptag {
+  const fake = createFakeSkiptag(options);
+  window.skiptag = fake.api;
+  return fake;
+}

@@ -1,0 +1,293 @@
+// End-to-end app flow (test): drop a folder, see thumbnails then tags, filter by tag and band, accept, undo, export.
+// The built renderer runs in Chromium against the test bridge: real AppService, engine child, SQLite and files.
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'csv-parse/sync';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+import { startBridge, type Bridge } from './bridge/bridge-server.js';
+import { CHROMIUM } from './run-e2e.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const ARTIFACTS = path.join(ROOT, 'test-artifacts', 'e2e');
+const REAL_PHOTOS = ['dog.jpg', 'kite.jpg', 'scream.jpg'];
+/** More reds than the colour set's one, so the band filter and the bulk accept act on several photos. */
+const EXTRA_REDS: Array<[file: string, rgb: [number, number, number]]> = [
+  ['cherry.png', [175, 15, 30]],
+  ['poppy.jpg', [225, 40, 30]],
+];
+/** Not an image at all: the engine reports it, the UI lists it. */
+const BROKEN = 'broken.jpg';
+const TOTAL = 6 + REAL_PHOTOS.length + EXTRA_REDS.length + 1;
+/** Long enough for the engine child to start and tag a few photos on a busy two-core machine. */
+const SLOW = { timeout: 90_000, interval: 200 };
+
+/** The bridge shim's stand-ins for Electron's file paths and save dialog. */
+type TestGlobals = { __skiptagTestDropPaths?: string[]; __skiptagTestExportPath?: string };
+
+let tmp: string;
+let photosDir: string;
+let expectedColours: Map<string, string>;
+let bridge: Bridge;
+let browser: Browser;
+let page: Page;
+const pageProblems: string[] = [];
+const failedLoads: string[] = [];
+/** Names the tag filter must show: photos whose "red" tag scores at least 0.5, per the service itself. */
+let redNames: string[];
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
+}
+
+/** File names in the grid, sorted. */
+function gridNames(): Promise<string[]> {
+  return page.evaluate(
+    `[...document.querySelectorAll('[role=gridcell] .name')].map((e) => e.textContent.trim()).sort()`,
+  );
+}
+
+function chipCount(tag: string, state: string): Promise<number> {
+  return page.locator(`[role=gridcell] [data-tag="${tag}"][data-state="${state}"]`).count();
+}
+
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'skiptag-e2e-'));
+  photosDir = path.join(tmp, 'photos');
+  expectedColours = await writeColourPhotos(photosDir);
+  for (const file of REAL_PHOTOS) {
+    await copyFile(path.join(ROOT, 'test', 'fixtures', 'photos', file), path.join(photosDir, file));
+  }
+  for (const [file, [r, g, b]] of EXTRA_REDS) {
+    await sharp({ create: { width: 320, height: 240, channels: 3, background: { r, g, b } } }).toFile(
+      path.join(photosDir, file),
+    );
+  }
+  await writeFile(path.join(photosDir, BROKEN), 'this is not a JPEG');
+  const modelPath = await writeColourModel(path.join(tmp, 'model'));
+  bridge = await startBridge({
+    port: 0,
+    dataDir: path.join(tmp, 'data'),
+    libraryFile: path.join(tmp, 'library.db'),
+    modelPath,
+    rendererDir: path.join(ROOT, 'out', 'renderer'),
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme: 'light' });
+  // Report every CSP violation as a console error, which the listener below collects.
+  await context.addInitScript(
+    `document.addEventListener('securitypolicyviolation', (e) =>
+      console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))`,
+  );
+  page = await context.newPage();
+  // CSP violations, uncaught errors and failed requests surface here: the page must have none.
+  page.on('console', (message) => {
+    // Failed loads are reported with their URL below.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      pageProblems.push(message.text());
+    }
+  });
+  page.on('pageerror', (error) => pageProblems.push(String(error)));
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      failedLoads.push(`${response.status()} ${new URL(response.url()).pathname}`);
+  });
+  await mkdir(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await bridge?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+describe('the desktop UI against the real app service', () => {
+  it('is built with the strict CSP and no inline script or style', async () => {
+    const html = await readFile(path.join(ROOT, 'out', 'renderer', 'index.html'), 'utf8');
+    expect(html).toContain(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' app: http://127.0.0.1:*; " +
+        "connect-src 'self'; base-uri 'none'; form-action 'none'",
+    );
+    expect(html).not.toMatch(/unsafe-(inline|eval)/);
+    expect(html).not.toMatch(/<script(?![^>]*\ssrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style|\sstyle=/);
+    expect(html).toMatch(/<link rel="stylesheet"[^>]*href="\.\/assets\/[^"]+\.css"/);
+  });
+
+  it('starts with an empty library that invites a drop', async () => {
+    await page.goto(bridge.url);
+    await page.getByRole('heading', { name: 'No photos yet' }).waitFor();
+    await shot('01-empty');
+  });
+
+  it('takes a folder dropped anywhere on the window: feedback at once, thumbnails, then tag chips', async () => {
+    await page.evaluate((dir) => {
+      (globalThis as TestGlobals).__skiptagTestDropPaths = [dir];
+    }, photosDir);
+    // A real DragEvent with a real DataTransfer holding a File, dispatched on an element away from the grid.
+    await page.evaluate(`(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['folder'], 'photos'));
+      window.__testDrop = dt;
+      const target = document.querySelector('main');
+      for (const type of ['dragenter', 'dragover'])
+        target.dispatchEvent(new DragEvent(type, { dataTransfer: dt, bubbles: true, cancelable: true }));
+    })()`);
+    await page.getByText('Drop folders or photos to add them').waitFor();
+    await shot('02-drop-overlay');
+    await page.evaluate(`document.querySelector('main').dispatchEvent(
+      new DragEvent('drop', { dataTransfer: window.__testDrop, bubbles: true, cancelable: true }))`);
+
+    await expect.poll(() => page.getByRole('gridcell').count(), SLOW).toBe(TOTAL);
+    await expect
+      .poll(
+        () =>
+          page.evaluate(
+            `[...document.querySelectorAll('[role=gridcell] img')].filter((i) => i.complete && i.naturalWidth > 0).length`,
+          ),
+        SLOW,
+      )
+      .toBe(TOTAL - 1);
+    await shot('03-thumbnails');
+    // Chips stream in as the engine classifies: wait until every photo but the broken one has some.
+    await expect
+      .poll(() => page.locator('[role=gridcell]:not(:has([data-tag]))').allTextContents(), SLOW)
+      .toEqual([expect.stringContaining(BROKEN)]);
+    await expect
+      .poll(() => page.getByRole('region', { name: 'Tagging progress' }).textContent(), SLOW)
+      .toMatch(/Finished/);
+    await shot('04-tagged');
+    for (const [file, colour] of expectedColours) {
+      const firstChip = page.getByRole('gridcell').filter({ hasText: file }).locator('[data-tag]').first();
+      expect(await firstChip.getAttribute('data-tag'), file).toBe(colour);
+      expect(await firstChip.getAttribute('data-state')).toBe('suggested');
+    }
+  });
+
+  it('filters by a tag and a confidence band: only matching photos stay', async () => {
+    const all = await bridge.service.handle('images:query', {
+      filter: { review: 'all' },
+      offset: 0,
+      limit: 100,
+    });
+    redNames = all.items
+      .filter((img) =>
+        img.tags.some((t) => t.tag === 'red' && t.state !== 'rejected' && (t.score ?? 1) >= 0.5),
+      )
+      .map((img) => img.name)
+      .sort();
+    expect(redNames).toContain('red-photo.jpg');
+    expect(redNames.length).toBeLessThan(all.items.length);
+
+    await page.getByRole('combobox', { name: 'Tag', exact: true }).fill('red');
+    // The band fields are enabled once the tag filter applies; fill waits for that.
+    await page.getByRole('spinbutton', { name: /Minimum confidence/ }).fill('50');
+    await page.getByRole('spinbutton', { name: /Maximum confidence/ }).fill('100');
+    await page.getByRole('spinbutton', { name: /Maximum confidence/ }).press('Tab');
+    await expect.poll(gridNames, SLOW).toEqual(redNames);
+    await shot('05-filtered-red-50-100');
+  });
+
+  it('selects all and accepts in bulk; the chips show accepted; Ctrl+Z and Ctrl+Shift+Z undo and redo', async () => {
+    const n = redNames.length;
+    await page.getByRole('button', { name: 'Select all' }).click();
+    await page.getByText(`${n} ${n === 1 ? 'photo' : 'photos'} selected`).waitFor();
+    await page.getByRole('button', { name: 'Accept “red”' }).click();
+    await expect.poll(() => chipCount('red', 'accepted'), SLOW).toBe(n);
+    await shot('06-accepted');
+
+    await page.getByRole('grid', { name: 'Photos' }).focus();
+    await page.keyboard.press('Control+z');
+    await expect.poll(() => chipCount('red', 'suggested'), SLOW).toBe(n);
+    expect(await chipCount('red', 'accepted')).toBe(0);
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(() => chipCount('red', 'accepted'), SLOW).toBe(n);
+  });
+
+  it('opens a photo in the detail panel with its predictions and file facts', async () => {
+    await page.getByRole('gridcell').filter({ hasText: 'red-photo.jpg' }).dblclick();
+    const panel = page.getByRole('complementary', { name: 'Photo details' });
+    await panel.getByRole('heading', { name: 'red-photo.jpg' }).waitFor();
+    await expect.poll(() => panel.locator('meter').count(), SLOW).toBeGreaterThan(1);
+    expect(await panel.getByRole('region', { name: 'Tags' }).textContent()).toContain('red');
+    await expect
+      .poll(() =>
+        panel.locator('.preview img').evaluate((img) => (img as { naturalWidth: number }).naturalWidth),
+      )
+      .toBeGreaterThan(0);
+    await shot('07-detail');
+    await page.keyboard.press('Escape');
+    await expect.poll(() => panel.count()).toBe(0);
+  });
+
+  it('lists the file that failed, with its error code, and shows the error in the detail panel', async () => {
+    const errors = page.getByRole('navigation').getByText('1 photo failed');
+    await errors.waitFor(SLOW);
+    await errors.click();
+    await page.getByRole('navigation').getByRole('button', { name: BROKEN }).click();
+    const panel = page.getByRole('complementary', { name: 'Photo details' });
+    await panel.getByRole('heading', { name: BROKEN }).waitFor();
+    await expect.poll(() => panel.getByRole('alert').textContent(), SLOW).toContain('corrupt');
+    await shot('08-error-detail');
+    await page.keyboard.press('Escape');
+  });
+
+  it('exports the filtered photos to CSV (with BOM) and the file holds the accepted tag', async () => {
+    const exportPath = path.join(tmp, 'exports', 'labels.csv');
+    await mkdir(path.dirname(exportPath), { recursive: true });
+    await page.evaluate((file) => {
+      (globalThis as TestGlobals).__skiptagTestExportPath = file;
+    }, exportPath);
+    await page.getByRole('navigation').getByRole('button', { name: 'Export…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Export labels' });
+    await dialog.getByLabel('CSV').check();
+    await dialog.getByLabel(/One per photo \(wide\)/).check();
+    await dialog.getByLabel(/Current filter/).check();
+    await dialog.getByLabel(/Byte order mark/).check();
+    await dialog.getByRole('button', { name: 'Export…' }).click();
+    await dialog.getByText(exportPath).waitFor(SLOW);
+    expect(await dialog.textContent()).toContain(`Wrote ${redNames.length}`);
+    await shot('09-exported');
+    await page.keyboard.press('Escape');
+
+    const csv = await readFile(exportPath, 'utf8');
+    expect(csv.startsWith('\uFEFF')).toBe(true);
+    const rows = parse(csv, { bom: true, columns: true }) as Array<Record<string, string>>;
+    expect(rows.map((r) => path.basename(r.path ?? '')).sort()).toEqual(redNames);
+    for (const row of rows) expect((row.accepted_tags ?? '').split(';')).toContain('red');
+  });
+
+  it('follows the dark colour scheme, and nothing broke the CSP or threw', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.getByRole('button', { name: 'Clear filters' }).first().click();
+    await expect.poll(() => page.getByRole('gridcell').count(), SLOW).toBe(TOTAL);
+    await page.getByRole('gridcell').first().click();
+    await shot('10-dark');
+    expect(pageProblems).toEqual([]);
+    // The one picture that cannot exist: the broken file's thumbnail, asked for while it was still pending.
+    const all = await bridge.service.handle('images:query', {
+      filter: { review: 'all' },
+      offset: 0,
+      limit: 100,
+    });
+    const broken = all.items.find((img) => img.name === BROKEN);
+    expect(broken?.status).toBe('error');
+    expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /thumb/${broken?.id}`] : []));
+  });
+});
