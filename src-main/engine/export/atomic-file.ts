@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { truncateUtf8 } from '../util/truncate-utf8.js';
 
 export interface AtomicWriter {
   /** Absolute path of the file that commit() replaces. */
@@ -34,18 +35,6 @@ function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'
     ? error.code
     : undefined;
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  let out = '';
-  let bytes = 0;
-  for (const char of text) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (bytes + size > maxBytes) break;
-    out += char;
-    bytes += size;
-  }
-  return out;
 }
 
 function tempNameFor(targetPath: string): string {

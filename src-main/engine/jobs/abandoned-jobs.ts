@@ -1,6 +1,7 @@
 // Housekeeping of the jobs table (engine): runs whose process died are closed so they do not look active forever.
 
 import type { Library } from '../library/library.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /**
  * Jobs left 'running' by a process that was killed can never finish; their work is simply redone by
@@ -9,17 +10,7 @@ import type { Library } from '../library/library.js';
 export function closeAbandonedJobs(library: Library): void {
   for (const job of library.unfinishedJobs()) {
     const pid = (job.params as { pid?: unknown } | null)?.pid;
-    if (typeof pid === 'number' && pid !== process.pid && isAlive(pid)) continue;
+    if (typeof pid === 'number' && pid !== process.pid && isProcessAlive(pid)) continue;
     library.finishJob(job.id, 'failed');
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -2,6 +2,7 @@
 
 import { open, readFile, rm } from 'node:fs/promises';
 import { DownloadError } from './download-errors.js';
+import { isProcessAlive } from '../util/process-alive.js';
 
 /**
  * Takes `<lockPath>` exclusively, holding our pid. A lock left by a process that no longer exists
@@ -19,20 +20,10 @@ export async function acquireInstallLock(lockPath: string, what: string): Promis
     }
     const owner = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
     // Our own pid counts as alive: it means a second install of the same model inside this process (the app).
-    if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+    if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) {
       throw new DownloadError('busy', `${what} is already being installed by process ${owner}`, true);
     }
     await rm(lockPath, { force: true });
   }
   throw new DownloadError('busy', `cannot lock ${lockPath}: another install keeps taking it`, true);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else, which still means alive.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -4,6 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { lstat, open, readdir, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
+import { isProcessAlive } from '../util/process-alive.js';
+import { truncateUtf8 } from '../util/truncate-utf8.js';
 
 // The temp name must fit NAME_MAX (255 bytes) even when the target's own name is close to it.
 const MAX_BASE_BYTES = 96;
@@ -54,7 +56,7 @@ export async function removeStaleTemps(dir: string, now = Date.now()): Promise<s
       const info = await lstat(file);
       // ctime, not mtime: an embedded write copies the photo's old mtime onto its temp.
       const old = now - info.ctimeMs > STALE_AFTER_MS;
-      if (!info.isFile() || (!old && (pid === process.pid || isAlive(pid)))) continue;
+      if (!info.isFile() || (!old && (pid === process.pid || isProcessAlive(pid)))) continue;
       await rm(file, { force: true });
       removed.push(file);
     } catch {
@@ -75,26 +77,4 @@ export async function syncFolder(dir: string): Promise<void> {
   } finally {
     await handle?.close().catch(() => undefined);
   }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, it just belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function truncateUtf8(text: string, maxBytes: number): string {
-  let out = '';
-  let bytes = 0;
-  for (const char of text) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (bytes + size > maxBytes) break;
-    out += char;
-    bytes += size;
-  }
-  return out;
 }
