@@ -1,6 +1,5 @@
 // Runs the engine's service host in a utilityProcess (Electron main): request/response, events, restart on crash.
 
-import type { ForkOptions, UtilityProcess } from 'electron';
 import {
   HOST_CHANNELS,
   hostOutgoingSchema,
@@ -19,27 +18,7 @@ export interface HostChild {
   kill(): void;
 }
 
-export const ENGINE_SERVICE_NAME = 'Skiptag engine';
-
-/** Adapts `utilityProcess.fork` (passed in so this module never loads electron by itself). */
-export function utilityProcessForker(
-  utilityProcess: { fork(modulePath: string, args?: string[], options?: ForkOptions): UtilityProcess },
-  entry: string,
-  args: readonly string[] = [],
-): () => HostChild {
-  return () => {
-    const child = utilityProcess.fork(entry, [...args], {
-      serviceName: ENGINE_SERVICE_NAME,
-      stdio: 'inherit',
-    });
-    return {
-      postMessage: (message) => child.postMessage(message),
-      onMessage: (listener) => child.on('message', listener),
-      onExit: (listener) => child.on('exit', listener),
-      kill: () => child.kill(),
-    };
-  };
-}
+export { ENGINE_SERVICE_NAME, utilityProcessForker, type ForkerOptions } from './host-forker.js';
 
 /** Delay before restart number `attempt` (0-based): 0.5 s, 1 s, 2 s … capped at 30 s. */
 export function restartDelayMs(attempt: number): number {

@@ -1,4 +1,4 @@
-// Checks folder paths before they reach the engine (Electron main): absolute, existing directories, real paths.
+// Checks dropped or picked paths before they reach the engine (Electron main): absolute, existing folders or files, real paths.
 
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -8,8 +8,9 @@ export class FolderPathError extends Error {
 }
 
 /**
- * Resolves each path to its real path (symbolic links followed) and keeps one of each. Fails, naming the
- * path, if one is relative, missing or not a directory: a drop of a single photo should say so, not vanish.
+ * Resolves each path to its real path (symbolic links followed) and keeps one of each. Folders are added
+ * and watched, single files (a dropped photo) are tagged where they are. Fails, naming the path, if one is
+ * relative, missing, or neither a folder nor a regular file.
  */
 export async function resolveFolderPaths(paths: readonly string[]): Promise<string[]> {
   const resolved = new Set<string>();
@@ -21,7 +22,9 @@ export async function resolveFolderPaths(paths: readonly string[]): Promise<stri
     } catch {
       throw new FolderPathError(`folder not found: ${candidate}`);
     }
-    if (!(await stat(real)).isDirectory()) throw new FolderPathError(`not a folder: ${candidate}`);
+    const info = await stat(real);
+    if (!info.isDirectory() && !info.isFile())
+      throw new FolderPathError(`not a folder or a file: ${candidate}`);
     resolved.add(real);
   }
   return [...resolved];

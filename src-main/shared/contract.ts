@@ -103,6 +103,38 @@ export const settingsSchema = z.strictObject({
   providerInUse: z.string().nullable(),
   threshold: score,
   topK: z.number().int().min(1).max(100),
+  /** Writing tags back to the photos: sidecar files (default) or embedded keywords (opt-in). */
+  xmpMode: z.enum(['sidecar', 'embed']),
+  xmpNaming: z.enum(['ext', 'replace']),
+  /** Suggestions scoring at least this are written; accepted tags always, rejected never. */
+  xmpMinScore: score,
+});
+
+export const modelInfoSchema = z.strictObject({
+  /** Catalogue id or imported name; what `settings.model` takes. */
+  id: z.string(),
+  name: z.string(),
+  source: z.enum(['catalog', 'imported', 'bundled']),
+  installed: z.boolean(),
+  recommended: z.boolean(),
+  bytes: z.number().int().nonnegative().nullable(),
+  imagenetTop1: z.number().nullable(),
+});
+
+export const doctorProviderSchema = z.strictObject({
+  provider: z.string(),
+  available: z.boolean(),
+  loads: z.boolean(),
+  imagesPerSecond: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+
+export const doctorReportSchema = z.strictObject({
+  platform: z.string(),
+  onnxruntime: z.string(),
+  providers: z.array(doctorProviderSchema),
+  libraryPath: z.string(),
+  modelsDir: z.string(),
 });
 
 export const exportRequestSchema = z.strictObject({
@@ -173,6 +205,21 @@ export const REQUESTS = {
     input: settingsSchema.omit({ providerInUse: true }).partial().strict(),
     output: settingsSchema,
   },
+  'models:list': { input: z.strictObject({}), output: z.array(modelInfoSchema) },
+  /** Downloads (resumable, verified, self-tested) as a job: progress on jobs:progress, cancel with jobs:cancel. */
+  'models:install': {
+    input: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
+    output: jobSnapshotSchema,
+  },
+  'doctor:get': {
+    input: z.strictObject({ benchSeconds: z.number().min(0).max(10).default(2) }),
+    output: doctorReportSchema,
+  },
+  /** Writes the selection's tags into XMP sidecars / embedded keywords (per settings) as a job with progress. */
+  'xmp:write': {
+    input: z.strictObject({ imageIds: ids, dryRun: z.boolean().default(false) }),
+    output: jobSnapshotSchema,
+  },
   /** Main asks where to save (native dialog) and reveals the written file; the page never names the path. */
   'export:run': {
     input: exportRequestSchema,
@@ -201,6 +248,8 @@ export type JobSnapshotInfo = z.infer<typeof jobSnapshotSchema>;
 export type FileErrorInfo = z.infer<typeof fileErrorInfoSchema>;
 export type Settings = z.infer<typeof settingsSchema>;
 export type ExportRequest = z.input<typeof exportRequestSchema>;
+export type ModelInfo = z.infer<typeof modelInfoSchema>;
+export type DoctorReport = z.infer<typeof doctorReportSchema>;
 
 /** window.skiptag method name for each request channel: exactly what the preload exposes. */
 export const API_METHODS = {
@@ -224,6 +273,10 @@ export const API_METHODS = {
   getSettings: 'settings:get',
   setSettings: 'settings:set',
   exportLabels: 'export:run',
+  listModels: 'models:list',
+  installModel: 'models:install',
+  getDoctorReport: 'doctor:get',
+  writeTagsToFiles: 'xmp:write',
 } as const satisfies Record<string, RequestChannel>;
 
 export type ApiMethod = keyof typeof API_METHODS;

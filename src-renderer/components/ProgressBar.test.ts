@@ -1,5 +1,5 @@
 // Tests for the job progress bar (renderer): live snapshots show rate and ETA; pause, resume and cancel call the API.
-import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { JobSnapshotInfo } from '$contract';
 import { installFakeSkiptag } from '../test-support/fake-skiptag';
@@ -56,6 +56,36 @@ describe('ProgressBar', () => {
     expect(fake.api.listErrors).toHaveBeenCalled();
     await fireEvent.click(screen.getByRole('button', { name: 'Dismiss' }));
     expect(screen.queryByRole('region')).toBeNull();
+    stop();
+  });
+
+  it('words a model download in bytes, without pause, and leaves out jobs shown elsewhere', async () => {
+    const fake = installFakeSkiptag();
+    const stop = startSync();
+    const { rerender } = render(ProgressBar);
+    fake.emitProgress(
+      snapshot(
+        { id: 8, kind: 'model-install' },
+        {
+          done: 20_000_000,
+          total: 102_442_452,
+          failed: 0,
+          rate: 4_000_000,
+          etaSeconds: 21,
+          current: 'downloading',
+        },
+      ),
+    );
+    const bar = await screen.findByRole('region', { name: 'Model download progress' });
+    expect(bar.textContent).toContain('Downloading model');
+    expect(bar.textContent).toContain('20 MB / 102 MB');
+    expect(bar.textContent).toContain('4.0 MB/s');
+    expect(within(bar).getByRole('progressbar', { name: 'Model downloaded' })).toBeTruthy();
+    expect(within(bar).queryByRole('button', { name: 'Pause' })).toBeNull();
+    expect(within(bar).getByRole('button', { name: 'Cancel' })).toBeTruthy();
+
+    await rerender({ hidden: (job: JobSnapshotInfo) => job.id === 8 });
+    expect(screen.queryByRole('region', { name: 'Model download progress' })).toBeNull();
     stop();
   });
 });

@@ -7,9 +7,9 @@ export function formatScore(score: number | null): string {
   return pct === 0 && score > 0 ? '<1%' : `${pct}%`;
 }
 
-export function formatRate(perSecond: number): string {
+export function formatRate(perSecond: number, unit = 'photos'): string {
   if (!Number.isFinite(perSecond) || perSecond <= 0) return '—';
-  return perSecond >= 10 ? `${Math.round(perSecond)} photos/s` : `${perSecond.toFixed(1)} photos/s`;
+  return perSecond >= 10 ? `${Math.round(perSecond)} ${unit}/s` : `${perSecond.toFixed(1)} ${unit}/s`;
 }
 
 /** Seconds as m:ss or h:mm:ss; null (unknown) as an em dash. */
@@ -22,16 +22,24 @@ export function formatDuration(seconds: number | null): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
+/** Decimal units, as file managers and download sizes show them: 102,442,452 bytes is "102 MB". */
 export function formatBytes(bytes: number | null): string {
-  if (bytes === null) return '—';
-  const units = ['B', 'KB', 'MB', 'GB'];
-  let value = bytes;
+  if (bytes === null || !Number.isFinite(bytes)) return '—';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = Math.max(0, bytes);
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
     unit++;
   }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+  return `${unit === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** ImageNet top-1 accuracy as "75.8%"; catalogues give it in percent, a 0–1 fraction is scaled. */
+export function formatAccuracy(top1: number | null): string {
+  if (top1 === null || !Number.isFinite(top1)) return '—';
+  const pct = top1 <= 1 ? top1 * 100 : top1;
+  return `${Number(pct.toFixed(1))}%`;
 }
 
 export function formatCount(n: number): string {

@@ -1,6 +1,7 @@
 // Fake window.skiptag for component tests (renderer tests): an in-memory library in place of the preload.
 import { vi } from 'vitest';
 import type {
+  DoctorReport,
   EventPayload,
   ExportRequest,
   FolderInfo,
@@ -8,6 +9,7 @@ import type {
   ImageFilter,
   ImageSummary,
   JobSnapshotInfo,
+  ModelInfo,
   Settings,
   SkiptagApi,
   TagChip,
@@ -57,16 +59,83 @@ function matches(img: FakeImage, f: ImageFilter): boolean {
   }
 }
 
+/** A bundled demo model (installed) and two catalogue ResNets to download, the first recommended. */
+export function makeModels(): ModelInfo[] {
+  return [
+    {
+      id: 'colours',
+      name: 'Colours demo',
+      source: 'bundled',
+      installed: true,
+      recommended: false,
+      bytes: 2048,
+      imagenetTop1: null,
+    },
+    {
+      id: 'resnet50-v2-7',
+      name: 'ResNet-50',
+      source: 'catalog',
+      installed: false,
+      recommended: true,
+      bytes: 102_442_452,
+      imagenetTop1: 75.81,
+    },
+    {
+      id: 'resnet18-v1-7',
+      name: 'ResNet-18',
+      source: 'catalog',
+      installed: false,
+      recommended: false,
+      bytes: 46_820_737,
+      imagenetTop1: 69.93,
+    },
+  ];
+}
+
+export const FAKE_DOCTOR_REPORT: DoctorReport = {
+  platform: 'linux x64',
+  onnxruntime: '1.30.0',
+  providers: [
+    { provider: 'cpu', available: true, loads: true, imagesPerSecond: 42.4, reason: null },
+    { provider: 'cuda', available: false, loads: false, imagesPerSecond: null, reason: 'no NVIDIA driver' },
+    {
+      provider: 'webgpu',
+      available: true,
+      loads: false,
+      imagesPerSecond: null,
+      reason: 'adapter request failed',
+    },
+  ],
+  libraryPath: '/home/me/.local/share/skiptag/library.db',
+  modelsDir: '/home/me/.local/share/skiptag/models',
+};
+
 export type FakeSkiptag = ReturnType<typeof createFakeSkiptag>;
 
-export function createFakeSkiptag(options: { count?: number; images?: FakeImage[] } = {}) {
+export function createFakeSkiptag(
+  options: { count?: number; images?: FakeImage[]; models?: ModelInfo[]; settings?: Partial<Settings> } = {},
+) {
   const images: FakeImage[] =
     options.images ?? Array.from({ length: options.count ?? 0 }, (_, i) => makeImage(i));
   const byId = new Map(images.map((img) => [img.id, img]));
   const folders: FolderInfo[] = [
     { id: 1, path: '/photos', watched: true, imageCount: images.length, lastScanAt: null },
   ];
-  let settings: Settings = { model: 'colours.onnx', ep: 'auto', providerInUse: 'cpu', threshold: 0, topK: 5 };
+  let settings: Settings = {
+    model: 'colours',
+    ep: 'auto',
+    providerInUse: 'cpu',
+    threshold: 0,
+    topK: 5,
+    xmpMode: 'sidecar',
+    xmpNaming: 'ext',
+    xmpMinScore: 0,
+    ...options.settings,
+  };
+  const models: ModelInfo[] = options.models ?? makeModels();
+  /** Install job id → model id. */
+  const installing = new Map<number, string>();
+  let nextJobId = 40;
   const progressListeners = new Set<(job: JobSnapshotInfo) => void>();
   const changeListeners = new Set<(change: EventPayload<'library:changed'>) => void>();
 
@@ -168,6 +237,30 @@ export function createFakeSkiptag(options: { count?: number; images?: FakeImage[
       settings = { ...settings, ...patch };
       return { ...settings };
     }),
+    listModels: vi.fn(async () => models.map((m) => ({ ...m }))),
+    installModel: vi.fn(async ({ id }: { id: string }): Promise<JobSnapshotInfo> => {
+      const model = models.find((m) => m.id === id);
+      if (!model) throw new Error(`unknown model ${id}`);
+      const jobId = nextJobId++;
+      installing.set(jobId, id);
+      return {
+        id: jobId,
+        kind: 'model-install',
+        state: 'queued',
+        progress: { done: 0, total: model.bytes, failed: 0, rate: 0, etaSeconds: null, current: 'waiting' },
+        error: null,
+      };
+    }),
+    getDoctorReport: vi.fn(async (_input: { benchSeconds?: number }) => structuredClone(FAKE_DOCTOR_REPORT)),
+    writeTagsToFiles: vi.fn(
+      async ({ imageIds }: { imageIds: number[]; dryRun?: boolean }): Promise<JobSnapshotInfo> => ({
+        id: nextJobId++,
+        kind: 'xmp',
+        state: 'queued',
+        progress: { done: 0, total: imageIds.length, failed: 0, rate: 0, etaSeconds: null, current: null },
+        error: null,
+      }),
+    ),
     exportLabels: vi.fn(async (_request: ExportRequest): Promise<{ path: string | null; count: number }> => ({
       path: '/tmp/skiptag-export.csv',
       count: images.length,
@@ -190,6 +283,34 @@ export function createFakeSkiptag(options: { count?: number; images?: FakeImage[
     emitLibraryChanged: (change: EventPayload<'library:changed'> = {}) =>
       changeListeners.forEach((l) => l(change)),
     chip: (id: number, tag: string) => byId.get(id)?.tags.find((t) => t.tag === tag),
+    models,
+    /** Ends an install job: done marks the model installed first, as the service would. */
+    finishInstall: (
+      jobId: number,
+      state: 'done' | 'failed' | 'cancelled' = 'done',
+      error: string | null = null,
+    ) => {
+      const model = models.find((m) => m.id === installing.get(jobId));
+      if (!model) throw new Error(`no install job ${jobId}`);
+      if (state === 'done') model.installed = true;
+      const bytes = model.bytes ?? 0;
+      progressListeners.forEach((l) =>
+        l({
+          id: jobId,
+          kind: 'model-install',
+          state,
+          progress: {
+            done: state === 'done' ? bytes : 0,
+            total: bytes,
+            failed: 0,
+            rate: 0,
+            etaSeconds: 0,
+            current: null,
+          },
+          error,
+        }),
+      );
+    },
   };
 }
 

@@ -1,16 +1,19 @@
 // Component test setup (renderer tests): jsdom stand-ins for layout APIs and fresh stores before each test.
 import { beforeEach } from 'vitest';
 import { detail } from '../lib/stores/detail.svelte';
+import { doctor } from '../lib/stores/doctor.svelte';
 import { errors } from '../lib/stores/errors.svelte';
 import { exporter } from '../lib/stores/export.svelte';
 import { folders } from '../lib/stores/folders.svelte';
 import { images } from '../lib/stores/images.svelte';
 import { jobs } from '../lib/stores/jobs.svelte';
+import { models } from '../lib/stores/models.svelte';
 import { notices } from '../lib/stores/notices.svelte';
 import { review } from '../lib/stores/review.svelte';
 import { selection } from '../lib/stores/selection.svelte';
 import { settings } from '../lib/stores/settings.svelte';
 import { tags } from '../lib/stores/tags.svelte';
+import { writeTags } from '../lib/stores/write-tags.svelte';
 
 /** jsdom does no layout: every element measures as a 1000×800 viewport unless a test says otherwise. */
 export const viewport = { width: 1000, height: 800 };
@@ -34,16 +37,19 @@ beforeEach(() => {
   viewport.height = 800;
   for (const store of [
     detail,
+    doctor,
     errors,
     exporter,
     folders,
     images,
     jobs,
+    models,
     notices,
     review,
     selection,
     settings,
     tags,
+    writeTags,
   ])
     store.reset();
   delete window.skiptag;

@@ -1,4 +1,5 @@
-// End-to-end app flow (test): drop a folder, see thumbnails then tags, filter by tag and band, accept, undo, export.
+// End-to-end app flow (test): drop a folder, see thumbnails then tags, filter by tag and band, accept, undo, write
+// XMP sidecars, export, check the providers.
 // The built renderer runs in Chromium against the test bridge: real AppService, engine child, SQLite and files.
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -39,6 +40,8 @@ const pageProblems: string[] = [];
 const failedLoads: string[] = [];
 /** Names the tag filter must show: photos whose "red" tag scores at least 0.5, per the service itself. */
 let redNames: string[];
+/** The models folder as it was: the test points it at its own model. */
+const savedModelsDir = process.env.SKIPTAG_MODELS_DIR;
 
 async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`) });
@@ -69,6 +72,8 @@ beforeAll(async () => {
   }
   await writeFile(path.join(photosDir, BROKEN), 'this is not a JPEG');
   const modelPath = await writeColourModel(path.join(tmp, 'model'));
+  // The colour model is the one installed model (models:list, the settings' picker), whatever this machine holds.
+  process.env.SKIPTAG_MODELS_DIR = path.dirname(modelPath);
   bridge = await startBridge({
     port: 0,
     dataDir: path.join(tmp, 'data'),
@@ -115,6 +120,8 @@ afterAll(async () => {
   await browser?.close();
   await bridge?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
+  if (savedModelsDir === undefined) delete process.env.SKIPTAG_MODELS_DIR;
+  else process.env.SKIPTAG_MODELS_DIR = savedModelsDir;
 });
 
 describe('the desktop UI against the real app service', () => {
@@ -133,6 +140,9 @@ describe('the desktop UI against the real app service', () => {
   it('starts with an empty library that invites a drop', async () => {
     await page.goto(bridge.url);
     await page.getByRole('heading', { name: 'No photos yet' }).waitFor();
+    // A model is installed: no first-run download offer.
+    await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).waitFor();
+    expect(await page.getByRole('region', { name: 'Skiptag needs an image model' }).count()).toBe(0);
     await shot('01-empty');
   });
 
@@ -220,6 +230,35 @@ describe('the desktop UI against the real app service', () => {
     await expect.poll(() => chipCount('red', 'accepted'), SLOW).toBe(n);
   });
 
+  it('writes the selection’s tags into XMP sidecars beside the photos, which stay untouched', async () => {
+    const n = redNames.length;
+    await page.getByText(`${n} ${n === 1 ? 'photo' : 'photos'} selected`).waitFor();
+    const photoBefore = await readFile(path.join(photosDir, 'red-photo.jpg'));
+    await page.getByRole('button', { name: 'Write tags to files…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Write tags to files' });
+    await dialog.getByText('photo.jpg.xmp').waitFor();
+    await shot('06b-write-tags-dialog');
+    await dialog.getByRole('button', { name: 'Write tags' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
+    const bar = page.getByRole('region', { name: 'Writing tags progress' });
+    await expect.poll(() => bar.textContent(), SLOW).toMatch(/Tags written to files/);
+    expect(await bar.textContent()).toContain(`${n} / ${n}`);
+    await shot('06c-tags-written');
+    await bar.getByRole('button', { name: 'Dismiss' }).click();
+
+    for (const name of redNames) {
+      const xmp = await readFile(path.join(photosDir, `${name}.xmp`), 'utf8');
+      // dc:subject holds the accepted tag as a keyword.
+      expect(xmp, name).toMatch(/<rdf:li>red<\/rdf:li>/);
+    }
+    const unselected = [...expectedColours.keys()].filter((name) => !redNames.includes(name));
+    expect(unselected.length).toBeGreaterThan(0);
+    for (const name of unselected) {
+      await expect(readFile(path.join(photosDir, `${name}.xmp`)), name).rejects.toThrow(/ENOENT/);
+    }
+    expect((await readFile(path.join(photosDir, 'red-photo.jpg'))).equals(photoBefore)).toBe(true);
+  });
+
   it('opens a photo in the detail panel with its predictions and file facts', async () => {
     await page.getByRole('gridcell').filter({ hasText: 'red-photo.jpg' }).dblclick();
     const panel = page.getByRole('complementary', { name: 'Photo details' });
@@ -271,6 +310,22 @@ describe('the desktop UI against the real app service', () => {
     const rows = parse(csv, { bom: true, columns: true }) as Array<Record<string, string>>;
     expect(rows.map((r) => path.basename(r.path ?? '')).sort()).toEqual(redNames);
     for (const row of rows) expect((row.accepted_tags ?? '').split(';')).toContain('red');
+  });
+
+  it('lists the installed model and checks the providers in the settings', async () => {
+    await page.getByRole('navigation').getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    const picker = dialog.getByLabel('Model for tagging');
+    await expect.poll(() => picker.locator('option').allTextContents(), SLOW).toContain('colours (imported)');
+    await shot('09b-settings');
+    await dialog.getByRole('button', { name: 'Check providers' }).click();
+    const cpu = dialog.locator('[data-provider="cpu"]');
+    await expect.poll(() => cpu.textContent(), SLOW).toMatch(/Works: [\d.]+ images\/s/);
+    expect(await dialog.textContent()).toContain(path.join(tmp, 'model'));
+    await dialog.getByRole('button', { name: 'Check providers' }).scrollIntoViewIfNeeded();
+    await shot('09c-settings-providers');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => dialog.count()).toBe(0);
   });
 
   it('follows the dark colour scheme, and nothing broke the CSP or threw', async () => {

@@ -339,11 +339,7 @@ describe('AppService', () => {
     await reject('tags:add', { imageIds: [-1], tag: 'x' }, /imageIds\.0/);
     await reject('tags:add', { imageIds: [1], tag: 'bell\u0007' }, /tag: no control characters/);
     await reject('images:query', { filter: {}, offset: 0, limit: 5000 }, /limit/);
-    await reject(
-      'library:addFolders',
-      { paths: [path.join(photos, 'red-photo.jpg')] },
-      /it is a file, not a folder/,
-    );
+    await reject('library:addFolders', { paths: ['/dev/null'] }, /not a folder or a file/);
     await reject('library:addFolders', { paths: [path.join(work, 'nowhere')] }, /nowhere.*does not exist/);
     await expect(service.handle('library:pickFolders', {})).rejects.toMatchObject({
       code: 'unsupported',
@@ -409,12 +405,21 @@ describe('AppService', () => {
 
   it('persists settings, reopens with them, and removes a folder with its photos', async () => {
     const settings = await call('settings:set', { threshold: 0.2, topK: 3 });
-    expect(settings).toEqual({ model: null, ep: 'cpu', providerInUse: null, threshold: 0.2, topK: 3 });
+    const xmpDefaults = { xmpMode: 'sidecar', xmpNaming: 'ext', xmpMinScore: 0 };
+    expect(settings).toEqual({
+      model: null,
+      ep: 'cpu',
+      providerInUse: null,
+      threshold: 0.2,
+      topK: 3,
+      ...xmpDefaults,
+    });
     expect(JSON.parse(await readFile(path.join(work, 'data', 'settings.json'), 'utf8'))).toEqual({
       model: null,
       ep: 'cpu',
       threshold: 0.2,
       topK: 3,
+      ...xmpDefaults,
     });
     await expect(service.handle('settings:set', { topK: 0 })).rejects.toMatchObject({ code: 'bad-request' });
     await expect(
@@ -438,6 +443,16 @@ describe('AppService', () => {
     expect(await call('library:listFolders', {})).toEqual([]);
     expect((await call('images:query', { filter: {}, offset: 0, limit: 10 })).total).toBe(0);
     expect(events.at(-1)).toMatchObject({ channel: 'library:changed', payload: { folders: true } });
+  });
+
+  it('tags a single dropped photo where it is, without adding its folder', async () => {
+    const elsewhere = path.join(work, 'loose');
+    await mkdir(elsewhere, { recursive: true });
+    await copyFile(path.join(photos, 'blue-photo.webp'), path.join(elsewhere, 'single.webp'));
+    expect(await call('library:addFolders', { paths: [path.join(elsewhere, 'single.webp')] })).toEqual([]);
+    await idle();
+    expect(byName(await all(), 'single.webp').tags[0]?.tag).toBe('blue');
+    expect((await call('library:listFolders', {})).map((f) => f.path)).not.toContain(elsewhere);
   });
 });
 

@@ -156,10 +156,10 @@ describe('folders', () => {
     expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [path.join(dir, 'photos')] });
   });
 
-  it('refuses dropped files, missing and relative paths', async () => {
-    await expect(call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'photo.jpg')] })).rejects.toThrow(
-      /not a folder/,
-    );
+  it('passes dropped photos on by their real paths; refuses missing and relative paths', async () => {
+    await call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'photo.jpg')] });
+    expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [path.join(dir, 'photo.jpg')] });
+    forward.mockClear();
     await expect(call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'gone')] })).rejects.toThrow(
       /not found/,
     );

@@ -24,6 +24,7 @@ import { runExport } from './export-run.js';
 import { FolderTracker } from './folder-tracker.js';
 import type { UrlBuilders } from './image-query.js';
 import { JobEvents } from './job-events.js';
+import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
 import { observeLibrary } from './observed-library.js';
 import { openQueryDb } from './query-db.js';
 import { createHandlers, type RequestHandlers } from './request-handlers.js';
@@ -48,6 +49,11 @@ export interface AppServiceOptions {
   catchUpOnStart?: boolean;
   /** Render grid thumbnails of newly found photos in the background (default true). */
   prewarmThumbnails?: boolean;
+  /**
+   * models:install tuning (self-test photos, stall timeout). The models folder, catalogue and mirror come
+   * from SKIPTAG_MODELS_DIR, SKIPTAG_MODEL_CATALOG and SKIPTAG_MODEL_MIRROR, as for the CLI.
+   */
+  modelInstall?: ModelInstallOptions;
   onLog?: (level: LogLevel, message: string) => void;
 }
 
@@ -115,8 +121,9 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     });
     this.jobs.queue.on('update', (job) => {
       this.progress.update(job);
-      // Scan times and photo counts of folders change when a run ends.
-      if (isFinished(job.state)) this.changes.foldersChanged();
+      // Scan times and photo counts of folders change when a tagging run ends.
+      if (isFinished(job.state) && (job.kind === 'tag' || job.kind === 'watch'))
+        this.changes.foldersChanged();
     });
     this.tracker = new FolderTracker(options.watcher ?? {}, {
       filesChanged: (files) => this.jobs.filesChanged(files),
@@ -125,8 +132,16 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       },
       warn,
     });
+    const models = new ModelInstallJobs({
+      queue: this.jobs.queue,
+      settings,
+      engines: this.engines,
+      installed: () => this.jobs.retryAfterModelInstalled(),
+      ...(options.modelInstall ? { options: options.modelInstall } : {}),
+    });
     this.handlers = createHandlers({
       library: this.library,
+      libraryFile: options.libraryFile,
       db: this.db,
       jobs: this.jobs,
       tracker: this.tracker,
@@ -135,6 +150,8 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       changes: this.changes,
       urls: options.urls,
       errors,
+      models,
+      xmp: { queue: this.jobs.queue, library: this.library, settings, changes: this.changes, warn },
       now: () => new Date().toISOString(),
     });
     const watched = this.library

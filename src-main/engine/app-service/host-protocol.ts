@@ -98,8 +98,50 @@ export const hostOutgoingSchema = z.union([
   hostLogSchema,
 ]);
 
+// ---- engine children (host ⇄ main) ----
+// Inside Electron the host cannot fork (no ELECTRON_RUN_AS_NODE): main forks each engine child as a
+// utilityProcess for it and hands the two ends of a MessageChannelMain to the child and the host. The
+// supervisor in the host still owns restarts and crash blame; main only starts, kills and reports exits.
+
+/** Every engine-child message's kind starts with this, so both sides can route them apart from requests. */
+export const ENGINE_CHILD_PREFIX = 'engine-child:';
+
+/** host → main: start child `childId` (the host's own number, unique for the host's life) / kill it. */
+export const engineChildRequestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('engine-child:start'), childId: messageId }),
+  z.strictObject({ kind: z.literal('engine-child:kill'), childId: messageId }),
+]);
+
+/**
+ * main → host. `started` carries the supervisor's port (the message's one transferred port) once the
+ * process runs; `exit` follows exactly once per start: its exit code (platform-specific for a crash), or
+ * `error` when it never started.
+ */
+export const engineChildReportSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('engine-child:started'),
+    childId: messageId,
+    pid: z.number().int().positive().nullable(),
+  }),
+  z.strictObject({
+    kind: z.literal('engine-child:exit'),
+    childId: messageId,
+    code: z.number().int().nullable(),
+    error: z.string().nullable(),
+  }),
+]);
+
+/** Whether a raw message is an engine-child one (valid or not): the request/response layers leave those alone. */
+export function isEngineChildMessage(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null || !('kind' in data)) return false;
+  const kind = (data as { kind: unknown }).kind;
+  return typeof kind === 'string' && kind.startsWith(ENGINE_CHILD_PREFIX);
+}
+
 export type HostRequest = z.infer<typeof hostRequestSchema>;
 export type HostResponse = z.infer<typeof hostResponseSchema>;
 export type HostEvent = z.infer<typeof hostEventSchema>;
 export type HostOutgoing = z.infer<typeof hostOutgoingSchema>;
 export type ImageOutput = z.infer<typeof imageOutputSchema>;
+export type EngineChildRequest = z.infer<typeof engineChildRequestSchema>;
+export type EngineChildReport = z.infer<typeof engineChildReportSchema>;

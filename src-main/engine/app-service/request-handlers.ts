@@ -8,16 +8,20 @@ import type { FolderRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
 import type { ChangeBatcher } from './change-batcher.js';
+import { doctorView } from './doctor-view.js';
 import type { EngineHost } from './engine-host.js';
 import type { FolderTracker } from './folder-tracker.js';
 import { queryImages, type UrlBuilders } from './image-query.js';
 import { locateModel, ModelNotFoundError } from '../models/locate-model.js';
 import { folderInfo, imageDetail, recordedErrors, tagCounts } from './library-reads.js';
+import type { ModelInstallJobs } from './model-install-jobs.js';
+import { listModelInfos } from './model-list.js';
 import { AppServiceError } from './service-errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import { resetToSuggestion } from './tag-actions.js';
 import type { TagJobs } from './tag-jobs.js';
 import { newestErrors, type UnrecordedErrors } from './unrecorded-errors.js';
+import { enqueueXmpWrite, type XmpJobDeps } from './xmp-jobs.js';
 
 export type ParsedInput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['input']>;
 
@@ -27,6 +31,8 @@ export type RequestHandlers = {
 
 export interface ServiceContext {
   library: Library;
+  /** The library file, as the doctor report names it. */
+  libraryFile: string;
   /** The service's own connection to the library file, for the app's queries (see query-db.ts). */
   db: SqlDb;
   jobs: TagJobs;
@@ -36,6 +42,8 @@ export interface ServiceContext {
   changes: ChangeBatcher;
   urls: UrlBuilders;
   errors: UnrecordedErrors;
+  models: ModelInstallJobs;
+  xmp: XmpJobDeps;
   now: () => string;
 }
 
@@ -127,6 +135,10 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.engines.invalidate();
       return settingsView();
     },
+    'models:list': () => listModelInfos(),
+    'models:install': ({ id }) => ctx.models.install(id),
+    'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, benchSeconds),
+    'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
     'export:run': () => {
       throw new AppServiceError(
         'unsupported',
@@ -136,24 +148,34 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
   };
 }
 
-/** All paths are checked before any is recorded: one bad path fails the request and changes nothing. */
+/**
+ * Dropped or picked paths: folders are recorded and watched; single photos are tagged where they are
+ * (they join the library folder that contains them, if any). All paths are checked before any is
+ * recorded: one bad path fails the request and changes nothing.
+ */
 async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promise<FolderInfo[]> {
-  const folders = [...new Set(paths.map((p) => path.resolve(p)))];
-  for (const folder of folders) await assertFolder(folder);
+  const unique = [...new Set(paths.map((p) => path.resolve(p)))];
+  const kinds = await Promise.all(unique.map((p) => kindOf(p)));
+  const folders = unique.filter((_, i) => kinds[i] === 'folder');
+  const files = unique.filter((_, i) => kinds[i] === 'file');
   const rows = folders.map((folder) => ctx.library.upsertFolder(Buffer.from(folder), folder, true));
   for (const folder of folders) ctx.tracker.watch(folder);
-  ctx.jobs.scanFolders(folders, true);
+  if (folders.length > 0) ctx.jobs.scanFolders(folders, true);
+  if (files.length > 0) ctx.jobs.scanFolders(files, false);
   ctx.changes.foldersChanged();
   ctx.changes.flush();
   return rows.map((row) => folderInfo(ctx.db, row));
 }
 
-async function assertFolder(folder: string): Promise<void> {
-  const shown = JSON.stringify(folder);
-  let isDirectory: boolean;
+async function kindOf(target: string): Promise<'folder' | 'file'> {
+  const shown = JSON.stringify(target);
   try {
-    isDirectory = (await stat(folder)).isDirectory();
+    const info = await stat(target);
+    if (info.isDirectory()) return 'folder';
+    if (info.isFile()) return 'file';
+    throw new AppServiceError('bad-request', `cannot add ${shown}: not a folder or a file`);
   } catch (error) {
+    if (error instanceof AppServiceError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT'
@@ -165,8 +187,6 @@ async function assertFolder(folder: string): Promise<void> {
             : (error as Error).message;
     throw new AppServiceError('bad-request', `cannot add ${shown}: ${reason}`, { cause: error });
   }
-  if (!isDirectory)
-    throw new AppServiceError('bad-request', `cannot add ${shown}: it is a file, not a folder`);
 }
 
 async function checkModel(model: string): Promise<void> {

@@ -1,9 +1,12 @@
 // Entry of the service host (engine): runs the AppService in Electron's utilityProcess (or a forked Node) for main.
 
+import { electronParentPort } from '../worker/electron-ports.js';
+import { parentPortLink, PortLauncher } from '../worker/port-launcher.js';
 import { AppService } from './app-service.js';
 import { ELECTRON_URLS, hostConfig } from './host-config.js';
+import { isEngineChildMessage } from './host-protocol.js';
 import { runServiceHost } from './host-runner.js';
-import { parentPortTransport, processIpcTransport } from './host-transport.js';
+import { parentPortTransport, processIpcTransport, type HostTransport } from './host-transport.js';
 
 const transport = parentPortTransport() ?? processIpcTransport();
 if (transport === null) {
@@ -11,9 +14,21 @@ if (transport === null) {
   process.exit(2);
 }
 
-const host = runServiceHost(transport, (log) => {
+// Inside Electron this process cannot fork (the runAsNode fuse is off): main starts the engine children and
+// its reports about them share the parentPort with requests, so the request handler must not see them.
+const parentPort = electronParentPort();
+
+const host = runServiceHost(parentPort ? withoutEngineChildMessages(transport) : transport, (log) => {
   const config = hostConfig(process.argv.slice(2));
-  return new AppService({ ...config, urls: ELECTRON_URLS, onLog: log });
+  const launcher = parentPort
+    ? new PortLauncher(parentPortLink(parentPort), { onLog: (message) => log('warn', message) })
+    : null;
+  return new AppService({
+    ...config,
+    urls: ELECTRON_URLS,
+    onLog: log,
+    ...(launcher ? { engineOptions: { supervisor: { launcher } } } : {}),
+  });
 });
 
 if (host.service === null) process.exitCode = 1;
@@ -27,3 +42,14 @@ void host.closed.then(() => {
   // Everything is closed; anything still holding the event loop (a stray timer) must not keep us alive.
   setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
 });
+
+function withoutEngineChildMessages(inner: HostTransport): HostTransport {
+  return {
+    onMessage: (listener) =>
+      inner.onMessage((data) => {
+        if (!isEngineChildMessage(data)) listener(data);
+      }),
+    post: (message) => inner.post(message),
+    close: () => inner.close(),
+  };
+}

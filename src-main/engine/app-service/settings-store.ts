@@ -1,4 +1,4 @@
-// The app's persisted settings (engine): model, provider choice, threshold and top-k in <dataDir>/settings.json.
+// The app's persisted settings (engine): model, provider, threshold, top-k and XMP write-back in <dataDir>/settings.json.
 
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
@@ -9,12 +9,24 @@ export const storedSettingsSchema = settingsSchema.omit({ providerInUse: true })
 export type StoredSettings = z.infer<typeof storedSettingsSchema>;
 export type SettingsPatch = Partial<StoredSettings>;
 
-/** The CLI's defaults, so the app and `skiptag tag` label the same photo the same way. */
-export const DEFAULT_SETTINGS: StoredSettings = { model: null, ep: 'auto', threshold: 0, topK: 5 };
+/**
+ * The CLI's defaults, so the app and `skiptag tag` label (and `--xmp` writes) the same photo the same way:
+ * sidecars named photo.jpg.xmp, suggestions down to the threshold (the CLI's --xmp-min-score default).
+ */
+export const DEFAULT_SETTINGS: StoredSettings = {
+  model: null,
+  ep: 'auto',
+  threshold: 0,
+  topK: 5,
+  xmpMode: 'sidecar',
+  xmpNaming: 'ext',
+  xmpMinScore: 0,
+};
 
 /**
  * Non-strict and per field on reading: a file written by a newer version (extra keys) or hand-edited
- * with one bad value keeps every setting that is still valid.
+ * with one bad value keeps every setting that is still valid; one from an older version (missing keys)
+ * gets the defaults for what it lacks.
  */
 const fileFields = storedSettingsSchema.shape;
 

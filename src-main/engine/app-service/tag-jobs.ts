@@ -5,6 +5,7 @@ import type { FileResult } from '../../shared/results.js';
 import { JobQueue, type JobControl, type JobSnapshot } from '../jobs/job-queue.js';
 import { tagIntoLibrary } from '../jobs/tag-into-library.js';
 import type { Library } from '../library/library.js';
+import { ModelNotFoundError } from '../models/locate-model.js';
 import type { EngineHost } from './engine-host.js';
 
 export interface TagJobsOptions {
@@ -20,9 +21,13 @@ export interface TagJobsOptions {
 /** Finished jobs kept for jobs:list besides the unfinished ones. */
 const FINISHED_KEPT = 20;
 
+/** How an input that failed for want of a model is run again: as a folder scan (watching or not) or a watcher file. */
+type Retry = 'scan-watch' | 'scan' | 'file';
+
 /**
  * Kinds: 'tag' (a folder added or rescanned, or the catch-up at startup) and 'watch' (files the watcher
- * reported). Everything that uses the engine goes through the one queue, so runs never overlap.
+ * reported). Everything that uses the engine goes through the one queue, so runs never overlap; model
+ * installs and XMP writes queue there too (model-install-jobs.ts, xmp-jobs.ts) and show in jobs:list.
  */
 export class TagJobs {
   readonly queue = new JobQueue();
@@ -31,13 +36,15 @@ export class TagJobs {
   private readonly arrived = new Set<string>();
   /** The watch job that has not taken its batch of files yet: new arrivals join it. */
   private openWatchJob: number | null = null;
+  /** Inputs of runs that failed because no model could be located (first run), until one is installed. */
+  private readonly needModel = new Map<string, Retry>();
 
   constructor(private readonly options: TagJobsOptions) {}
 
   /** Scans folders (recursively, incrementally) and classifies what is new or changed. */
   scanFolders(folders: string[], watch: boolean): JobSnapshot {
     const job = this.queue.enqueue('tag', (control) =>
-      this.run(control, folders, { watch, recordJob: true }),
+      this.run(control, folders, { watch, recordJob: true }, watch ? 'scan-watch' : 'scan'),
     );
     this.inputs.set(job.id, folders);
     return job;
@@ -56,7 +63,7 @@ export class TagJobs {
       this.arrived.clear();
       this.inputs.set(job.id, batch);
       // The watcher's follow-up runs are not recorded as library jobs, like `skiptag watch`.
-      await this.run(control, batch, { watch: false, recordJob: false, includeHidden: true });
+      await this.run(control, batch, { watch: false, recordJob: false, includeHidden: true }, 'file');
     });
     this.inputs.set(job.id, []);
     this.openWatchJob = job.id;
@@ -68,6 +75,7 @@ export class TagJobs {
    */
   async cancelUnder(folder: string): Promise<void> {
     for (const file of this.arrived) if (isAtOrUnder(file, folder)) this.arrived.delete(file);
+    for (const input of this.needModel.keys()) if (isAtOrUnder(input, folder)) this.needModel.delete(input);
     const stopping: Promise<JobSnapshot>[] = [];
     for (const job of this.queue.list()) {
       const inputs = this.inputs.get(job.id) ?? [];
@@ -75,6 +83,19 @@ export class TagJobs {
       if (touches && this.queue.cancel(job.id)) stopping.push(this.queue.settled(job.id));
     }
     await Promise.all(stopping);
+  }
+
+  /**
+   * A model was installed: what failed for want of one runs again, so folders added on a first run get
+   * tagged once the download finishes, without the user adding them again.
+   */
+  retryAfterModelInstalled(): void {
+    const inputs = [...this.needModel];
+    this.needModel.clear();
+    const of = (retry: Retry) => inputs.filter(([, r]) => r === retry).map(([input]) => input);
+    if (of('scan-watch').length > 0) this.scanFolders(of('scan-watch'), true);
+    if (of('scan').length > 0) this.scanFolders(of('scan'), false);
+    if (of('file').length > 0) this.filesChanged(of('file'));
   }
 
   /** Unfinished jobs and the most recent finished ones, oldest first. */
@@ -96,10 +117,19 @@ export class TagJobs {
     control: JobControl,
     inputs: string[],
     how: { watch: boolean; recordJob: boolean; includeHidden?: boolean },
+    retry: Retry,
   ): Promise<void> {
     if (inputs.length === 0 || control.signal.aborted) return;
     control.report({ done: 0, total: null, current: null });
-    const { engine, model } = await this.options.engines.acquire();
+    let lease;
+    try {
+      lease = await this.options.engines.acquire();
+    } catch (error) {
+      // The job fails with locateModel's first-run message (the UI offers the download from it).
+      if (error instanceof ModelNotFoundError) for (const input of inputs) this.needModel.set(input, retry);
+      throw error;
+    }
+    const { engine, model } = lease;
     await control.checkpoint();
     if (control.signal.aborted) return;
     await tagIntoLibrary({

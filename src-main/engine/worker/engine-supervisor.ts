@@ -11,6 +11,8 @@ import {
 import type { FileResult } from '../../shared/results.js';
 import { describeExit, EngineChildHandle } from './child-handle.js';
 import { resolveEngineChildEntry } from './child-entry.js';
+import type { EngineChildLauncher } from './child-launcher.js';
+import { forkLauncher } from './fork-launcher.js';
 import {
   WorkTracker,
   type ClassifyOutcome,
@@ -21,9 +23,11 @@ import {
 export type { ClassifyOutcome, EngineWorkItem, OnEngineResult } from './work-tracker.js';
 
 export interface EngineSupervisorOptions {
-  /** JavaScript entry of the child; default: engine-child.js (see child-entry.ts). */
+  /** How children are started; default: child_process.fork of childEntry with env (fork-launcher.ts). */
+  launcher?: EngineChildLauncher;
+  /** JavaScript entry of the child for the default launcher; default: engine-child.js (see child-entry.ts). */
   childEntry?: string;
-  /** The child's environment; default: this process's. */
+  /** The child's environment for the default launcher; default: this process's. */
   env?: NodeJS.ProcessEnv;
   /** Crashes blamed on no file (nothing was being decoded) that one classify call tolerates; default 10. */
   maxRestarts?: number;
@@ -47,7 +51,7 @@ export class EngineSupervisor {
 
   private constructor(
     private readonly openOptions: EngineOpenOptions,
-    private readonly entry: string,
+    private readonly launcher: EngineChildLauncher,
     private readonly options: EngineSupervisorOptions,
   ) {
     this.log =
@@ -69,8 +73,9 @@ export class EngineSupervisor {
   ): Promise<EngineSupervisor> {
     // Validate here too, so a bad setting fails in the caller's stack rather than as a child `fatal`.
     const checked = parseOpenOptions(openOptions);
-    const entry = options.childEntry ?? (await resolveEngineChildEntry());
-    const supervisor = new EngineSupervisor(checked, entry, options);
+    const launcher =
+      options.launcher ?? forkLauncher(options.childEntry ?? (await resolveEngineChildEntry()), options.env);
+    const supervisor = new EngineSupervisor(checked, launcher, options);
     await supervisor.launch();
     return supervisor;
   }
@@ -132,11 +137,11 @@ export class EngineSupervisor {
     await child.ended;
   }
 
-  /** Forks a child and opens the model; resolves on `ready`, rejects on `fatal`, a bad message or an early exit. */
+  /** Starts a child and opens the model; resolves on `ready`, rejects on `fatal`, a bad message or an early exit. */
   private launch(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let fatal: string | null = null;
-      const child = EngineChildHandle.fork(this.entry, this.options.env, {
+      const child = EngineChildHandle.launch(this.launcher, {
         message: (message) => {
           if (child.ready) {
             this.onMessage(child, message);

@@ -12,10 +12,18 @@ export function isActive(job: JobSnapshotInfo): boolean {
 class JobsStore {
   /** By id, oldest first. */
   list = $state.raw<JobSnapshotInfo[]>([]);
+  /** Finished jobs dropped by forget(): a later jobs:list must not bring them back. */
+  #forgotten = new Set<number>();
 
   /** The job the progress bar shows: the newest unfinished one, else the one that finished last. */
   get current(): JobSnapshotInfo | undefined {
-    return this.list.findLast(isActive) ?? this.list.at(-1);
+    return this.currentExcept(() => false);
+  }
+
+  /** Same, leaving out jobs that another part of the window already shows (the first-run panel's). */
+  currentExcept(hidden: (job: JobSnapshotInfo) => boolean): JobSnapshotInfo | undefined {
+    const shown = this.list.filter((j) => !hidden(j));
+    return shown.findLast(isActive) ?? shown.at(-1);
   }
 
   get activeCount(): number {
@@ -29,6 +37,7 @@ class JobsStore {
 
   /** Progress events can outrun the answer to a request: keep whichever snapshot says more was done. */
   upsert(job: JobSnapshotInfo): void {
+    if (this.#forgotten.has(job.id)) return;
     const i = this.list.findIndex((j) => j.id === job.id);
     if (i === -1) {
       this.list = [...this.list, job].sort((a, b) => a.id - b.id).slice(-20);
@@ -59,8 +68,15 @@ class JobsStore {
     this.list = this.list.filter(isActive);
   }
 
+  /** Drops finished jobs that no longer mean anything (tagging that failed for want of a model, once one came). */
+  forget(match: (job: JobSnapshotInfo) => boolean): void {
+    for (const j of this.list) if (!isActive(j) && match(j)) this.#forgotten.add(j.id);
+    this.list = this.list.filter((j) => !this.#forgotten.has(j.id));
+  }
+
   reset(): void {
     this.list = [];
+    this.#forgotten.clear();
   }
 
   /** Shows a confirmed pause/resume at once; the next progress event carries the same state. */

@@ -6,6 +6,7 @@ import { errors } from './errors.svelte';
 import { folders } from './folders.svelte';
 import { images } from './images.svelte';
 import { isActive, jobs } from './jobs.svelte';
+import { models } from './models.svelte';
 import { settings } from './settings.svelte';
 import { tags } from './tags.svelte';
 
@@ -17,6 +18,7 @@ export async function loadAll(): Promise<void> {
     errors.load(),
     tags.load(),
     settings.load(),
+    models.load(),
   ]);
 }
 
@@ -56,6 +58,8 @@ export function startSync(): () => void {
       void errors.load();
       // The engine has started by now, so the provider actually in use is known.
       void settings.load();
+      // A finished download brings its model into the list (and may answer a missing model).
+      void models.jobFinished(job);
     } else if (before && job.progress.failed > before.progress.failed) {
       refreshSides();
     }

@@ -1,0 +1,165 @@
+// models:install (engine): catalogue downloads as jobs on the app's queue: byte progress, pause, cancel, resume.
+
+import { rm } from 'node:fs/promises';
+import type { CatalogEntry } from '../models/catalog.js';
+import { DownloadError } from '../models/download-errors.js';
+import { installModel, modelUrl, verifyInstalled } from '../models/install.js';
+import { findInstalled, modelsDir } from '../models/model-store.js';
+import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
+import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
+import type { EngineHost } from './engine-host.js';
+import { modelCatalog } from './model-list.js';
+import { AppServiceError } from './service-errors.js';
+import type { SettingsStore } from './settings-store.js';
+import { isFinished } from './tag-jobs.js';
+
+export interface ModelInstallOptions {
+  /** Self-test expectations file: default the shipped ImageNet photos; null skips the self-test. */
+  selfTestFile?: string | null;
+  /** Stop a download that receives nothing for this long (default: installModel's 30 s). */
+  stallTimeoutMs?: number;
+}
+
+export interface ModelInstallDeps {
+  queue: JobQueue;
+  settings: SettingsStore;
+  engines: EngineHost;
+  /** After a successful install: re-run what failed for want of a model. */
+  installed: () => void;
+  env?: NodeJS.ProcessEnv;
+  options?: ModelInstallOptions;
+}
+
+export const MODEL_INSTALL_KIND = 'model-install';
+
+/**
+ * Progress is in bytes (done/total) with `current` naming the stage. The UI learns that the models
+ * changed from the job's end (done, failed or cancelled) and refetches models:list then.
+ */
+export class ModelInstallJobs {
+  /** Catalogue id → its unfinished install job: asking twice returns the same job. */
+  private readonly active = new Map<string, number>();
+
+  constructor(private readonly deps: ModelInstallDeps) {}
+
+  async install(id: string): Promise<JobSnapshot> {
+    const running = this.active.get(id);
+    const existing = running === undefined ? undefined : this.deps.queue.get(running);
+    if (existing !== undefined && !isFinished(existing.state)) return existing;
+    const env = this.deps.env ?? process.env;
+    const catalog = await modelCatalog(env);
+    const entry = catalog.models.find((m) => m.id === id);
+    if (entry === undefined) {
+      throw new AppServiceError(
+        'not-found',
+        `unknown model "${id}"; the catalogue has ${catalog.models.map((m) => m.id).join(', ')}`,
+      );
+    }
+    const mirror = env.SKIPTAG_MODEL_MIRROR || undefined;
+    try {
+      // A bad mirror setting is the caller's problem now, not a failed job later.
+      modelUrl(entry, mirror);
+    } catch (error) {
+      throw new AppServiceError('bad-request', (error as Error).message, { cause: error });
+    }
+    let jobId = 0;
+    const job = this.deps.queue.enqueue(MODEL_INSTALL_KIND, (control) =>
+      this.run(jobId, control, entry, modelsDir(env), mirror),
+    );
+    // The job starts in a later microtask, after this assignment.
+    jobId = job.id;
+    this.active.set(id, job.id);
+    return job;
+  }
+
+  private async run(
+    jobId: number,
+    control: JobControl,
+    entry: CatalogEntry,
+    dir: string,
+    mirror: string | undefined,
+  ): Promise<void> {
+    control.report({ done: 0, total: entry.bytes, current: 'checking' });
+    const present = await findInstalled(entry.id, dir);
+    if (present !== null) {
+      if ((await verifyInstalled(entry, present.path)).ok) {
+        control.report({ done: entry.bytes, total: entry.bytes, current: 'installed' });
+        await this.activate(entry.id);
+        return;
+      }
+      // A tampered model must never be used, not even while its replacement downloads (or if that fails).
+      await rm(present.path, { force: true });
+    }
+    const selfTest = await this.selfTestSpec();
+    if (await this.downloadPausable(jobId, control, entry, dir, mirror, selfTest)) {
+      await this.activate(entry.id);
+    }
+  }
+
+  /**
+   * installModel cannot pause, but a download resumes from its partial file: pausing aborts the transfer,
+   * waits at the job's checkpoint, then installs again from where it stopped. Cancelling keeps the partial
+   * file too, so a later install of the same model resumes. False when cancelled before it finished.
+   */
+  private async downloadPausable(
+    jobId: number,
+    control: JobControl,
+    entry: CatalogEntry,
+    dir: string,
+    mirror: string | undefined,
+    selfTest: SelfTestSpec | null,
+  ): Promise<boolean> {
+    const { queue, options } = this.deps;
+    for (;;) {
+      await control.checkpoint();
+      if (control.signal.aborted) return false;
+      const attempt = new AbortController();
+      const onUpdate = (job: JobSnapshot) => {
+        if (job.id === jobId && job.state === 'paused') attempt.abort();
+      };
+      queue.on('update', onUpdate);
+      try {
+        await installModel(entry, {
+          dir,
+          ...(mirror ? { mirror } : {}),
+          selfTest,
+          signal: AbortSignal.any([control.signal, attempt.signal]),
+          ...(options?.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+          onProgress: (p) =>
+            control.report({
+              done: p.bytes,
+              total: p.total,
+              // Once every byte is there, downloadVerified hashes the file before returning.
+              current: p.bytes < p.total ? 'downloading' : 'verifying',
+            }),
+          onStage: (stage) => {
+            if (stage === 'download') return;
+            const current = stage === 'self-test' ? 'self-test' : 'installing';
+            control.report({ done: entry.bytes, total: entry.bytes, current });
+          },
+        });
+        // Installed even when cancelled during the self-test (which cannot stop): the file is good to use.
+        return true;
+      } catch (error) {
+        const paused = attempt.signal.aborted && !control.signal.aborted;
+        if (!paused || !(error instanceof DownloadError && error.kind === 'cancelled')) throw error;
+      } finally {
+        queue.off('update', onUpdate);
+      }
+    }
+  }
+
+  private async selfTestSpec(): Promise<SelfTestSpec | null> {
+    const file = this.deps.options?.selfTestFile;
+    return file === null ? null : loadSelfTestSpec(file);
+  }
+
+  /** The first model installed becomes the app's model; the engine reopens with it at the next job. */
+  private async activate(id: string): Promise<void> {
+    const current = this.deps.settings.get().model;
+    if (current === null) await this.deps.settings.update({ model: id });
+    // Also when reinstalled over a corrupt copy: the engine must not keep the old file open.
+    if (current === null || current === id) this.deps.engines.invalidate();
+    this.deps.installed();
+  }
+}

@@ -1,0 +1,132 @@
+// Tests for the first-run panel (renderer): offers the recommended model with its size, downloads it with progress
+// and cancel, then gets out of the way (or offers to tag the folders); also shown when tagging failed for want of one.
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import type { JobSnapshotInfo } from '$contract';
+import { installFakeSkiptag, makeModels } from '../test-support/fake-skiptag';
+import { loadAll, startSync } from '../lib/stores/sync';
+import { models } from '../lib/stores/models.svelte';
+import FirstRunPanel from './FirstRunPanel.svelte';
+import ProgressBar from './ProgressBar.svelte';
+
+const noop = (): void => {};
+
+/** A fresh install: no model chosen, none installed. */
+function firstRun(count = 3) {
+  const list = makeModels().map((m) => ({ ...m, installed: false }));
+  return installFakeSkiptag({ count, models: list, settings: { model: null, providerInUse: null } });
+}
+
+const downloading = (id: number, done: number, total: number): JobSnapshotInfo => ({
+  id,
+  kind: 'model-install',
+  state: 'running',
+  progress: { done, total, failed: 0, rate: 5_000_000, etaSeconds: 10, current: 'downloading' },
+  error: null,
+});
+
+describe('FirstRunPanel', () => {
+  it('offers the recommended model with its size and accuracy, and shows the download with cancel', async () => {
+    const fake = firstRun();
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    const panel = screen.getByRole('region', { name: 'Skiptag needs an image model' });
+    expect(panel.textContent).toContain(
+      'Download the recommended ResNet-50 (102 MB, 75.8% ImageNet accuracy)?',
+    );
+
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Download' }));
+    expect(fake.api.installModel).toHaveBeenCalledWith({ id: 'resnet50-v2-7' });
+    const jobId = models.installs.get('resnet50-v2-7') as number;
+    fake.emitProgress(downloading(jobId, 51_221_226, 102_442_452));
+    const bar = await within(panel).findByRole('progressbar', { name: 'Downloading ResNet-50' });
+    expect((bar as HTMLProgressElement).value).toBe(51_221_226);
+    expect(panel.textContent).toContain('51 MB of 102 MB');
+    expect(panel.textContent).toContain('5.0 MB/s');
+    expect(panel.textContent).toContain('ETA 0:10');
+    expect(panel.querySelector('[aria-live="polite"]')?.textContent).toBe(
+      'Downloading ResNet-50, 50% done: downloading',
+    );
+    // Keyboard focus follows the panel's controls as they change.
+    await waitFor(() => expect(document.activeElement?.textContent).toContain('Cancel'));
+
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Cancel' }));
+    expect(fake.api.cancelJob).toHaveBeenCalledWith({ jobId });
+    fake.finishInstall(jobId, 'cancelled');
+    await waitFor(() => expect(panel.textContent).toContain('Download cancelled.'));
+    expect(within(panel).getByRole('button', { name: 'Try again' })).toBeTruthy();
+    stop();
+  });
+
+  it('disappears once the model is installed and offers to tag the folders already added', async () => {
+    const fake = firstRun();
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    await fireEvent.click(screen.getByRole('button', { name: 'Download' }));
+    const jobId = models.installs.get('resnet50-v2-7') as number;
+    fake.emitProgress(downloading(jobId, 1000, 102_442_452));
+    await screen.findByRole('progressbar');
+
+    fake.finishInstall(jobId, 'done');
+    const ready = await screen.findByRole('region', { name: 'ResNet-50 is installed' });
+    expect(screen.queryByRole('region', { name: 'Skiptag needs an image model' })).toBeNull();
+    expect(ready.textContent).toContain('Tag the photos in your 1 folder now?');
+    await fireEvent.click(within(ready).getByRole('button', { name: 'Tag now' }));
+    expect(fake.api.rescan).toHaveBeenCalledWith({ folderId: 1 });
+    await waitFor(() => expect(screen.queryByRole('region')).toBeNull());
+    stop();
+  });
+
+  it('says nothing about tagging when the service already re-runs it, and a failed download can be retried', async () => {
+    const fake = firstRun();
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    await fireEvent.click(screen.getByRole('button', { name: 'Download' }));
+    let jobId = models.installs.get('resnet50-v2-7') as number;
+    fake.finishInstall(jobId, 'failed', 'connection reset');
+    await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('connection reset'));
+
+    await fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    jobId = models.installs.get('resnet50-v2-7') as number;
+    fake.api.listJobs.mockResolvedValue([
+      { ...downloading(99, 0, 1), kind: 'tag', progress: { ...downloading(99, 0, 1).progress, total: null } },
+    ]);
+    fake.finishInstall(jobId, 'done');
+    await waitFor(() => expect(screen.queryByRole('region')).toBeNull());
+    expect(fake.api.rescan).not.toHaveBeenCalled();
+    stop();
+  });
+
+  it('shows when a tagging run failed for want of a model, speaking for that run until put aside', async () => {
+    const fake = installFakeSkiptag({ count: 2 });
+    const stop = startSync();
+    await loadAll();
+    const choose = { called: 0 };
+    render(FirstRunPanel, { onchoose: () => choose.called++ });
+    render(ProgressBar, { hidden: (job: JobSnapshotInfo) => models.shownByPanel(job) });
+    expect(screen.queryByRole('region', { name: 'Skiptag needs an image model' })).toBeNull();
+
+    fake.emitProgress({
+      id: 5,
+      kind: 'tag',
+      state: 'failed',
+      progress: { done: 0, total: null, failed: 0, rate: 0, etaSeconds: null, current: null },
+      error: 'No model found. Skiptag needs an ONNX image classifier. Either:\n  - install …',
+    });
+    const panel = await screen.findByRole('region', { name: 'Skiptag needs an image model' });
+    // The panel says it all: no second, command-line worded message in the progress bar.
+    expect(screen.queryByRole('region', { name: 'Tagging progress' })).toBeNull();
+
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Other models…' }));
+    expect(choose.called).toBe(1);
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Not now' }));
+    expect(screen.queryByRole('region', { name: 'Skiptag needs an image model' })).toBeNull();
+    const bar = await screen.findByRole('region', { name: 'Tagging progress' });
+    expect(within(bar).getByRole('alert').textContent).toContain('No image model is installed yet');
+    expect(bar.querySelector('progress')).toBeNull();
+    stop();
+  });
+});

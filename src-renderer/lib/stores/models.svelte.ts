@@ -1,0 +1,131 @@
+// Models store (renderer): installed and downloadable models, installs as jobs, and whether a model is missing.
+import type { JobSnapshotInfo, ModelInfo } from '$contract';
+import { skiptag } from '../api';
+import { isNoModelError, jobKind } from '../job-kinds';
+import { folders } from './folders.svelte';
+import { isActive, jobs } from './jobs.svelte';
+import { attempt, notices } from './notices.svelte';
+import { settings } from './settings.svelte';
+
+class ModelsStore {
+  list = $state.raw<ModelInfo[]>([]);
+  /** The list was read at least once (a service without models:list leaves this false: no first-run panel). */
+  loaded = $state(false);
+  /** Model id → the job installing it (kept after it ends, so its outcome stays visible). */
+  installs = $state.raw<ReadonlyMap<string, number>>(new Map());
+  /** The first-run panel was put aside for this session ("Not now"). */
+  firstRunDismissed = $state(false);
+  /** A model arrived after the library already had folders: offer to tag them now. */
+  offerTagNow = $state(false);
+
+  get installed(): ModelInfo[] {
+    return this.list.filter((m) => m.installed);
+  }
+
+  /** Catalogue models not installed yet, recommended first. */
+  get available(): ModelInfo[] {
+    return this.list
+      .filter((m) => !m.installed && m.source === 'catalog')
+      .sort((a, b) => Number(b.recommended) - Number(a.recommended));
+  }
+
+  /** What the first-run panel offers: the recommended catalogue model. */
+  get recommended(): ModelInfo | undefined {
+    return this.list.find((m) => m.recommended) ?? this.available[0];
+  }
+
+  /**
+   * No model to tag with: none chosen and none installed, or a tagging job failed for want of one (the
+   * engine's word beats the list, which the service may not know about yet).
+   */
+  get missing(): boolean {
+    if (jobs.list.some((j) => j.state === 'failed' && isNoModelError(j.error))) return true;
+    return (
+      this.loaded && settings.value !== null && settings.value.model === null && this.installed.length === 0
+    );
+  }
+
+  /** The first-run panel shows: a model is missing (and the user did not put it aside), or one just came. */
+  get firstRunVisible(): boolean {
+    return this.offerTagNow || (this.missing && !this.firstRunDismissed);
+  }
+
+  /** The download the first-run panel shows (the progress bar then leaves it out). */
+  get firstRunJob(): JobSnapshotInfo | undefined {
+    const model = this.recommended;
+    return model ? this.installJob(model.id) : undefined;
+  }
+
+  /** Jobs the first-run panel speaks for while it shows: its download and the runs that failed for want of a model. */
+  shownByPanel(job: JobSnapshotInfo): boolean {
+    if (!this.firstRunVisible) return false;
+    return job.id === this.firstRunJob?.id || (job.state === 'failed' && isNoModelError(job.error));
+  }
+
+  /** The job installing this model, if one was started in this session. */
+  installJob(modelId: string): JobSnapshotInfo | undefined {
+    const jobId = this.installs.get(modelId);
+    return jobId === undefined ? undefined : jobs.list.find((j) => j.id === jobId);
+  }
+
+  isInstalling(modelId: string): boolean {
+    const job = this.installJob(modelId);
+    return job !== undefined && isActive(job);
+  }
+
+  async load(): Promise<void> {
+    try {
+      this.list = await skiptag().listModels({});
+      this.loaded = true;
+    } catch {
+      // Quietly: without the list the settings show no picker, and the engine still reports a missing model.
+    }
+  }
+
+  async install(modelId: string): Promise<void> {
+    if (this.isInstalling(modelId)) return;
+    const job = await attempt('Could not start the download', () => skiptag().installModel({ id: modelId }));
+    if (!job) return;
+    this.installs = new Map([...this.installs, [modelId, job.id]]);
+    jobs.upsert(job);
+    // A progress event may have said it ended before the answer came.
+    const latest = jobs.list.find((j) => j.id === job.id) ?? job;
+    if (!isActive(latest)) await this.jobFinished(latest);
+  }
+
+  async cancel(modelId: string): Promise<void> {
+    const job = this.installJob(modelId);
+    if (job && isActive(job)) await jobs.cancel(job);
+  }
+
+  /** Called for every job that ends (see sync.ts): a finished install brings the new model in. */
+  async jobFinished(job: JobSnapshotInfo): Promise<void> {
+    const modelId = [...this.installs].find(([, jobId]) => jobId === job.id)?.[0];
+    if (modelId === undefined || job.state !== 'done') return;
+    const wasMissing = this.missing;
+    // The tagging runs that failed for want of a model are answered now; their errors would only confuse.
+    jobs.forget((j) => j.state === 'failed' && isNoModelError(j.error));
+    // The service may already have re-run what failed for want of a model: the job list says.
+    await Promise.all([this.load(), settings.load(), jobs.load()]);
+    const name = this.list.find((m) => m.id === modelId)?.name ?? modelId;
+    const tagging = jobs.list.some((j) => isActive(j) && jobKind(j.kind) === 'tag');
+    notices.info(`${name} is installed${tagging ? ': tagging your photos now.' : '.'}`);
+    if (wasMissing && !tagging && folders.list.length > 0) this.offerTagNow = true;
+  }
+
+  /** Tags the library with the new model: a rescan of each folder picks up every photo not tagged yet. */
+  async tagNow(): Promise<void> {
+    this.offerTagNow = false;
+    for (const folder of folders.list) await folders.rescan(folder);
+  }
+
+  reset(): void {
+    this.list = [];
+    this.loaded = false;
+    this.installs = new Map();
+    this.firstRunDismissed = false;
+    this.offerTagNow = false;
+  }
+}
+
+export const models = new ModelsStore();

@@ -1,0 +1,342 @@
+// Engine children through the port launcher (test): Electron main's broker, simulated in Node, forks real engine children.
+//
+// Electron cannot run here. Main's side is the real EngineChildren broker with utilityProcess.fork played by
+// child_process.fork and MessageChannelMain by node:worker_threads; the child gets a process.parentPort from
+// engine-worker-port-shim.mjs, so engine-child.js takes its Electron path. The supervisor uses PortLauncher,
+// as the service host does inside Electron.
+import { fork, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { MessageChannel, type MessagePort } from 'node:worker_threads';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EngineChildren, type ChildProcessLike } from '../../src-main/app/engine-children.js';
+import type { EngineOpenOptions } from '../../src-main/shared/engine-contract.js';
+import type { FileResult } from '../../src-main/shared/results.js';
+import { resolveEngineChildEntry } from '../../src-main/engine/worker/child-entry.js';
+import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
+import type { MessagePortLike, PortMessageEvent } from '../../src-main/engine/worker/electron-ports.js';
+import { EngineSupervisor, type EngineWorkItem } from '../../src-main/engine/worker/engine-supervisor.js';
+import { PortLauncher, type MainLink } from '../../src-main/engine/worker/port-launcher.js';
+import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+
+const SHIM = pathToFileURL(path.join(import.meta.dirname, 'engine-worker-port-shim.mjs')).href;
+
+/** A worker_threads port shaped like Electron's MessagePortMain. */
+class SimPort extends EventEmitter implements MessagePortLike {
+  constructor(readonly inner: MessagePort) {
+    super();
+    inner.on('message', (data: unknown) => this.emit('message', { data, ports: [] } as PortMessageEvent));
+    inner.on('close', () => this.emit('close'));
+  }
+  postMessage(message: unknown): void {
+    this.inner.postMessage(message);
+  }
+  start(): void {
+    this.inner.start();
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/**
+ * utilityProcess.fork played by child_process.fork: posts go over IPC, tagged for the shim; a transferred
+ * port is relayed between its worker_threads end here and the child.
+ */
+class SimUtilityProcess extends EventEmitter implements ChildProcessLike {
+  private readonly proc: ChildProcess;
+  constructor(entry: string, env: NodeJS.ProcessEnv) {
+    super();
+    this.proc = fork(entry, [], {
+      serialization: 'advanced',
+      env,
+      execArgv: ['--import', SHIM],
+      stdio: ['ignore', 2, 'inherit', 'ipc'],
+    });
+    this.proc.on('spawn', () => this.emit('spawn'));
+    // Like Electron, a number only: a signal becomes the shell's 128 + n.
+    this.proc.on('close', (code, signal) =>
+      this.emit('exit', code ?? 128 + (signal ? os.constants.signals[signal] : 0)),
+    );
+  }
+  get pid(): number | undefined {
+    return this.proc.pid;
+  }
+  postMessage(message: unknown, transfer: SimPort[] = []): void {
+    const port = transfer[0];
+    if (port) {
+      port.on('message', (event: PortMessageEvent) => {
+        if (this.proc.connected) this.proc.send({ sim: 'port', data: event.data });
+      });
+      this.proc.on('message', (raw: { sim: string; data: unknown }) => {
+        if (raw.sim === 'port') port.postMessage(raw.data);
+      });
+      // After 'close' every message the child sent has been relayed: the port's other end sees them, then its close.
+      this.proc.on('close', () => port.close());
+    }
+    this.proc.send({ sim: 'parent', data: message, port: port !== undefined });
+  }
+  kill(): boolean {
+    return this.proc.kill('SIGTERM');
+  }
+}
+
+/** Main (EngineChildren) and the service host's link to it, in this process; env is the children's. */
+function simulatedMain(
+  env: NodeJS.ProcessEnv,
+  forkChild = (): ChildProcessLike => new SimUtilityProcess(entry, env),
+) {
+  let toHost: (data: unknown, ports: readonly MessagePortLike[]) => void = () => undefined;
+  const children = new EngineChildren(
+    {
+      postMessage: (message, transfer = []) =>
+        setImmediate(() => toHost(structuredClone(message), transfer as SimPort[])),
+    },
+    {
+      fork: forkChild,
+      channel: () => {
+        const { port1, port2 } = new MessageChannel();
+        return { port1: new SimPort(port1), port2: new SimPort(port2) };
+      },
+      log: (message) => logs.push(message),
+    },
+  );
+  const link: MainLink = {
+    post: (message) => setImmediate(() => children.handle(structuredClone(message))),
+    onMessage: (listener) => (toHost = listener),
+  };
+  return { children, launcher: new PortLauncher(link, { onLog: (message) => logs.push(message) }) };
+}
+
+let work: string;
+let model: string;
+let photos: string;
+let entry: string;
+let expected: Map<string, string>;
+const logs: string[] = [];
+
+const settings = (modelPath: string): EngineOpenOptions => ({
+  modelPath,
+  labelsPath: null,
+  ep: 'cpu',
+  threads: 1,
+  batchSize: 8,
+  topK: 3,
+  threshold: 0,
+  maxPixels: 200_000_000,
+});
+
+const onLog = (_level: string, message: string) => void logs.push(message);
+
+function item(id: number, file: string): EngineWorkItem {
+  return { id, path: Buffer.from(file), display: file };
+}
+
+async function classifyAll(supervisor: EngineSupervisor, items: EngineWorkItem[]) {
+  const results = new Map<number, FileResult>();
+  const { crashed } = await supervisor.classify(items, (id, result) => {
+    expect(results.has(id)).toBe(false);
+    results.set(id, result);
+  });
+  return { results, crashed };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-engine-port-'));
+  model = await writeColourModel(path.join(work, 'model'));
+  photos = path.join(work, 'photos');
+  expected = await writeColourPhotos(photos);
+  entry = await resolveEngineChildEntry();
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('EngineSupervisor with the port launcher (Electron path, simulated main)', () => {
+  it('classifies photos in a child forked by main, over the port, byte paths intact', async () => {
+    const main = simulatedMain(process.env);
+    const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
+    try {
+      const pid = supervisor.pid;
+      expect(pid).not.toBeNull();
+      expect(pid).not.toBe(process.pid);
+      expect(main.children.count).toBe(1);
+      expect(supervisor.ready).toMatchObject({ modelName: 'colours.onnx', provider: 'cpu', numClasses: 11 });
+      const names = [...expected.keys()];
+      const items = names.map((name, i) => item(i, path.join(photos, name)));
+      // Not UTF-8: only a byte path (a Uint8Array, structured-cloned) finds it.
+      const odd = Buffer.concat([Buffer.from(`${work}/bl`), Buffer.from([0xff, 0xfe]), Buffer.from('.webp')]);
+      await copyFile(path.join(photos, 'blue-photo.webp'), odd);
+      items.push({ id: 50, path: odd, display: odd.toString('utf8') });
+      const { results, crashed } = await classifyAll(supervisor, items);
+      expect(crashed).toEqual([]);
+      for (const [i, name] of names.entries()) {
+        expect(results.get(i)).toMatchObject({
+          status: 'ok',
+          path: path.join(photos, name),
+          provider: 'cpu',
+        });
+        expect(results.get(i)?.predictions[0]?.label).toBe(expected.get(name));
+      }
+      expect(results.get(50)?.predictions[0]?.label).toBe('blue');
+    } finally {
+      const pid = supervisor.pid;
+      await supervisor.close();
+      // A graceful shutdown over the port: the child exited on its own and main forgot it.
+      expect(pid !== null && isAlive(pid)).toBe(false);
+      expect(main.children.count).toBe(0);
+    }
+  });
+
+  it('restarts after a native crash, isolates the poison file and finishes every other file', async () => {
+    const dir = path.join(work, 'crash');
+    await mkdir(dir, { recursive: true });
+    const names = [...expected.keys()];
+    const good: { file: string; label: string }[] = [];
+    for (let i = 0; i < 10; i++) {
+      const name = names[i % names.length] ?? '';
+      const file = path.join(dir, `${String(i).padStart(2, '0')}-${name}`);
+      await copyFile(path.join(photos, name), file);
+      good.push({ file, label: expected.get(name) ?? '' });
+    }
+    const poison = path.join(dir, 'poison.jpg');
+    await copyFile(path.join(photos, 'red-photo.jpg'), poison);
+    const items = good.map((g, i) => item(i, g.file));
+    items.splice(5, 0, item(99, poison));
+
+    // Main's environment reaches the children it forks: that is where the crash injection is switched on.
+    const main = simulatedMain({ ...process.env, [TEST_CRASH_MARKER_ENV]: 'poison' });
+    const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
+    try {
+      const firstPid = supervisor.pid;
+      const { results, crashed } = await classifyAll(supervisor, items);
+      expect(crashed).toEqual([99]);
+      expect(results.size).toBe(11);
+      for (const [i, g] of good.entries()) {
+        expect(results.get(i)).toMatchObject({ status: 'ok', path: g.file });
+        expect(results.get(i)?.predictions[0]?.label).toBe(g.label);
+      }
+      expect(results.get(99)).toMatchObject({ status: 'error', errorCode: 'internal', path: poison });
+      // Main reports a number, as Electron does: here the simulated 128 + SIGSEGV.
+      expect(results.get(99)?.errorMessage).toMatch(/crashed on this file twice \(exit code 139\)/);
+      // Exactly two restarts: each crash was blamed on the file that caused it, none went unexplained.
+      expect(supervisor.restarts).toBe(2);
+      expect(firstPid !== null && isAlive(firstPid)).toBe(false);
+      const again = await classifyAll(supervisor, [item(1, good[0]?.file ?? '')]);
+      expect(again.results.get(1)?.predictions[0]?.label).toBe(good[0]?.label);
+    } finally {
+      await supervisor.close();
+    }
+    expect(main.children.count).toBe(0);
+  });
+
+  it('kills its children when the service host goes, and reports a child that cannot start', async () => {
+    const main = simulatedMain(process.env);
+    const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
+    const pid = supervisor.pid ?? 0;
+    expect(isAlive(pid)).toBe(true);
+    const lost = new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (!isAlive(pid)) resolve(clearInterval(timer));
+      }, 20);
+    });
+    main.children.hostExited();
+    await lost;
+    expect(main.children.count).toBe(0);
+    // (The supervisor lived in the host that is gone: nothing is left to close.)
+
+    const broken = simulatedMain(process.env, () => {
+      throw new Error('spawn EACCES');
+    });
+    await expect(
+      EngineSupervisor.start(settings(model), { launcher: broken.launcher, onLog }),
+    ).rejects.toThrow(/ended \(could not start: spawn EACCES\) before it was ready/);
+  });
+});
+
+describe('PortLauncher', () => {
+  /** A port whose traffic the test drives by hand. */
+  class HandPort extends EventEmitter implements MessagePortLike {
+    sent: unknown[] = [];
+    closed = false;
+    postMessage(message: unknown): void {
+      this.sent.push(message);
+    }
+    start(): void {}
+    close(): void {
+      this.closed = true;
+    }
+  }
+
+  function handLauncher(drainMs = 2000) {
+    const posted: unknown[] = [];
+    let fromMain: (data: unknown, ports: readonly MessagePortLike[]) => void = () => undefined;
+    const launcher = new PortLauncher(
+      { post: (message) => posted.push(message), onMessage: (listener) => (fromMain = listener) },
+      { drainMs, onLog: (message) => logs.push(message) },
+    );
+    const seen: string[] = [];
+    const child = launcher.launch({
+      message: (raw) => seen.push(`message ${JSON.stringify(raw)}`),
+      exit: (exit) => seen.push(`exit ${exit.code}`),
+    });
+    return {
+      posted,
+      child,
+      seen,
+      fromMain: (data: unknown, ports: MessagePortLike[] = []) => fromMain(data, ports),
+    };
+  }
+
+  it('queues sends until main hands over the port, and asks main to kill', () => {
+    const { posted, child, fromMain } = handLauncher();
+    expect(posted).toEqual([{ kind: 'engine-child:start', childId: 1 }]);
+    expect(child.send({ type: 'shutdown' })).toBe(true);
+    const port = new HandPort();
+    fromMain({ kind: 'engine-child:started', childId: 1, pid: 4242 }, [port]);
+    expect(child.pid).toBe(4242);
+    expect(port.sent).toEqual([{ type: 'shutdown' }]);
+    child.kill('SIGKILL');
+    expect(posted.at(-1)).toEqual({ kind: 'engine-child:kill', childId: 1 });
+    // Main's messages for other children, and malformed ones, change nothing.
+    fromMain({ kind: 'engine-child:exit', childId: 7, code: 0, error: null });
+    fromMain({ kind: 'engine-child:exit', childId: 1, code: 'eleven' });
+    expect(child.send({ type: 'shutdown' })).toBe(true);
+  });
+
+  it('holds the exit report until the port has delivered the last messages', () => {
+    const { child, seen, fromMain } = handLauncher();
+    const port = new HandPort();
+    fromMain({ kind: 'engine-child:started', childId: 1, pid: 4242 }, [port]);
+    // Main's report overtakes the child's last message, which travels on the port.
+    fromMain({ kind: 'engine-child:exit', childId: 1, code: 11, error: null });
+    expect(child.send({ type: 'shutdown' })).toBe(false);
+    port.emit('message', { data: { type: 'started', id: 3 }, ports: [] });
+    expect(seen).toEqual(['message {"type":"started","id":3}']);
+    port.emit('close');
+    expect(seen).toEqual(['message {"type":"started","id":3}', 'exit 11']);
+    expect(port.closed).toBe(true);
+  });
+
+  it('reports the exit after a bounded wait when the port never says it closed', async () => {
+    const { seen, fromMain } = handLauncher(30);
+    fromMain({ kind: 'engine-child:started', childId: 1, pid: 4242 }, [new HandPort()]);
+    fromMain({ kind: 'engine-child:exit', childId: 1, code: 139, error: null });
+    expect(seen).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(seen).toEqual(['exit 139']);
+  });
+});
