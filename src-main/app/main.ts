@@ -17,7 +17,7 @@ import { createNativeDialogs } from './dialogs.js';
 import { EngineHost, utilityProcessForker } from './engine-host.js';
 import { HOST_CHANNELS, imageOutputSchema } from '../engine/app-service/host-protocol.js';
 import { MENU_EXPORT_REQUEST, registerIpcHandlers } from './ipc.js';
-import { menuTemplate, PROJECT_URL } from './menu.js';
+import { menuTemplate } from './menu.js';
 import { APP_INDEX_URL, installAppProtocol, registerAppScheme } from './protocol.js';
 import {
   allowedOrigins,
@@ -106,7 +106,7 @@ async function start(): Promise<void> {
         void actions
           .exportWithDialog(MENU_EXPORT_REQUEST)
           .catch((error: unknown) => reportError('Could not export the labels', error)),
-      openProjectPage: () => openExternal(PROJECT_URL),
+      showAbout: () => app.showAboutPanel(),
     },
   );
   Menu.setApplicationMenu(Menu.buildFromTemplate(menu));

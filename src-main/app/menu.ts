@@ -2,13 +2,11 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 
-/** Opened in the user's browser from Help; must stay https (see isAllowedExternalUrl). */
-export const PROJECT_URL = 'https://github.com/skiptag/skiptag';
 
 export interface MenuActions {
   addFolder(): void;
   exportLabels(): void;
-  openProjectPage(): void;
+  showAbout(): void;
 }
 
 export interface MenuOptions {
@@ -56,7 +54,7 @@ export function menuTemplate(options: MenuOptions, actions: MenuActions): MenuIt
   };
   const help: MenuItemConstructorOptions = {
     role: 'help',
-    submenu: [{ label: 'Skiptag Website', click: () => actions.openProjectPage() }],
+    submenu: [{ label: 'About Skiptag', click: () => actions.showAbout() }],
   };
   return options.isMac ? [{ role: 'appMenu' }, file, edit, view, help] : [file, edit, view, help];
 }

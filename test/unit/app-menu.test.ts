@@ -2,11 +2,11 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { menuTemplate, PROJECT_URL } from '../../src-main/app/menu.js';
+import { menuTemplate } from '../../src-main/app/menu.js';
 import { isAllowedExternalUrl } from '../../src-main/app/security.js';
 
 function actions() {
-  return { addFolder: vi.fn(), exportLabels: vi.fn(), openProjectPage: vi.fn() };
+  return { addFolder: vi.fn(), exportLabels: vi.fn(), showAbout: vi.fn() };
 }
 
 function roles(items: MenuItemConstructorOptions[]): string[] {
@@ -33,16 +33,16 @@ describe('menuTemplate', () => {
     expect(labels(true)).toEqual(['appMenu', '&File', '&Edit', '&View', 'help']);
   });
 
-  it('wires Add Folder…, Export… and the website to their actions', () => {
+  it('wires Add Folder…, Export… and About to their actions', () => {
     const a = actions();
     const template = menuTemplate({ isMac: false, isDev: false }, a);
     const click = (label: string) => (find(template, label)?.click as (() => void) | undefined)?.();
     click('Add Folder…');
     click('Export…');
-    click('Skiptag Website');
+    click('About Skiptag');
     expect(a.addFolder).toHaveBeenCalledOnce();
     expect(a.exportLabels).toHaveBeenCalledOnce();
-    expect(a.openProjectPage).toHaveBeenCalledOnce();
+    expect(a.showAbout).toHaveBeenCalledOnce();
     expect(roles(template)).toContain('quit');
   });
 
@@ -56,6 +56,6 @@ describe('menuTemplate', () => {
   });
 
   it('links to an https page', () => {
-    expect(isAllowedExternalUrl(PROJECT_URL)).toBe(true);
+    expect(isAllowedExternalUrl('https://example.org/help')).toBe(true);
   });
 });
