@@ -2,7 +2,6 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 
-
 export interface MenuActions {
   addFolder(): void;
   exportLabels(): void;

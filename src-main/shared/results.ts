@@ -38,3 +38,30 @@ export interface FileResult {
   /** ISO 8601 UTC time, e.g. 2026-11-26T18:00:00.000Z. */
   classifiedAt: string;
 }
+
+/** A per-file failure as a result: no predictions, nothing known beyond what the caller passes. */
+export function errorResult(fields: {
+  path: string;
+  code: FileErrorCode;
+  message: string;
+  model: string;
+  provider: string;
+  bytes?: number | null;
+  sha256?: string | null;
+}): FileResult {
+  return {
+    path: fields.path,
+    status: 'error',
+    errorCode: fields.code,
+    errorMessage: fields.message,
+    predictions: [],
+    width: null,
+    height: null,
+    format: null,
+    bytes: fields.bytes ?? null,
+    sha256: fields.sha256 ?? null,
+    model: fields.model,
+    provider: fields.provider,
+    classifiedAt: new Date().toISOString(),
+  };
+}

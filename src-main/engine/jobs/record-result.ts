@@ -1,7 +1,7 @@
 // Writing one classification result into the library (engine): success with predictions, or a per-file failure.
 
 import type { FileErrorCode } from '../../shared/file-errors.js';
-import type { FileResult } from '../../shared/results.js';
+import { errorResult, type FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
 import { tagsFor, type TaggingRules } from '../models/tagging-rules.js';
 
@@ -10,21 +10,7 @@ export function walkErrorResult(
   item: { display: string; code: FileErrorCode; message: string },
   model: string,
 ): FileResult {
-  return {
-    path: item.display,
-    status: 'error',
-    errorCode: item.code,
-    errorMessage: item.message,
-    predictions: [],
-    width: null,
-    height: null,
-    format: null,
-    bytes: null,
-    sha256: null,
-    model,
-    provider: '',
-    classifiedAt: new Date().toISOString(),
-  };
+  return errorResult({ path: item.display, code: item.code, message: item.message, model, provider: '' });
 }
 
 /** Records one result; with tagging rules, the auto tags are the rules' output (aliases, rollups). */

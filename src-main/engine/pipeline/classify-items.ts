@@ -2,7 +2,7 @@
 
 import { isFileError, type FileErrorCode } from '../../shared/file-errors.js';
 import type { ClassLabel } from '../../shared/labels.js';
-import type { FileResult } from '../../shared/results.js';
+import { errorResult, type FileResult } from '../../shared/results.js';
 import type { Classifier } from '../classify/classifier.js';
 import { softmax, topK } from '../classify/postprocess.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
@@ -220,21 +220,16 @@ export async function classifyItems<T extends WalkItem>(
     }
   };
 
-  const errorResult = (d: Extract<Decoded, { ok: false }>): FileResult => ({
-    path: d.display,
-    status: 'error',
-    errorCode: d.code,
-    errorMessage: d.message,
-    predictions: [],
-    width: null,
-    height: null,
-    format: null,
-    bytes: d.bytes ?? null,
-    sha256: d.sha256 ?? null,
-    model: options.modelName,
-    provider: classifier.provider,
-    classifiedAt: new Date().toISOString(),
-  });
+  const failedResult = (d: Extract<Decoded, { ok: false }>): FileResult =>
+    errorResult({
+      path: d.display,
+      code: d.code,
+      message: d.message,
+      model: options.modelName,
+      provider: classifier.provider,
+      bytes: d.bytes ?? null,
+      sha256: d.sha256 ?? null,
+    });
 
   const classifyBatch = async (batch: BatchItem[]): Promise<{ batch: BatchItem[]; logits: Float32Array }> => {
     const runCount = io.fixedBatch ?? batch.length;
@@ -291,7 +286,7 @@ export async function classifyItems<T extends WalkItem>(
       const decoded = await next.value;
       if (!decoded.ok) {
         slots.release();
-        await emitter.put(decoded.seq, { result: errorResult(decoded), source: decoded.source });
+        await emitter.put(decoded.seq, { result: failedResult(decoded), source: decoded.source });
         continue;
       }
       batch.push({ seq: decoded.seq, display: decoded.display, source: decoded.source, decoded });

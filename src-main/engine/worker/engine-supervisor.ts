@@ -8,7 +8,7 @@ import {
   type EngineReadyInfo,
   type LogLevel,
 } from '../../shared/engine-contract.js';
-import type { FileResult } from '../../shared/results.js';
+import { errorResult, type FileResult } from '../../shared/results.js';
 import { describeExit, EngineChildHandle } from './child-handle.js';
 import { resolveEngineChildEntry } from './child-entry.js';
 import type { EngineChildLauncher } from './child-launcher.js';
@@ -258,20 +258,12 @@ export class EngineSupervisor {
   }
 
   private crashedResult(item: EngineWorkItem, reason: string): FileResult {
-    return {
+    return errorResult({
       path: item.display,
-      status: 'error',
-      errorCode: 'internal',
-      errorMessage: `the decoder crashed on this file twice (${reason}); skipped`,
-      predictions: [],
-      width: null,
-      height: null,
-      format: null,
-      bytes: null,
-      sha256: null,
+      code: 'internal',
+      message: `the decoder crashed on this file twice (${reason}); skipped`,
       model: this.info?.modelName ?? '',
       provider: this.info?.provider ?? '',
-      classifiedAt: new Date().toISOString(),
-    };
+    });
   }
 }
