@@ -26,7 +26,8 @@ export function startCli(
   env: NodeJS.ProcessEnv = {},
 ): { child: ChildProcess; done: Promise<CliRun> } {
   runs += 1;
-  const freshLibrary = path.join(os.tmpdir(), `skiptag-test-${process.pid}-${runs}`, 'library.db');
+  const scratch = process.env.SKIPTAG_TEST_SCRATCH ?? os.tmpdir();
+  const freshLibrary = path.join(scratch, `cli-${process.pid}-${runs}`, 'library.db');
   const child = spawn(process.execPath, [SKIPTAG_BIN, ...args], {
     cwd: REPO_ROOT,
     env: {
