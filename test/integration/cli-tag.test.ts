@@ -225,6 +225,14 @@ describe('skiptag tag failures', () => {
     }
   });
 
+  it('builds the demo model into a folder that does not exist yet', async () => {
+    const target = path.join(work, 'not', 'there', 'yet', 'colours.onnx');
+    const run = await runCli(['models', 'synth', 'colours', target]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(existsSync(target)).toBe(true);
+    expect(existsSync(target.replace(/\.onnx$/, '.labels.txt'))).toBe(true);
+  });
+
   it('prints help for every command', async () => {
     for (const args of [['--help'], ['tag', '--help'], ['models', '--help']]) {
       const run = await runCli(args);
