@@ -3,6 +3,7 @@
 import type { CustomScheme, Protocol } from 'electron';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { UI_FILE_TYPES } from '../shared/ui-file-types.js';
 import { CONTENT_SECURITY_POLICY } from './csp.js';
 
 export const APP_SCHEME = 'app';
@@ -26,25 +27,6 @@ export type AppTarget =
   | { kind: 'file'; path: string; mime: string }
   | { kind: 'image'; variant: ImageVariant; imageId: number }
   | { kind: 'error'; status: 400 | 403 | 404; reason: string };
-
-/** Only these file types are served from the UI folder; anything else (source maps, dotfiles…) is a 404. */
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-};
 
 const IMAGE_MIME_TYPES = new Set(['image/jpeg', 'image/webp', 'image/png']);
 const IMAGE_ID = /^[1-9][0-9]{0,15}$/;
@@ -111,7 +93,7 @@ export function resolveAppUrl(url: string, rootDir: string): AppTarget {
   }
   const name = segments.at(-1) ?? '';
   if (name.startsWith('.')) return fail(404, 'hidden file');
-  const mime = MIME_TYPES[path.extname(name).toLowerCase()];
+  const mime = UI_FILE_TYPES[path.extname(name).toLowerCase()];
   if (mime === undefined) return fail(404, 'file type not served');
   return { kind: 'file', path: file, mime };
 }
