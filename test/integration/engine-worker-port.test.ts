@@ -14,13 +14,14 @@ import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EngineChildren, type ChildProcessLike } from '../../src-main/app/engine-children.js';
 import type { EngineOpenOptions } from '../../src-main/shared/engine-contract.js';
-import type { FileResult } from '../../src-main/shared/results.js';
 import { resolveEngineChildEntry } from '../../src-main/engine/worker/child-entry.js';
 import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
 import type { MessagePortLike, PortMessageEvent } from '../../src-main/engine/worker/electron-ports.js';
-import { EngineSupervisor, type EngineWorkItem } from '../../src-main/engine/worker/engine-supervisor.js';
+import { EngineSupervisor } from '../../src-main/engine/worker/engine-supervisor.js';
 import { PortLauncher, type MainLink } from '../../src-main/engine/worker/port-launcher.js';
 import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+import { classifyAll, workItem } from '../helpers/engine-work.js';
+import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
 
 const SHIM = pathToFileURL(path.join(import.meta.dirname, 'engine-worker-port-shim.mjs')).href;
 
@@ -131,28 +132,6 @@ const settings = (modelPath: string): EngineOpenOptions => ({
 
 const onLog = (_level: string, message: string) => void logs.push(message);
 
-function item(id: number, file: string): EngineWorkItem {
-  return { id, path: Buffer.from(file), display: file };
-}
-
-async function classifyAll(supervisor: EngineSupervisor, items: EngineWorkItem[]) {
-  const results = new Map<number, FileResult>();
-  const { crashed } = await supervisor.classify(items, (id, result) => {
-    expect(results.has(id)).toBe(false);
-    results.set(id, result);
-  });
-  return { results, crashed };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-engine-port-'));
   model = await writeColourModel(path.join(work, 'model'));
@@ -176,7 +155,7 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
       expect(main.children.count).toBe(1);
       expect(supervisor.ready).toMatchObject({ modelName: 'colours.onnx', provider: 'cpu', numClasses: 11 });
       const names = [...expected.keys()];
-      const items = names.map((name, i) => item(i, path.join(photos, name)));
+      const items = names.map((name, i) => workItem(i, path.join(photos, name)));
       // Not UTF-8: only a byte path (a Uint8Array, structured-cloned) finds it.
       const odd = Buffer.concat([Buffer.from(`${work}/bl`), Buffer.from([0xff, 0xfe]), Buffer.from('.webp')]);
       await copyFile(path.join(photos, 'blue-photo.webp'), odd);
@@ -196,7 +175,7 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
       const pid = supervisor.pid;
       await supervisor.close();
       // A graceful shutdown over the port: the child exited on its own and main forgot it.
-      expect(pid !== null && isAlive(pid)).toBe(false);
+      expect(pid !== null && isProcessAlive(pid)).toBe(false);
       expect(main.children.count).toBe(0);
     }
   });
@@ -214,8 +193,8 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
     }
     const poison = path.join(dir, 'poison.jpg');
     await copyFile(path.join(photos, 'red-photo.jpg'), poison);
-    const items = good.map((g, i) => item(i, g.file));
-    items.splice(5, 0, item(99, poison));
+    const items = good.map((g, i) => workItem(i, g.file));
+    items.splice(5, 0, workItem(99, poison));
 
     // Main's environment reaches the children it forks: that is where the crash injection is switched on.
     const main = simulatedMain({ ...process.env, [TEST_CRASH_MARKER_ENV]: 'poison' });
@@ -234,8 +213,8 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
       expect(results.get(99)?.errorMessage).toMatch(/crashed on this file twice \(exit code 139\)/);
       // Exactly two restarts: each crash was blamed on the file that caused it, none went unexplained.
       expect(supervisor.restarts).toBe(2);
-      expect(firstPid !== null && isAlive(firstPid)).toBe(false);
-      const again = await classifyAll(supervisor, [item(1, good[0]?.file ?? '')]);
+      expect(firstPid !== null && isProcessAlive(firstPid)).toBe(false);
+      const again = await classifyAll(supervisor, [workItem(1, good[0]?.file ?? '')]);
       expect(again.results.get(1)?.predictions[0]?.label).toBe(good[0]?.label);
     } finally {
       await supervisor.close();
@@ -247,10 +226,10 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
     const main = simulatedMain(process.env);
     const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
     const pid = supervisor.pid ?? 0;
-    expect(isAlive(pid)).toBe(true);
+    expect(isProcessAlive(pid)).toBe(true);
     const lost = new Promise<void>((resolve) => {
       const timer = setInterval(() => {
-        if (!isAlive(pid)) resolve(clearInterval(timer));
+        if (!isProcessAlive(pid)) resolve(clearInterval(timer));
       }, 20);
     });
     main.children.hostExited();

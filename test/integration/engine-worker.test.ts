@@ -4,11 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineOpenOptions } from '../../src-main/shared/engine-contract.js';
-import type { FileResult } from '../../src-main/shared/results.js';
 import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
 import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
-import { EngineSupervisor, type EngineWorkItem } from '../../src-main/engine/worker/engine-supervisor.js';
+import { EngineSupervisor } from '../../src-main/engine/worker/engine-supervisor.js';
 import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+import { classifyAll, workItem } from '../helpers/engine-work.js';
+import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
 
 let work: string;
 let model: string;
@@ -30,32 +31,6 @@ const settings = (modelPath: string): EngineOpenOptions => ({
 
 const quiet = { onLog: (_level: string, message: string) => void logs.push(message) };
 
-function item(id: number, file: string): EngineWorkItem {
-  return { id, path: Buffer.from(file), display: file };
-}
-
-/** Runs one classify call and returns the results by id, checking each id is reported exactly once. */
-async function classifyAll(
-  supervisor: EngineSupervisor,
-  items: EngineWorkItem[],
-): Promise<{ results: Map<number, FileResult>; crashed: number[] }> {
-  const results = new Map<number, FileResult>();
-  const { crashed } = await supervisor.classify(items, (id, result) => {
-    expect(results.has(id)).toBe(false);
-    results.set(id, result);
-  });
-  return { results, crashed };
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-engine-worker-'));
   model = await writeColourModel(path.join(work, 'model'));
@@ -76,7 +51,7 @@ describe('EngineSupervisor', () => {
     expect(engine.provider).toBe('cpu');
     expect(engine.ready).toMatchObject({ modelName: 'colours.onnx', numClasses: 11, inputSize: [224, 224] });
     const names = [...expected.keys()];
-    const items = names.map((name, i) => item(100 + i, path.join(photos, name)));
+    const items = names.map((name, i) => workItem(100 + i, path.join(photos, name)));
     const { results, crashed } = await classifyAll(engine, items);
     expect(crashed).toEqual([]);
     expect(results.size).toBe(names.length);
@@ -98,13 +73,15 @@ describe('EngineSupervisor', () => {
     await writeFile(corrupt, 'this is not a JPEG');
     const red = path.join(photos, 'red-photo.jpg');
     const [a, b] = await Promise.all([
-      classifyAll(engine, [item(1, corrupt), item(2, red)]),
-      classifyAll(engine, [item(3, path.join(photos, 'green-photo.png'))]),
+      classifyAll(engine, [workItem(1, corrupt), workItem(2, red)]),
+      classifyAll(engine, [workItem(3, path.join(photos, 'green-photo.png'))]),
     ]);
     expect(a.results.get(1)).toMatchObject({ status: 'error', errorCode: 'corrupt', predictions: [] });
     expect(a.results.get(2)?.predictions[0]?.label).toBe('red');
     expect(b.results.get(3)?.predictions[0]?.label).toBe('green');
-    await expect(engine.classify([item(5, red), item(5, red)], () => undefined)).rejects.toThrow(/already/);
+    await expect(engine.classify([workItem(5, red), workItem(5, red)], () => undefined)).rejects.toThrow(
+      /already/,
+    );
   });
 
   it('reads a non-UTF-8 file name by its bytes end to end', async () => {
@@ -133,8 +110,8 @@ describe('EngineSupervisor', () => {
     // A perfectly good photo: only the test-only fault injection makes it "crash" the decoder.
     const poison = path.join(dir, 'poison.jpg');
     await copyFile(path.join(photos, 'red-photo.jpg'), poison);
-    const items = good.map((g, i) => item(i, g.file));
-    items.splice(5, 0, item(99, poison));
+    const items = good.map((g, i) => workItem(i, g.file));
+    items.splice(5, 0, workItem(99, poison));
 
     const supervisor = await EngineSupervisor.start(settings(model), {
       ...quiet,
@@ -159,10 +136,10 @@ describe('EngineSupervisor', () => {
       expect(results.get(99)?.errorMessage).toMatch(/crashed on this file twice \(SIGSEGV\)/);
       expect(supervisor.restarts).toBeGreaterThanOrEqual(2);
       expect(logs.some((line) => line.includes('SIGSEGV'))).toBe(true);
-      expect(firstPid !== null && isAlive(firstPid)).toBe(false);
+      expect(firstPid !== null && isProcessAlive(firstPid)).toBe(false);
 
       // The engine goes on: a later call works on the restarted child.
-      const again = await classifyAll(supervisor, [item(1, good[0]?.file ?? '')]);
+      const again = await classifyAll(supervisor, [workItem(1, good[0]?.file ?? '')]);
       expect(again.results.get(1)?.predictions[0]?.label).toBe(good[0]?.label);
     } finally {
       await supervisor.close();
@@ -171,7 +148,7 @@ describe('EngineSupervisor', () => {
 
   it('retries every file after a crash that no file can be blamed for, within a restart cap', async () => {
     const names = [...expected.keys()];
-    const items = names.map((name, i) => item(i, path.join(photos, name)));
+    const items = names.map((name, i) => workItem(i, path.join(photos, name)));
     const supervisor = await EngineSupervisor.start(settings(model), { ...quiet, maxRestarts: 1 });
     try {
       // Killed (in the same tick, so before it can announce any file): nothing is blamed, all is sent again.
@@ -216,15 +193,15 @@ describe('EngineSupervisor', () => {
   it('close() shuts the child down and refuses later work', async () => {
     const supervisor = await EngineSupervisor.start(settings(model), quiet);
     const pid = supervisor.pid;
-    expect(pid !== null && isAlive(pid)).toBe(true);
+    expect(pid !== null && isProcessAlive(pid)).toBe(true);
     const running = expect(
-      supervisor.classify([item(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
+      supervisor.classify([workItem(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
     ).rejects.toThrow(/closed/);
     await supervisor.close();
     await running;
-    expect(pid !== null && isAlive(pid)).toBe(false);
+    expect(pid !== null && isProcessAlive(pid)).toBe(false);
     await expect(
-      supervisor.classify([item(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
+      supervisor.classify([workItem(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
     ).rejects.toThrow(/closed/);
   });
 });
