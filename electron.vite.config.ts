@@ -9,16 +9,16 @@ import { loadConfigFromFile, type ConfigEnv } from 'vite';
 const root = import.meta.dirname;
 const at = (file: string) => path.resolve(root, file);
 
-/** Where main.ts looks for everything: out/app/{main.js, service-host.js, preload.cjs} and out/renderer/. */
+/** Where main.ts looks for everything: out/app/{main.js, service.js, preload.cjs} and out/renderer/. */
 const APP_OUT = at('out/app');
 const RENDERER_OUT = at('out/renderer');
 const RENDERER_ROOT = at('src-renderer');
-const SERVICE_HOST = at('src-main/engine/app-service/service-host.ts');
+const SERVICE_HOST = at('src-main/engine/service/service-main.ts');
 /**
  * Files the engine starts by path, found beside the bundle that starts them (`new URL('./x.js', import.meta.url)`):
- * the service host forks engine-child.js, whose classifier runs inference-worker.js in a worker thread.
+ * the service host forks worker.js, whose classifier runs inference-worker.js in a worker thread.
  */
-const ENGINE_CHILD = at('src-main/engine/worker/engine-child.ts');
+const ENGINE_CHILD = at('src-main/engine/worker/worker-main.ts');
 const INFERENCE_WORKER = at('src-main/engine/classify/inference-worker.js');
 const RENDERER_CONFIG = at('vite.renderer.config.ts');
 
@@ -26,8 +26,8 @@ function mainInputs(): Record<string, string> {
   const inputs: Record<string, string> = { main: at('src-main/app/main.ts') };
   // A second entry, not a chunk: utilityProcess.fork needs a file of its own to start.
   if (existsSync(SERVICE_HOST)) {
-    inputs['service-host'] = SERVICE_HOST;
-    inputs['engine-child'] = ENGINE_CHILD;
+    inputs['service'] = SERVICE_HOST;
+    inputs['worker'] = ENGINE_CHILD;
     inputs['inference-worker'] = INFERENCE_WORKER;
   } else
     console.warn(

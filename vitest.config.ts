@@ -5,7 +5,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     environment: 'node',
-    globalSetup: ['test/helpers/build-once.ts'],
+    globalSetup: ['test/support/build-once.ts'],
     // Separate processes: onnxruntime and libvips keep native thread pools per process.
     pool: 'forks',
     // Two cores: running every file at once only makes each one slower and flakier.

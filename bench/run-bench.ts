@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { findPackageRoot } from '../src-main/engine/package-root.js';
-import { buildResNet } from '../src-main/engine/models/synth/resnet.js';
+import { buildResNet } from '../src-main/engine/synth/resnet.js';
 import type { CaseResult } from './bench-case.js';
 
 const { values, positionals } = parseArgs({

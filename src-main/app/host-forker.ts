@@ -2,16 +2,16 @@
 
 import path from 'node:path';
 import type { ForkOptions, UtilityProcess } from 'electron';
-import { isEngineChildMessage } from '../engine/app-service/host-protocol.js';
+import { isEngineChildMessage } from '../shared/service-protocol.js';
 import { decodingThreadpoolSize } from '../engine/threadpool.js';
-import { ENGINE_CHILD_SERVICE_NAME, EngineChildren, type EngineChildrenOptions } from './engine-children.js';
-import type { HostChild } from './engine-host.js';
+import { ENGINE_CHILD_SERVICE_NAME, EngineChildren, type EngineChildrenOptions } from './worker-broker.js';
+import type { HostChild } from './service-process.js';
 import { electronMessageChannel } from './message-channel.js';
 
 export const ENGINE_SERVICE_NAME = 'Skiptag engine';
 
 export interface ForkerOptions {
-  /** The engine children's entry; default: engine-child.js beside the service host. */
+  /** The engine children's entry; default: worker.js beside the service host. */
   engineChildEntry?: string;
   /** new MessageChannelMain(); default: loaded from electron when first needed (message-channel.ts). */
   channel?: EngineChildrenOptions['channel'];
@@ -30,7 +30,7 @@ export function utilityProcessForker(
   args: readonly string[] = [],
   options: ForkerOptions = {},
 ): () => HostChild {
-  const engineChildEntry = options.engineChildEntry ?? path.join(path.dirname(entry), 'engine-child.js');
+  const engineChildEntry = options.engineChildEntry ?? path.join(path.dirname(entry), 'worker.js');
   return () => {
     const child = utilityProcess.fork(entry, [...args], {
       serviceName: ENGINE_SERVICE_NAME,

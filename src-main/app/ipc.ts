@@ -5,8 +5,8 @@ import type { z } from 'zod';
 import { REQUESTS, type FolderInfo, type RequestChannel, type RequestOutput } from '../shared/contract.js';
 import { DROPPED_PATHS_CHANNEL } from './channels.js';
 import { resolveFolderPaths } from './folder-paths.js';
-import { HOST_CHANNELS, exportToPathOutputSchema } from '../engine/app-service/host-protocol.js';
-import type { EngineChannel } from './engine-host.js';
+import { HOST_CHANNELS, exportToPathOutputSchema } from '../shared/service-protocol.js';
+import type { EngineChannel } from './service-process.js';
 
 /** Native UI that only main may show; injected so tests need no Electron. */
 export interface NativeDialogs {

@@ -14,8 +14,8 @@ import {
 } from 'electron';
 import type { EventChannel } from '../shared/contract.js';
 import { createNativeDialogs } from './dialogs.js';
-import { EngineHost, utilityProcessForker } from './engine-host.js';
-import { HOST_CHANNELS, imageOutputSchema } from '../engine/app-service/host-protocol.js';
+import { EngineHost, utilityProcessForker } from './service-process.js';
+import { HOST_CHANNELS, imageOutputSchema } from '../shared/service-protocol.js';
 import { MENU_EXPORT_REQUEST, registerIpcHandlers } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { APP_INDEX_URL, installAppProtocol, registerAppScheme } from './protocol.js';
@@ -28,10 +28,10 @@ import {
 } from './security.js';
 import { createMainWindow } from './window.js';
 
-/** Built layout (electron.vite.config.ts): out/app/{main.js, preload.cjs, service-host.js}, out/renderer/. */
+/** Built layout (electron.vite.config.ts): out/app/{main.js, preload.cjs, service.js}, out/renderer/. */
 const here = import.meta.dirname;
 const PRELOAD = path.join(here, 'preload.cjs');
-const SERVICE_HOST = path.join(here, 'service-host.js');
+const SERVICE_HOST = path.join(here, 'service.js');
 const RENDERER_ROOT = path.join(here, '..', 'renderer');
 
 /** electron-vite dev sets this; a packaged app never loads from a server. */

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { Library } from '../engine/library/library.js';
 import { identifyModel, type ModelIdentity } from '../engine/models/model-identity.js';
-import { EngineSupervisor } from '../engine/worker/engine-supervisor.js';
+import { EngineSupervisor } from '../engine/worker/worker-supervisor.js';
 import type { CliIo } from './cli-io.js';
 import type { EngineSettings } from './engine-settings.js';
 import { FatalError } from './exit-codes.js';

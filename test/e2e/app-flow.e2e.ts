@@ -9,7 +9,7 @@ import { parse } from 'csv-parse/sync';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { startBridge, type Bridge } from './bridge/bridge-server.js';
 import { CHROMIUM } from './run-e2e.js';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_METHODS, EVENTS, REQUESTS, type EventChannel } from '../../src-main/shared/contract.js';
 import { startBridge, type Bridge } from '../e2e/bridge/bridge-server.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 
 const CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' app: http://127.0.0.1:*; connect-src 'self'; base-uri 'none'; form-action 'none'";

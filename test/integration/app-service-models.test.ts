@@ -13,13 +13,13 @@ import {
   type RequestInput,
   type RequestOutput,
 } from '../../src-main/shared/contract.js';
-import { AppService } from '../../src-main/engine/app-service/app-service.js';
-import { listModelInfos } from '../../src-main/engine/app-service/model-list.js';
+import { AppService } from '../../src-main/engine/service/app-service.js';
+import { listModelInfos } from '../../src-main/engine/service/model-list.js';
 import { bundledModelsDir, listModelFiles } from '../../src-main/engine/models/locate-model.js';
 import { partialPath } from '../../src-main/engine/models/model-store.js';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
-import { writeColourPhotos } from '../helpers/colour-photos.js';
-import { startModelServer, type ModelServer } from '../helpers/model-server.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
+import { writeColourPhotos } from '../support/colour-photos.js';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
 
 const colours = buildColourModel();
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REQUESTS, type RequestInput } from '../../src-main/shared/contract.js';
-import { AppService } from '../../src-main/engine/app-service/app-service.js';
+import { AppService } from '../../src-main/engine/service/app-service.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { SqlDb } from '../../src-main/engine/library/sql-db.js';
 

@@ -15,8 +15,8 @@ import {
   type RequestInput,
   type RequestOutput,
 } from '../../src-main/shared/contract.js';
-import { AppService } from '../../src-main/engine/app-service/app-service.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
+import { AppService } from '../../src-main/engine/service/app-service.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 
 let work: string;
 let photos: string;

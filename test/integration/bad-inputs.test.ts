@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isFileError } from '../../src-main/shared/file-errors.js';
 import { loadAndPreprocess, ReadPhotoError } from '../../src-main/engine/imaging/photo-input.js';
 import { imagenetPreprocess } from '../../src-main/engine/imaging/preprocess-spec.js';
-import { makeBadInputs, type BadInput } from '../helpers/bad-inputs.js';
+import { makeBadInputs, type BadInput } from '../support/bad-inputs.js';
 
 const spec = imagenetPreprocess();
 const FLOATS = 3 * 224 * 224;

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Classifier } from '../../src-main/engine/classify/classifier.js';
 import { ModelError } from '../../src-main/engine/classify/model-io.js';
 import { isCudaInstalled } from '../../src-main/engine/classify/providers.js';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
-import { runReference } from '../../src-main/engine/models/synth/onnx-reference.js';
-import { buildTinyResNet } from '../../src-main/engine/models/synth/tiny-resnet.js';
-import { OnnxGraphBuilder } from '../../src-main/engine/models/synth/onnx-graph-builder.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
+import { runReference } from '../support/onnx-reference/onnx-reference.js';
+import { buildTinyResNet } from '../../src-main/engine/synth/tiny-resnet.js';
+import { OnnxGraphBuilder } from '../../src-main/engine/synth/onnx-graph-builder.js';
 
 let dir: string;
 let tinyPath: string;

@@ -6,8 +6,8 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src-main/engine/library/library.js';
 import { WIDE_COLUMNS, LONG_COLUMNS } from '../../src-main/engine/export/library-export.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { runCli } from '../helpers/run-cli.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { runCli } from '../support/run-cli.js';
 
 type Row = Record<string, string>;
 const readCsv = (text: string) => parse(text, { columns: true, bom: true }) as Row[];

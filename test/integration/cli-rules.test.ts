@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadHierarchy, rollupChain } from '../../src-main/engine/models/hierarchy.js';
-import { buildResNet } from '../../src-main/engine/models/synth/resnet.js';
-import { PHOTOS_DIR, runCli } from '../helpers/run-cli.js';
+import { loadHierarchy, rollupChain } from '../../src-main/engine/tagging/hierarchy.js';
+import { buildResNet } from '../../src-main/engine/synth/resnet.js';
+import { PHOTOS_DIR, runCli } from '../support/run-cli.js';
 
 type Row = Record<string, string>;
 let work: string;

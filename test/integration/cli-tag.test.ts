@@ -6,9 +6,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_COLUMNS } from '../../src-main/engine/export/csv-export.js';
-import { makeBadInputs } from '../helpers/bad-inputs.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { PHOTOS_DIR, REPO_ROOT, runCli, startCli } from '../helpers/run-cli.js';
+import { makeBadInputs } from '../support/bad-inputs.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { PHOTOS_DIR, REPO_ROOT, runCli, startCli } from '../support/run-cli.js';
 
 type Row = Record<string, string>;
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { runCli, startCli, type CliRun } from '../helpers/run-cli.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { runCli, startCli, type CliRun } from '../support/run-cli.js';
 
 let work: string;
 let model: string;

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src-main/engine/library/library.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { runCli } from '../helpers/run-cli.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { runCli } from '../support/run-cli.js';
 
 let work: string;
 let model: string;

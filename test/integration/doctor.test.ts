@@ -13,7 +13,7 @@ import { checkProviderLoads } from '../../src-main/engine/doctor/provider-check.
 import { runDoctor } from '../../src-main/engine/doctor/run-doctor.js';
 import { openAtVersion } from '../../src-main/engine/library/migrations.js';
 import { importModel } from '../../src-main/engine/models/import-model.js';
-import { buildTinyResNet } from '../../src-main/engine/models/synth/tiny-resnet.js';
+import { buildTinyResNet } from '../../src-main/engine/synth/tiny-resnet.js';
 
 let dir: string;
 let modelsDir: string;

@@ -3,12 +3,12 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineOpenOptions } from '../../src-main/shared/engine-contract.js';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
+import type { EngineOpenOptions } from '../../src-main/shared/worker-protocol.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
 import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
-import { EngineSupervisor } from '../../src-main/engine/worker/engine-supervisor.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { classifyAll, workItem } from '../helpers/engine-work.js';
+import { EngineSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { classifyAll, workItem } from '../support/worker-work.js';
 import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
 
 let work: string;

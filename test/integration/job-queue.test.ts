@@ -7,9 +7,9 @@ import { JobQueue, type JobSnapshot } from '../../src-main/engine/jobs/job-queue
 import { enqueueTagJob } from '../../src-main/engine/jobs/tag-job.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { identifyModel } from '../../src-main/engine/models/model-identity.js';
-import { buildResNet } from '../../src-main/engine/models/synth/resnet.js';
-import { EngineSupervisor } from '../../src-main/engine/worker/engine-supervisor.js';
-import { PHOTOS_DIR } from '../helpers/run-cli.js';
+import { buildResNet } from '../../src-main/engine/synth/resnet.js';
+import { EngineSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
+import { PHOTOS_DIR } from '../support/run-cli.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src-main/engine/library/library.js';
-import { buildResNet } from '../../src-main/engine/models/synth/resnet.js';
-import { PHOTOS_DIR, runCli, startCli } from '../helpers/run-cli.js';
+import { buildResNet } from '../../src-main/engine/synth/resnet.js';
+import { PHOTOS_DIR, runCli, startCli } from '../support/run-cli.js';
 
 let work: string;
 let photos: string;

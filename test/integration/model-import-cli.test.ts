@@ -5,9 +5,9 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelSettingsSchema } from '../../src-main/engine/models/model-settings.js';
-import { buildTinyResNet } from '../../src-main/engine/models/synth/tiny-resnet.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { runCli } from '../helpers/run-cli.js';
+import { buildTinyResNet } from '../../src-main/engine/synth/tiny-resnet.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { runCli } from '../support/run-cli.js';
 
 let dir: string;
 let modelsDir: string;

@@ -14,9 +14,9 @@ import {
   preprocessFor,
   readModelSettings,
 } from '../../src-main/engine/models/model-settings.js';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
-import { OnnxGraphBuilder } from '../../src-main/engine/models/synth/onnx-graph-builder.js';
-import { buildTinyResNet } from '../../src-main/engine/models/synth/tiny-resnet.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
+import { OnnxGraphBuilder } from '../../src-main/engine/synth/onnx-graph-builder.js';
+import { buildTinyResNet } from '../../src-main/engine/synth/tiny-resnet.js';
 
 let dir: string;
 let colourPath: string;

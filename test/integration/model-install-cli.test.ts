@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { modelsCommand } from '../../src-main/cli/commands/models-command.js';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
-import { writeColourPhotos } from '../helpers/colour-photos.js';
-import { startModelServer, type ModelServer } from '../helpers/model-server.js';
-import { runCli } from '../helpers/run-cli.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
+import { writeColourPhotos } from '../support/colour-photos.js';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
+import { runCli } from '../support/run-cli.js';
 
 const colours = buildColourModel();
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

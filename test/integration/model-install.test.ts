@@ -11,8 +11,8 @@ import { DownloadError } from '../../src-main/engine/models/download-errors.js';
 import type { DownloadProgress } from '../../src-main/engine/models/download.js';
 import { installModel } from '../../src-main/engine/models/install.js';
 import { listInstalled, partialPath } from '../../src-main/engine/models/model-store.js';
-import { buildTinyResNet } from '../../src-main/engine/models/synth/tiny-resnet.js';
-import { startModelServer, type ModelServer } from '../helpers/model-server.js';
+import { buildTinyResNet } from '../../src-main/engine/synth/tiny-resnet.js';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
 
 const bytes = buildTinyResNet(1);
 const sha256 = createHash('sha256').update(bytes).digest('hex');

@@ -15,10 +15,10 @@ import {
   runSelfTest,
   type SelfTestSpec,
 } from '../../src-main/engine/models/self-test.js';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
-import { buildResNet } from '../../src-main/engine/models/synth/resnet.js';
-import { writeColourModel, writeColourPhotos } from '../helpers/colour-photos.js';
-import { startModelServer, type ModelServer } from '../helpers/model-server.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
+import { buildResNet } from '../../src-main/engine/synth/resnet.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
+import { startModelServer, type ModelServer } from '../support/model-server.js';
 
 let work: string;
 let modelPath: string;

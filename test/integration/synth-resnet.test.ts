@@ -1,9 +1,9 @@
 // Synthetic ResNet-18/50: torchvision parameter counts, graph structure, and inference in onnxruntime (engine).
 import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildResNet } from '../../src-main/engine/models/synth/resnet.js';
-import { countOpTypes, countParameters } from '../../src-main/engine/models/synth/model-stats.js';
-import { createSeededRandom, normalArray } from '../../src-main/engine/models/synth/seeded-random.js';
+import { buildResNet } from '../../src-main/engine/synth/resnet.js';
+import { countOpTypes, countParameters } from '../../src-main/engine/synth/model-stats.js';
+import { createSeededRandom, normalArray } from '../../src-main/engine/synth/seeded-random.js';
 
 async function check(
   bytes: Uint8Array,

@@ -8,10 +8,10 @@ import type { FileResult } from '../../src-main/shared/results.js';
 import { Classifier } from '../../src-main/engine/classify/classifier.js';
 import { imagenetLabels, loadLabelFile } from '../../src-main/engine/classify/labels.js';
 import { imagenetPreprocess } from '../../src-main/engine/imaging/preprocess-spec.js';
-import { buildResNet } from '../../src-main/engine/models/synth/resnet.js';
+import { buildResNet } from '../../src-main/engine/synth/resnet.js';
 import { tagPhotos, type TraceEvent } from '../../src-main/engine/pipeline/tag-photos.js';
-import { writeColourModel } from '../helpers/colour-photos.js';
-import { PHOTOS_DIR } from '../helpers/run-cli.js';
+import { writeColourModel } from '../support/colour-photos.js';
+import { PHOTOS_DIR } from '../support/run-cli.js';
 
 let work: string;
 let colours: Classifier;

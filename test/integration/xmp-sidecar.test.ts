@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { statSeen } from '../../src-main/engine/jobs/scan-decision.js';
 import { Library } from '../../src-main/engine/library/library.js';
-import { loadHierarchy, rollupChain } from '../../src-main/engine/models/hierarchy.js';
+import { loadHierarchy, rollupChain } from '../../src-main/engine/tagging/hierarchy.js';
 import { writeTagsForImages } from '../../src-main/engine/xmp/write-tags.js';
 
 const PHOTOS = path.resolve('test/fixtures/photos');

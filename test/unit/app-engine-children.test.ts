@@ -2,8 +2,8 @@
 
 import { EventEmitter } from 'node:events';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ENGINE_CHILD_SERVICE_NAME } from '../../src-main/app/engine-children.js';
-import { utilityProcessForker } from '../../src-main/app/engine-host.js';
+import { ENGINE_CHILD_SERVICE_NAME } from '../../src-main/app/worker-broker.js';
+import { utilityProcessForker } from '../../src-main/app/service-process.js';
 
 /** A UtilityProcess: records posts (with their transferred ports) and kills; the test fires its events. */
 class FakeUtilityProcess extends EventEmitter {

@@ -7,8 +7,8 @@ import {
   utilityProcessForker,
   type EngineHostOptions,
   type HostChild,
-} from '../../src-main/app/engine-host.js';
-import type { HostRequest } from '../../src-main/engine/app-service/host-protocol.js';
+} from '../../src-main/app/service-process.js';
+import type { HostRequest } from '../../src-main/shared/service-protocol.js';
 
 class FakeChild implements HostChild {
   sent: HostRequest[] = [];

@@ -5,7 +5,7 @@ import {
   parseChildMessage,
   parseOpenOptions,
   parseParentMessage,
-} from '../../src-main/shared/engine-contract.js';
+} from '../../src-main/shared/worker-protocol.js';
 import type { FileResult } from '../../src-main/shared/results.js';
 
 const open = {

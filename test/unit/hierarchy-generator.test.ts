@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FALLBACK_ANCHORS, ROLLUP_ANCHORS } from '../../src-main/engine/models/hierarchy.js';
+import { FALLBACK_ANCHORS, ROLLUP_ANCHORS } from '../../src-main/engine/tagging/hierarchy.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const generated = join(root, 'models', 'imagenet-1k-hierarchy.json');

@@ -8,7 +8,7 @@ import {
   rollupChain,
   rollupTags,
   type Hierarchy,
-} from '../../src-main/engine/models/hierarchy.js';
+} from '../../src-main/engine/tagging/hierarchy.js';
 import { imagenetLabels } from '../../src-main/engine/classify/labels.js';
 
 describe('loadHierarchy', () => {

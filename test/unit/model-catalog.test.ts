@@ -15,7 +15,7 @@ import {
   type CatalogEntry,
 } from '../../src-main/engine/models/catalog.js';
 import { RECOMMENDED_MODEL_ID } from '../../src-main/engine/models/locate-model.js';
-import { REPO_ROOT } from '../helpers/run-cli.js';
+import { REPO_ROOT } from '../support/run-cli.js';
 
 const ZOO_DATA = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'onnx-zoo-resnet.json');
 const SCRIPT = path.join(REPO_ROOT, 'scripts', 'generate-model-catalog.mjs');

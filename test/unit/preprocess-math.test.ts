@@ -16,7 +16,7 @@ import {
   IMAGENET_STD,
   imagenetPreprocess,
 } from '../../src-main/engine/imaging/preprocess-spec.js';
-import { halvesImage } from '../helpers/bad-inputs.js';
+import { halvesImage } from '../support/bad-inputs.js';
 
 const spec = imagenetPreprocess();
 const PLANE = 224 * 224;

@@ -13,7 +13,7 @@ import {
   referenceTensorFromRgb,
   type ReferenceOptions,
   type RgbImage,
-} from '../helpers/pil-reference.js';
+} from '../support/pil-reference.js';
 
 /**
  * Largest allowed mean |ours − reference| in 8-bit levels. Measured: 0.13–0.4 on photos (JPEG

@@ -1,9 +1,9 @@
 // The hand-designed colour classifier names uniform colour images correctly in onnxruntime and the reference (engine).
 import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { buildColourModel, COLOUR_LABELS } from '../../src-main/engine/models/synth/colour-model.js';
-import { runReference } from '../../src-main/engine/models/synth/onnx-reference.js';
-import { countOpTypes } from '../../src-main/engine/models/synth/model-stats.js';
+import { buildColourModel, COLOUR_LABELS } from '../../src-main/engine/synth/colour-model.js';
+import { runReference } from '../support/onnx-reference/onnx-reference.js';
+import { countOpTypes } from '../../src-main/engine/synth/model-stats.js';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];

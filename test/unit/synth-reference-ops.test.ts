@@ -10,8 +10,8 @@ import {
   maxPool,
   relu,
   type Attributes,
-} from '../../src-main/engine/models/synth/reference-ops.js';
-import type { RefAttribute, RefTensor } from '../../src-main/engine/models/synth/reference-model.js';
+} from '../support/onnx-reference/reference-ops.js';
+import type { RefAttribute, RefTensor } from '../support/onnx-reference/reference-model.js';
 
 const t = (dims: number[], values: number[]): RefTensor => ({ dims, data: Float32Array.from(values) });
 const attrs = (entries: Record<string, RefAttribute> = {}): Attributes => new Map(Object.entries(entries));

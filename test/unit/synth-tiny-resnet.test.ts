@@ -6,10 +6,10 @@ import {
   buildTinyResNet,
   TINY_INPUT_SIZE,
   TINY_NUM_CLASSES,
-} from '../../src-main/engine/models/synth/tiny-resnet.js';
-import { runReference } from '../../src-main/engine/models/synth/onnx-reference.js';
-import { countOpTypes } from '../../src-main/engine/models/synth/model-stats.js';
-import { createSeededRandom, normalArray } from '../../src-main/engine/models/synth/seeded-random.js';
+} from '../../src-main/engine/synth/tiny-resnet.js';
+import { runReference } from '../support/onnx-reference/onnx-reference.js';
+import { countOpTypes } from '../../src-main/engine/synth/model-stats.js';
+import { createSeededRandom, normalArray } from '../../src-main/engine/synth/seeded-random.js';
 
 const { onnx } = onnxProto;
 const DIMS = [2, 3, TINY_INPUT_SIZE, TINY_INPUT_SIZE];

@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { loadHierarchy } from '../../src-main/engine/models/hierarchy.js';
+import { loadHierarchy } from '../../src-main/engine/tagging/hierarchy.js';
 import {
   applyTagRules,
   DEFAULT_RULES,
   loadTagRules,
   parseTagRules,
   TagRulesError,
-} from '../../src-main/engine/models/tag-rules.js';
+} from '../../src-main/engine/tagging/tag-rules.js';
 
 const example = fileURLToPath(new URL('../../models/rules.example.yml', import.meta.url));
 

@@ -2,14 +2,14 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Prediction } from '../../src-main/shared/results.js';
-import { loadHierarchy, type Hierarchy } from '../../src-main/engine/models/hierarchy.js';
+import { loadHierarchy, type Hierarchy } from '../../src-main/engine/tagging/hierarchy.js';
 import {
   applyTagRules,
   DEFAULT_RULES,
   tagsColumn,
   type Tag,
   type TagRules,
-} from '../../src-main/engine/models/tag-rules.js';
+} from '../../src-main/engine/tagging/tag-rules.js';
 
 let hierarchy: Hierarchy;
 

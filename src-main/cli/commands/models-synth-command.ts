@@ -2,9 +2,9 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildColourModel } from '../../engine/models/synth/colour-model.js';
-import { buildResNet } from '../../engine/models/synth/resnet.js';
-import { buildTinyResNet } from '../../engine/models/synth/tiny-resnet.js';
+import { buildColourModel } from '../../engine/synth/colour-model.js';
+import { buildResNet } from '../../engine/synth/resnet.js';
+import { buildTinyResNet } from '../../engine/synth/tiny-resnet.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { parseInteger } from '../parse-options.js';

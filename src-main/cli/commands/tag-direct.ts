@@ -9,7 +9,7 @@ import { resolveLabels } from '../../engine/classify/resolve-labels.js';
 import { tagPhotos, type TagSummary } from '../../engine/pipeline/tag-photos.js';
 import type { CliIo } from '../cli-io.js';
 import { loadRunRules, type EngineSettings } from '../engine-settings.js';
-import { tagsFor } from '../../engine/models/tagging-rules.js';
+import { tagsFor } from '../../engine/tagging/tagging-rules.js';
 import { EXIT, FatalError } from '../exit-codes.js';
 import { formatDuration, formatRate } from '../format-time.js';
 import { abortOnInterrupt } from '../interrupts.js';

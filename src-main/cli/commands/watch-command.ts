@@ -14,7 +14,7 @@ import {
   loadRunRules,
   parseEngineSettings,
 } from '../engine-settings.js';
-import type { TaggingRules } from '../../engine/models/tagging-rules.js';
+import type { TaggingRules } from '../../engine/tagging/tagging-rules.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary, startEngine, type EngineSession } from '../library-session.js';
 import { describeResult } from '../result-lines.js';

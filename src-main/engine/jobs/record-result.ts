@@ -3,7 +3,7 @@
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import { errorResult, type FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
-import { tagsFor, type TaggingRules } from '../models/tagging-rules.js';
+import { tagsFor, type TaggingRules } from '../tagging/tagging-rules.js';
 
 /** A walk problem (broken link, unreadable folder) shaped as a result, for reporting only. */
 export function walkErrorResult(

@@ -6,14 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { findPackageRoot } from '../package-root.js';
 
 /** Where `tsc -b tsconfig.build.json` puts the child entry, relative to the package root. */
-const COMPILED_ENTRY = path.join('out', 'src-main', 'engine', 'worker', 'engine-child.js');
+const COMPILED_ENTRY = path.join('out', 'src-main', 'engine', 'worker', 'worker-main.js');
 
 /**
  * The child must be plain JavaScript (fork cannot run TypeScript). Compiled code finds it beside itself;
  * code running from .ts sources (vitest) falls back to the compiled copy, which the test setup builds.
  */
 export async function resolveEngineChildEntry(): Promise<string> {
-  const sibling = fileURLToPath(new URL('./engine-child.js', import.meta.url));
+  const sibling = fileURLToPath(new URL('./worker-main.js', import.meta.url));
   if (existsSync(sibling)) return sibling;
   const compiled = path.join(await findPackageRoot(import.meta.url), COMPILED_ENTRY);
   if (existsSync(compiled)) return compiled;

@@ -5,7 +5,7 @@ import {
   type ChildMessage,
   type EngineContractError,
   type ParentMessage,
-} from '../../shared/engine-contract.js';
+} from '../../shared/worker-protocol.js';
 import type { ChildExit, EngineChildLauncher, LaunchedChild } from './child-launcher.js';
 
 export { describeExit, type ChildExit } from './child-launcher.js';

@@ -1,6 +1,6 @@
 // How the engine supervisor (parent) starts an engine child: the seam between crash handling and process creation.
 
-import type { ParentMessage } from '../../shared/engine-contract.js';
+import type { ParentMessage } from '../../shared/worker-protocol.js';
 
 export interface ChildExit {
   code: number | null;

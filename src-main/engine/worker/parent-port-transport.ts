@@ -1,6 +1,6 @@
 // Electron transport of the engine child (engine child in a utilityProcess): talks to the supervisor over the port main hands it.
 
-import type { ChildMessage } from '../../shared/engine-contract.js';
+import type { ChildMessage } from '../../shared/worker-protocol.js';
 import type { MessagePortLike, ParentPortLike } from './electron-ports.js';
 import type { EngineTransport } from './transport.js';
 

@@ -1,11 +1,11 @@
 // Engine-child launcher of the service host inside Electron (service host): main forks the child, the supervisor gets a port to it.
 
-import type { ParentMessage } from '../../shared/engine-contract.js';
+import type { ParentMessage } from '../../shared/worker-protocol.js';
 import {
   engineChildReportSchema,
   isEngineChildMessage,
   type EngineChildRequest,
-} from '../app-service/host-protocol.js';
+} from '../../shared/service-protocol.js';
 import type { ChildExit, EngineChildLauncher, LaunchEvents, LaunchedChild } from './child-launcher.js';
 import type { MessagePortLike, ParentPortLike } from './electron-ports.js';
 

@@ -1,6 +1,6 @@
 // Node IPC transport for the engine child process: process.send / process.on('message') of a child_process.fork child.
 
-import type { ChildMessage } from '../../shared/engine-contract.js';
+import type { ChildMessage } from '../../shared/worker-protocol.js';
 import type { EngineTransport } from './transport.js';
 
 /** The transport of a child started with `fork(file, [], { serialization: 'advanced' })`. */

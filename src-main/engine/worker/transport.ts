@@ -1,6 +1,6 @@
 // Message transport of the engine child process: the one seam between the engine and its host (Node fork or Electron utilityProcess).
 
-import type { ChildMessage } from '../../shared/engine-contract.js';
+import type { ChildMessage } from '../../shared/worker-protocol.js';
 
 export interface EngineTransport {
   /** Sends a message to the supervisor; resolves once it has been handed to the OS (so a crash right after cannot lose it). */

@@ -1,7 +1,7 @@
 // Which of an image's tags go into its metadata, as keywords and Skiptag|… paths (engine process).
 
 import type { TagRow } from '../library/library-types.js';
-import { rollupChain, type Hierarchy } from '../models/hierarchy.js';
+import { rollupChain, type Hierarchy } from '../tagging/hierarchy.js';
 import { HIERARCHY_ROOT } from './keyword-fields.js';
 
 /** What Skiptag wants in a file: plain keywords and '|' paths, e.g. 'Skiptag|animal|cat|tabby'. */

@@ -1,7 +1,7 @@
 // Engine API for writing tags back to photos (engine process): sidecars or embedded keywords for a batch.
 
 import type { Library } from '../library/library.js';
-import { loadHierarchy } from '../models/hierarchy.js';
+import { loadHierarchy } from '../tagging/hierarchy.js';
 import { openExifTool } from './exiftool.js';
 import { writeEmbedded } from './embed-writer.js';
 import { rollupFrom, selectTags } from './select-tags.js';

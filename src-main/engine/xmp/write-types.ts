@@ -3,7 +3,7 @@
 import type { ExifTool } from 'exiftool-vendored';
 import type { ImageRow } from '../library/library-types.js';
 import type { Library, XmpKeyword } from '../library/library.js';
-import type { Hierarchy } from '../models/hierarchy.js';
+import type { Hierarchy } from '../tagging/hierarchy.js';
 import type { SidecarNaming } from './sidecar-paths.js';
 import type { KeywordSelection } from './select-tags.js';
 

@@ -6,12 +6,12 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_METHODS } from '../../../src-main/shared/contract.js';
-import { AppService, type AppServiceOptions } from '../../../src-main/engine/app-service/app-service.js';
+import { AppService, type AppServiceOptions } from '../../../src-main/engine/service/app-service.js';
 import {
   AppServiceError,
   toErrorInfo,
   type ServiceErrorInfo,
-} from '../../../src-main/engine/app-service/service-errors.js';
+} from '../../../src-main/engine/service/service-errors.js';
 import { serveEvents } from './event-stream.js';
 import { serveRendererFile, SHIM_PATH } from './renderer-files.js';
 

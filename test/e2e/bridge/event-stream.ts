@@ -1,7 +1,7 @@
 // Server-Sent Events for the test bridge (test): the app service's events, one SSE event per app event.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppService, ServiceEventArgs } from '../../../src-main/engine/app-service/app-service.js';
+import type { AppService, ServiceEventArgs } from '../../../src-main/engine/service/app-service.js';
 
 /** Comment lines keep idle connections from being closed by anything in between. */
 const PING_MS = 15_000;

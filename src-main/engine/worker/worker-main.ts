@@ -3,7 +3,7 @@
 
 import { testCrashHook } from './crash-injection.js';
 import { electronParentPort } from './electron-ports.js';
-import { runEngineService } from './engine-service.js';
+import { runEngineService } from './worker-service.js';
 import { parentPortTransport } from './parent-port-transport.js';
 import { processTransport } from './process-transport.js';
 

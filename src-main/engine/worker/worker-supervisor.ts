@@ -7,7 +7,7 @@ import {
   type EngineOpenOptions,
   type EngineReadyInfo,
   type LogLevel,
-} from '../../shared/engine-contract.js';
+} from '../../shared/worker-protocol.js';
 import { errorResult, type FileResult } from '../../shared/results.js';
 import { describeExit, EngineChildHandle } from './child-handle.js';
 import { resolveEngineChildEntry } from './child-entry.js';

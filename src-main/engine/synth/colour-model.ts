@@ -1,5 +1,5 @@
 // Hand-designed residual colour classifier whose answers are known in advance, for end-to-end tests (engine process).
-import { IMAGENET_MEAN, IMAGENET_STD, type Rgb } from '../../imaging/preprocess-spec.js';
+import { IMAGENET_MEAN, IMAGENET_STD, type Rgb } from '../imaging/preprocess-spec.js';
 import { OnnxGraphBuilder, batchDim } from './onnx-graph-builder.js';
 
 export const COLOUR_LABELS = [

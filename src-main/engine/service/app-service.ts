@@ -13,16 +13,16 @@ import {
   type RequestChannel,
   type RequestOutput,
 } from '../../shared/contract.js';
-import type { LogLevel } from '../../shared/engine-contract.js';
+import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
 import { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher } from './change-batcher.js';
-import { EngineHost, type EngineTuning } from './engine-host.js';
+import { EngineHost, type EngineTuning } from './worker-manager.js';
 import { runExport } from './export-run.js';
 import { FolderTracker } from './folder-tracker.js';
-import type { UrlBuilders } from './image-query.js';
+import type { UrlBuilders } from '../library/image-query.js';
 import { JobEvents } from './job-events.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
 import { observeLibrary } from './observed-library.js';
@@ -253,6 +253,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   }
 }
 
-export type { UrlBuilders } from './image-query.js';
+export type { UrlBuilders } from '../library/image-query.js';
 export type { ImageBytes } from './thumb-store.js';
 export { AppServiceError, toErrorInfo, type ServiceErrorInfo } from './service-errors.js';

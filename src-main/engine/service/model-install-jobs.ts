@@ -7,7 +7,7 @@ import { installModel, modelUrl, verifyInstalled } from '../models/install.js';
 import { findInstalled, modelsDir } from '../models/model-store.js';
 import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
-import type { EngineHost } from './engine-host.js';
+import type { EngineHost } from './worker-manager.js';
 import { modelCatalog } from './model-list.js';
 import { AppServiceError } from './service-errors.js';
 import type { SettingsStore } from './settings-store.js';

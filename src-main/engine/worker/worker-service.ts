@@ -7,7 +7,7 @@ import {
   type ParentMessage,
   type ClassifyItem,
   type EngineOpenOptions,
-} from '../../shared/engine-contract.js';
+} from '../../shared/worker-protocol.js';
 import type { ClassLabel } from '../../shared/labels.js';
 import { Classifier } from '../classify/classifier.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';

@@ -4,8 +4,8 @@ import { electronParentPort } from '../worker/electron-ports.js';
 import { parentPortLink, PortLauncher } from '../worker/port-launcher.js';
 import { AppService } from './app-service.js';
 import { ELECTRON_URLS, hostConfig } from './host-config.js';
-import { isEngineChildMessage } from './host-protocol.js';
-import { runServiceHost } from './host-runner.js';
+import { isEngineChildMessage } from '../../shared/service-protocol.js';
+import { runServiceHost } from './service-runner.js';
 import { parentPortTransport, processIpcTransport, type HostTransport } from './host-transport.js';
 
 const transport = parentPortTransport() ?? processIpcTransport();

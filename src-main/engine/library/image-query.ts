@@ -3,10 +3,10 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import type { ImageSummary, TagChip, imageFilterSchema } from '../../shared/contract.js';
-import type { ImageStatus } from '../library/library-types.js';
-import { folderRanges } from '../library/path-prefix.js';
-import { asBuffer, jsonList, type SqlDb, type SqlValue } from '../library/sql-db.js';
-import { tagHitCondition } from '../library/tags-repo.js';
+import type { ImageStatus } from './library-types.js';
+import { folderRanges } from './path-prefix.js';
+import { asBuffer, jsonList, type SqlDb, type SqlValue } from './sql-db.js';
+import { tagHitCondition } from './tags-repo.js';
 
 export type ParsedImageFilter = z.infer<typeof imageFilterSchema>;
 

@@ -7,7 +7,7 @@ import { exportLibrary } from '../export/library-export.js';
 import type { ExportFilter, ExportImage } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
-import { matchingImageIds } from './image-query.js';
+import { matchingImageIds } from '../library/image-query.js';
 import { AppServiceError } from './service-errors.js';
 
 export type ParsedExportRequest = z.infer<typeof exportRequestSchema>;

@@ -1,6 +1,6 @@
 // Undoing the user's tag decisions (engine): a tag goes back to being the model's suggestion, or away if it never was.
 
-import { jsonList, type SqlDb } from '../library/sql-db.js';
+import { jsonList, type SqlDb } from './sql-db.js';
 
 /**
  * Sets `tag` on these images back to a suggestion, as before the user decided: a tag the model suggested

@@ -1,7 +1,7 @@
 // The service host's logic (engine): validated messages in, service calls, responses and events out, over any transport.
 
 import type { ZodType } from 'zod';
-import type { LogLevel } from '../../shared/engine-contract.js';
+import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { AppService } from './app-service.js';
 import {
   closeInputSchema,
@@ -12,7 +12,7 @@ import {
   type HostOutgoing,
   type HostRequest,
   type ImageOutput,
-} from './host-protocol.js';
+} from '../../shared/service-protocol.js';
 import type { HostTransport } from './host-transport.js';
 import { AppServiceError, describeZodError, toErrorInfo } from './service-errors.js';
 

@@ -1,7 +1,7 @@
 // How the service host talks to its parent (engine): Electron's process.parentPort, a Node IPC channel, or a MessagePort.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { HostOutgoing } from './host-protocol.js';
+import type { HostOutgoing } from '../../shared/service-protocol.js';
 
 /** The one thing the host logic needs: raw messages in, messages out. */
 export interface HostTransport {

@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { buildColourModel } from '../../src-main/engine/models/synth/colour-model.js';
+import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
 
 /** Everyday shades and the label the colour model must give them. */
 export const COLOUR_CASES = [

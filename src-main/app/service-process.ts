@@ -5,7 +5,7 @@ import {
   hostOutgoingSchema,
   type HostChannel,
   type HostRequest,
-} from '../engine/app-service/host-protocol.js';
+} from '../shared/service-protocol.js';
 import { EVENTS, type EventChannel, type RequestChannel } from '../shared/contract.js';
 
 export type EngineChannel = RequestChannel | HostChannel;

@@ -4,7 +4,7 @@ import { defaultThreads } from '../classify/classifier.js';
 import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
 import { locateModel } from '../models/locate-model.js';
 import { identifyModel, type ModelIdentity } from '../models/model-identity.js';
-import { EngineSupervisor, type EngineSupervisorOptions } from '../worker/engine-supervisor.js';
+import { EngineSupervisor, type EngineSupervisorOptions } from '../worker/worker-supervisor.js';
 import type { StoredSettings } from './settings-store.js';
 
 /** What the app does not let the user choose (yet): the CLI's --threads, --batch, --max-pixels, --labels. */

@@ -1,7 +1,7 @@
 // Driving an EngineSupervisor in tests (test): work items and a classify call that checks each id comes back once.
 import { expect } from 'vitest';
 import type { FileResult } from '../../src-main/shared/results.js';
-import type { EngineSupervisor, EngineWorkItem } from '../../src-main/engine/worker/engine-supervisor.js';
+import type { EngineSupervisor, EngineWorkItem } from '../../src-main/engine/worker/worker-supervisor.js';
 
 export function workItem(id: number, file: string): EngineWorkItem {
   return { id, path: Buffer.from(file), display: file };

@@ -2,10 +2,10 @@
 
 import path from 'node:path';
 import type { FileErrorInfo, FolderInfo, ImageDetail } from '../../shared/contract.js';
-import type { FolderRow } from '../library/library-types.js';
-import { folderRanges } from '../library/path-prefix.js';
-import { IMAGE_COLUMNS, toErrorCode, toImage, type DbImage } from '../library/row-mappers.js';
-import type { SqlDb, SqlValue } from '../library/sql-db.js';
+import type { FolderRow } from './library-types.js';
+import { folderRanges } from './path-prefix.js';
+import { IMAGE_COLUMNS, toErrorCode, toImage, type DbImage } from './row-mappers.js';
+import type { SqlDb, SqlValue } from './sql-db.js';
 import { tagChips, type UrlBuilders } from './image-query.js';
 
 /** Counted by path range like the grid's folder filter, so a card's number is what clicking it shows. */

@@ -2,14 +2,8 @@
 // No Node or Electron imports: main imports this file to build requests and to check what comes back.
 
 import { z } from 'zod';
-import {
-  EVENTS,
-  REQUESTS,
-  exportRequestSchema,
-  type EventChannel,
-  type RequestChannel,
-} from '../../shared/contract.js';
-import { SERVICE_ERROR_CODES } from './service-errors.js';
+import { EVENTS, REQUESTS, exportRequestSchema, type EventChannel, type RequestChannel } from './contract.js';
+import { SERVICE_ERROR_CODES } from '../engine/service/service-errors.js';
 
 /**
  * Requests only main makes, besides the contract's: the renderer can never name these (main's IPC layer

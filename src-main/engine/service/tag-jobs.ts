@@ -6,7 +6,7 @@ import { JobQueue, type JobControl, type JobSnapshot } from '../jobs/job-queue.j
 import { tagIntoLibrary } from '../jobs/tag-into-library.js';
 import type { Library } from '../library/library.js';
 import { ModelNotFoundError } from '../models/locate-model.js';
-import type { EngineHost } from './engine-host.js';
+import type { EngineHost } from './worker-manager.js';
 
 export interface TagJobsOptions {
   /** The library the runs write to (the observed one, so commits become events). */

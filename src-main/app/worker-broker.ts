@@ -4,7 +4,7 @@ import {
   engineChildRequestSchema,
   isEngineChildMessage,
   type EngineChildReport,
-} from '../engine/app-service/host-protocol.js';
+} from '../shared/service-protocol.js';
 import { ENGINE_PORT_MESSAGE } from '../engine/worker/parent-port-transport.js';
 
 /** Shown in the OS task manager and in app.getAppMetrics(). */

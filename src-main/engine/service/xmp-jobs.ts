@@ -2,7 +2,7 @@
 
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
 import type { Library } from '../library/library.js';
-import { loadHierarchy } from '../models/hierarchy.js';
+import { loadHierarchy } from '../tagging/hierarchy.js';
 import { writeTagsForImages, type WriteResult } from '../xmp/write-tags.js';
 import type { ChangeBatcher } from './change-batcher.js';
 import type { SettingsStore } from './settings-store.js';
