@@ -5,8 +5,7 @@ import type { z } from 'zod';
 import { REQUESTS, type FolderInfo, type RequestChannel, type RequestOutput } from '../shared/contract.js';
 import { DROPPED_PATHS_CHANNEL } from './channels.js';
 import { resolveFolderPaths } from './folder-paths.js';
-import { HOST_CHANNELS, exportToPathOutputSchema } from '../shared/service-protocol.js';
-import type { EngineChannel } from './service-process.js';
+import { SERVICE_CHANNELS, type ServiceChannel } from '../shared/service-protocol.js';
 
 /** Native UI that only main may show; injected so tests need no Electron. */
 export interface NativeDialogs {
@@ -19,8 +18,8 @@ export interface NativeDialogs {
 
 export interface IpcDeps {
   isTrustedSender: (event: IpcMainInvokeEvent) => boolean;
-  /** Sends a validated request to the engine host and returns its result. */
-  forward: (channel: EngineChannel, payload: unknown) => Promise<unknown>;
+  /** Sends a validated request to the service process and returns its result. */
+  forward: (channel: ServiceChannel, payload: unknown) => Promise<unknown>;
   dialogs: NativeDialogs;
   /** Folder paths → real, existing directories (default: resolveFolderPaths). */
   resolveFolders?: (paths: readonly string[]) => Promise<string[]>;
@@ -65,8 +64,10 @@ export function createAppActions(deps: IpcDeps) {
     async exportWithDialog(request: ExportRun): Promise<RequestOutput<'export:run'>> {
       const path = await deps.dialogs.pickExportPath(request.format);
       if (path === null) return { path: null, count: 0 };
-      const raw = await deps.forward(HOST_CHANNELS.exportToPath, { ...request, path });
-      const result = parsePayload(`${HOST_CHANNELS.exportToPath} result`, exportToPathOutputSchema, raw);
+      const result = (await deps.forward(SERVICE_CHANNELS.exportToPath, {
+        ...request,
+        path,
+      })) as RequestOutput<'export:run'>;
       if (result.path !== null) deps.dialogs.reveal(result.path);
       return result;
     },

@@ -1,4 +1,4 @@
-// Electron main entry (Electron main): one instance, locked-down sessions, app:// protocol, engine host, the window.
+// Electron main entry (Electron main): one instance, locked-down sessions, app:// protocol, the service process, the window.
 
 import path from 'node:path';
 import {
@@ -14,8 +14,8 @@ import {
 } from 'electron';
 import type { EventChannel } from '../shared/contract.js';
 import { createNativeDialogs } from './dialogs.js';
-import { EngineHost, utilityProcessForker } from './service-process.js';
-import { HOST_CHANNELS, imageOutputSchema } from '../shared/service-protocol.js';
+import { SERVICE_CHANNELS } from '../shared/service-protocol.js';
+import { ServiceProcess, utilityProcessForker } from './service-process.js';
 import { MENU_EXPORT_REQUEST, registerIpcHandlers } from './ipc.js';
 import { menuTemplate } from './menu.js';
 import { APP_INDEX_URL, installAppProtocol, registerAppScheme } from './protocol.js';
@@ -28,10 +28,10 @@ import {
 } from './security.js';
 import { createMainWindow } from './window.js';
 
-/** Built layout (electron.vite.config.ts): out/app/{main.js, preload.cjs, service.js}, out/renderer/. */
+/** Built layout (electron.vite.config.ts): out/app/{main.js, preload.cjs, service.js, worker.js}, out/renderer/. */
 const here = import.meta.dirname;
 const PRELOAD = path.join(here, 'preload.cjs');
-const SERVICE_HOST = path.join(here, 'service.js');
+const SERVICE_ENTRY = path.join(here, 'service.js');
 const RENDERER_ROOT = path.join(here, '..', 'renderer');
 
 /** electron-vite dev sets this; a packaged app never loads from a server. */
@@ -41,16 +41,16 @@ const isDev = devServerUrl !== undefined;
 let mainWindow: BrowserWindow | null = null;
 
 function sendToWindow(channel: EventChannel, payload: unknown): void {
-  // Only our window hears engine events; nothing is broadcast to other webContents.
+  // Only our window hears the service's events; nothing is broadcast to other webContents.
   if (mainWindow && !mainWindow.isDestroyed()) mainWindow.webContents.send(channel, payload);
 }
 
-const engine = new EngineHost({
-  fork: utilityProcessForker(utilityProcess, SERVICE_HOST),
+const service = new ServiceProcess({
+  fork: utilityProcessForker(utilityProcess, SERVICE_ENTRY),
   onEvent: sendToWindow,
-  // The contract has no engine-status event yet: make the UI reload what it shows.
+  // The contract has no service-status event yet: make the UI reload what it shows.
   onRestarted: () => sendToWindow('library:changed', { folders: true }),
-  onFatal: (message) => reportError('The Skiptag engine cannot start', message),
+  onFatal: (message) => reportError('The Skiptag service cannot start', message),
 });
 
 function openExternal(url: string): void {
@@ -77,10 +77,9 @@ async function start(): Promise<void> {
   hardenSession(session.defaultSession, devServerUrl);
   installAppProtocol(protocol, {
     rootDir: RENDERER_ROOT,
-    fetchImage: async (variant, imageId) =>
-      imageOutputSchema.parse(await engine.request(HOST_CHANNELS.image, { imageId, variant })),
+    fetchImage: (variant, imageId) => service.request(SERVICE_CHANNELS.image, { imageId, variant }),
   });
-  engine.start();
+  service.start();
 
   const origins = allowedOrigins(devServerUrl);
   const actions = registerIpcHandlers(ipcMain, {
@@ -90,7 +89,7 @@ async function start(): Promise<void> {
           new Set(mainWindow && !mainWindow.isDestroyed() ? [mainWindow.webContents.id] : []),
         origins,
       }),
-    forward: (channel, payload) => engine.request(channel, payload),
+    forward: (channel, payload) => service.request(channel, payload as never),
     dialogs: createNativeDialogs(() => mainWindow),
   });
 
@@ -130,13 +129,13 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => {
     if (process.platform !== 'darwin') app.quit();
   });
-  // Quit waits (a few seconds at most) for the engine to cancel its jobs and close the library cleanly.
-  let engineStopped = false;
+  // Quit waits (a few seconds at most) for the service to cancel its jobs and close the library cleanly.
+  let serviceStopped = false;
   app.on('before-quit', (event) => {
-    if (engineStopped) return;
+    if (serviceStopped) return;
     event.preventDefault();
-    void engine.stop().finally(() => {
-      engineStopped = true;
+    void service.stop().finally(() => {
+      serviceStopped = true;
       app.quit();
     });
   });

@@ -1,24 +1,30 @@
-// Runs the engine's service host in a utilityProcess (Electron main): request/response, events, restart on crash.
+// Main's handle on the service process (Electron main): forks it as a utilityProcess, requests and responses, events, restart on crash.
 
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type * as Electron from 'electron';
+import type { EventChannel } from '../shared/contract.js';
 import {
-  HOST_CHANNELS,
-  hostOutgoingSchema,
-  type HostChannel,
-  type HostRequest,
+  isWorkerBrokerMessage,
+  SERVICE_CHANNELS,
+  type FromService,
+  type ServiceChannel,
+  type ServiceInput,
+  type ServiceOutput,
+  type ToService,
 } from '../shared/service-protocol.js';
-import { EVENTS, type EventChannel, type RequestChannel } from '../shared/contract.js';
+import type { MessagePortLike, Transport } from '../shared/transport.js';
+import { WorkerBroker } from './worker-broker.js';
 
-export type EngineChannel = RequestChannel | HostChannel;
+/** Shown in the OS task manager and in app.getAppMetrics(). */
+export const SERVICE_NAME = 'Skiptag service';
 
-/** The little of a UtilityProcess the host uses, so tests can hand it a fake. */
-export interface HostChild {
-  postMessage(message: HostRequest): void;
-  onMessage(listener: (message: unknown) => void): void;
+/** The service process as main drives it: its link, its exit, a way to end it. Tests pass fakes. */
+export interface ServiceChild {
+  readonly transport: Transport<ToService>;
   onExit(listener: (code: number) => void): void;
   kill(): void;
 }
-
-export { ENGINE_SERVICE_NAME, utilityProcessForker, type ForkerOptions } from './host-forker.js';
 
 /** Delay before restart number `attempt` (0-based): 0.5 s, 1 s, 2 s … capped at 30 s. */
 export function restartDelayMs(attempt: number): number {
@@ -26,24 +32,24 @@ export function restartDelayMs(attempt: number): number {
 }
 
 /** Long operations get long timeouts; everything else should answer within seconds. */
-export function requestTimeoutMs(channel: EngineChannel): number {
-  if (channel === HOST_CHANNELS.exportToPath) return 30 * 60_000;
+export function requestTimeoutMs(channel: ServiceChannel): number {
+  if (channel === SERVICE_CHANNELS.exportToPath) return 30 * 60_000;
   if (channel === 'library:addFolders') return 5 * 60_000;
   return 60_000;
 }
 
-/** How long a clean shutdown (host:close: jobs cancelled, library closed) may take before the kill. */
+/** How long a clean shutdown (service:close: jobs cancelled, library closed) may take before the kill. */
 const CLOSE_TIMEOUT_MS = 5_000;
-/** A child that lived this long was healthy: its crash starts the backoff from the beginning again. */
+/** A process that lived this long was healthy: its crash starts the backoff from the beginning again. */
 const STABLE_AFTER_MS = 60_000;
 /** Crashes in a row (each shortly after start) before giving up until the app restarts. */
 const MAX_QUICK_CRASHES = 8;
 
-export interface EngineHostOptions {
-  fork: () => HostChild;
-  /** A validated contract event from the engine. */
+export interface ServiceProcessOptions {
+  fork: () => ServiceChild;
+  /** A contract event from the service, for the window. */
   onEvent: (channel: EventChannel, payload: unknown) => void;
-  /** The engine came back after a crash: what the UI shows may be stale and in-flight work was lost. */
+  /** The service came back after a crash: what the UI shows may be stale and in-flight work was lost. */
   onRestarted?: () => void;
   /** The service cannot start at all (library unreadable, newer version…): restarting would not help. */
   onFatal?: (message: string) => void;
@@ -57,13 +63,13 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export class EngineUnavailableError extends Error {
-  override name = 'EngineUnavailableError';
+export class ServiceUnavailableError extends Error {
+  override name = 'ServiceUnavailableError';
 }
 
-/** The engine answered with an error; `code` is the service's stable code (bad-request, not-found…). */
-export class EngineRequestError extends Error {
-  override name = 'EngineRequestError';
+/** The service answered with an error; `code` is its stable code (bad-request, not-found…). */
+export class ServiceRequestError extends Error {
+  override name = 'ServiceRequestError';
   constructor(
     readonly code: string,
     message: string,
@@ -72,21 +78,23 @@ export class EngineRequestError extends Error {
   }
 }
 
-export class EngineHost {
-  private child: HostChild | null = null;
+type State = 'idle' | 'running' | 'restarting' | 'failed' | 'stopped';
+
+export class ServiceProcess {
+  private child: ServiceChild | null = null;
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private quickCrashes = 0;
   private startedAt = 0;
   private restartTimer: ReturnType<typeof setTimeout> | null = null;
-  private state: 'idle' | 'running' | 'restarting' | 'failed' | 'stopped' = 'idle';
-  /** Requests made while the engine restarts wait here (their timeouts still run). */
-  private readonly outbox: HostRequest[] = [];
+  private state: State = 'idle';
+  /** Requests made while the service restarts wait here (their timeouts still run). */
+  private readonly outbox: ToService[] = [];
   private onChildExit: (() => void) | null = null;
 
-  constructor(private readonly options: EngineHostOptions) {}
+  constructor(private readonly options: ServiceProcessOptions) {}
 
-  get status(): 'idle' | 'running' | 'restarting' | 'failed' | 'stopped' {
+  get status(): State {
     return this.state;
   }
 
@@ -95,37 +103,46 @@ export class EngineHost {
     this.spawn();
   }
 
-  request(channel: EngineChannel, payload: unknown, timeoutMs = requestTimeoutMs(channel)): Promise<unknown> {
+  request<C extends ServiceChannel>(
+    channel: C,
+    payload: ServiceInput<C>,
+    timeoutMs?: number,
+  ): Promise<ServiceOutput<C>>;
+  request(
+    channel: ServiceChannel,
+    payload: unknown,
+    timeoutMs = requestTimeoutMs(channel),
+  ): Promise<unknown> {
     if (this.state === 'failed' || this.state === 'stopped') {
       return Promise.reject(
-        new EngineUnavailableError(`${channel}: the engine is not running (${this.state})`),
+        new ServiceUnavailableError(`${channel}: the service is not running (${this.state})`),
       );
     }
     return this.send(this.child && this.state === 'running' ? this.child : null, channel, payload, timeoutMs);
   }
 
-  /** Posts now when there is a child, else queues until the next one starts. */
-  private send(child: HostChild | null, channel: EngineChannel, payload: unknown, timeoutMs: number) {
+  /** Posts now when there is a process, else queues until the next one starts. */
+  private send(child: ServiceChild | null, channel: ServiceChannel, payload: unknown, timeoutMs: number) {
     const id = this.nextId++;
-    const message: HostRequest = { kind: 'request', id, channel, payload };
+    const message: ToService = { kind: 'request', id, channel, payload };
     return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         const queued = this.outbox.indexOf(message);
         if (queued >= 0) this.outbox.splice(queued, 1);
         reject(
-          new EngineUnavailableError(`${channel}: the engine did not answer within ${timeoutMs / 1000} s`),
+          new ServiceUnavailableError(`${channel}: the service did not answer within ${timeoutMs / 1000} s`),
         );
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      if (child) child.postMessage(message);
+      if (child) this.post(child, message);
       else this.outbox.push(message);
     });
   }
 
   /**
-   * Stops for good (app quit): asks the host to close the library cleanly (host:close), kills it if that takes
-   * too long. No restart; every other waiting request fails.
+   * Stops for good (app quit): asks the service to close the library cleanly (service:close), kills it if
+   * that takes too long. No restart; every other waiting request fails.
    */
   async stop(): Promise<void> {
     const child = this.child;
@@ -139,12 +156,17 @@ export class EngineHost {
       const exited = new Promise<void>((resolve) => (this.onChildExit = resolve));
       let timer: ReturnType<typeof setTimeout> | undefined;
       const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_TIMEOUT_MS)));
-      this.send(child, HOST_CHANNELS.close, {}, CLOSE_TIMEOUT_MS).catch(() => undefined);
+      this.send(child, SERVICE_CHANNELS.close, {}, CLOSE_TIMEOUT_MS).catch(() => undefined);
       await Promise.race([exited, timeout]);
       clearTimeout(timer);
     }
     this.child = null;
     child.kill();
+  }
+
+  private post(child: ServiceChild, message: ToService): void {
+    // A send that fails means the process is going away: its exit fails the request.
+    child.transport.send(message).catch(() => undefined);
   }
 
   private spawn(): void {
@@ -153,52 +175,43 @@ export class EngineHost {
     this.child = child;
     this.state = 'running';
     this.startedAt = now();
-    child.onMessage((message) => {
-      if (this.child === child) this.receive(message);
+    child.transport.onMessage((message) => {
+      if (this.child === child) this.receive(message as FromService);
     });
     child.onExit((code) => {
       if (this.child === child) this.exited(code);
     });
-    for (const message of this.outbox.splice(0)) child.postMessage(message);
+    for (const message of this.outbox.splice(0)) this.post(child, message);
   }
 
-  private receive(raw: unknown): void {
-    const parsed = hostOutgoingSchema.safeParse(raw);
-    if (!parsed.success) {
-      this.log(`ignored a malformed message from the engine: ${parsed.error.message}`);
-      return;
-    }
-    const message = parsed.data;
+  /** The service is Skiptag's own trusted process: its messages are dispatched by kind, not validated again. */
+  private receive(message: FromService): void {
     switch (message.kind) {
       case 'ready':
         return;
       case 'log':
-        (this.options.log ?? console.error)(`[engine] ${message.level}: ${message.message}`);
+        (this.options.log ?? console.error)(`[service] ${message.level}: ${message.message}`);
         return;
       case 'fatal':
-        // The host exits next; a restart would only fail the same way.
+        // The service exits next; a restart would only fail the same way.
         this.state = 'failed';
-        this.log(`the engine cannot start: ${message.message}`);
+        this.log(`the service cannot start: ${message.message}`);
         this.options.onFatal?.(message.message);
         return;
-      case 'event': {
-        const payload = EVENTS[message.channel].safeParse(message.payload);
-        if (payload.success) this.options.onEvent(message.channel, payload.data);
-        else this.log(`ignored invalid ${message.channel} event: ${payload.error.message}`);
+      case 'event':
+        this.options.onEvent(message.channel, message.payload);
         return;
-      }
       case 'response': {
-        if (message.id === null) {
-          this.log(`the engine could not read a request: ${message.ok ? '' : message.error.message}`);
-          return;
-        }
         const pending = this.pending.get(message.id);
         if (!pending) return; // timed out already
         this.pending.delete(message.id);
         clearTimeout(pending.timer);
         if (message.ok) pending.resolve(message.result);
-        else pending.reject(new EngineRequestError(message.error.code, message.error.message));
+        else pending.reject(new ServiceRequestError(message.error.code, message.error.message));
+        return;
       }
+      default:
+        this.log(`ignored a message of unknown kind from the service`);
     }
   }
 
@@ -208,23 +221,23 @@ export class EngineHost {
     this.onChildExit = null;
     if (this.state === 'stopped' || this.state === 'failed') {
       this.failAll(
-        this.state === 'stopped' ? 'the app is quitting' : `the engine is not running (exit code ${code})`,
+        this.state === 'stopped' ? 'the app is quitting' : `the service is not running (exit code ${code})`,
       );
       return;
     }
     const now = this.options.now ?? Date.now;
     const lived = now() - this.startedAt;
     this.quickCrashes = lived >= STABLE_AFTER_MS ? 0 : this.quickCrashes + 1;
-    // Requests in flight may have caused the crash (a poison file): fail them rather than replay them.
-    this.failAll(`the engine stopped (exit code ${code}) and is restarting`);
+    // Requests in flight may have caused the crash: fail them rather than replay them.
+    this.failAll(`the service stopped (exit code ${code}) and is restarting`);
     if (this.quickCrashes >= MAX_QUICK_CRASHES) {
       this.state = 'failed';
-      this.log(`the engine crashed ${this.quickCrashes} times in a row; not restarting it again`);
+      this.log(`the service crashed ${this.quickCrashes} times in a row; not restarting it again`);
       return;
     }
     this.state = 'restarting';
     const delay = restartDelayMs(Math.max(0, this.quickCrashes - 1));
-    this.log(`the engine exited with code ${code}; restarting in ${delay} ms`);
+    this.log(`the service exited with code ${code}; restarting in ${delay} ms`);
     this.restartTimer = setTimeout(() => {
       this.restartTimer = null;
       if (this.state !== 'restarting') return;
@@ -237,12 +250,63 @@ export class EngineHost {
     this.outbox.length = 0;
     for (const [id, pending] of this.pending) {
       clearTimeout(pending.timer);
-      pending.reject(new EngineUnavailableError(reason));
+      pending.reject(new ServiceUnavailableError(reason));
       this.pending.delete(id);
     }
   }
 
   private log(message: string): void {
-    (this.options.log ?? console.error)(`[engine-host] ${message}`);
+    (this.options.log ?? console.error)(`[service-process] ${message}`);
   }
+}
+
+type UtilityProcessApi = Pick<typeof Electron.utilityProcess, 'fork'>;
+
+/**
+ * `utilityProcess.fork` of the service entry, adapted to ServiceChild (utilityProcess is passed in, so this
+ * module loads electron only for MessageChannelMain, when the first worker is brokered). Each service gets
+ * its own WorkerBroker: the workers it asks for are forked here (it cannot fork them itself in a packaged
+ * app) and killed when it exits.
+ */
+export function utilityProcessForker(
+  utilityProcess: UtilityProcessApi,
+  entry: string,
+  options: { workerEntry?: string; channel?: () => { port1: MessagePortLike; port2: MessagePortLike } } = {},
+): () => ServiceChild {
+  const workerEntry = options.workerEntry ?? path.join(path.dirname(entry), 'worker.js');
+  return () => {
+    const child = utilityProcess.fork(entry, [], { serviceName: SERVICE_NAME, stdio: 'inherit' });
+    const transport: Transport<ToService> = {
+      send: (message, ports = []) => {
+        child.postMessage(message, ports as unknown as Electron.MessagePortMain[]);
+        return Promise.resolve();
+      },
+      // worker:* requests go to the broker below, never to ServiceProcess.
+      onMessage: (listener) =>
+        void child.on('message', (message: unknown) => {
+          if (!isWorkerBrokerMessage(message)) listener(message, []);
+        }),
+      onClose: (listener) => void child.on('exit', () => listener()),
+      close: () => undefined,
+    };
+    const broker = new WorkerBroker(transport, {
+      fork: () => utilityProcess.fork(workerEntry, [], WorkerBroker.forkOptions()),
+      channel: options.channel ?? electronMessageChannel,
+    });
+    child.on('message', (message: unknown) => {
+      if (isWorkerBrokerMessage(message)) broker.handle(message);
+    });
+    child.on('exit', () => broker.serviceExited());
+    return {
+      transport,
+      onExit: (listener) => void child.on('exit', listener),
+      kill: () => void child.kill(),
+    };
+  };
+}
+
+/** MessageChannelMain, loaded when first needed so this module (and its tests) import without Electron. */
+function electronMessageChannel(): { port1: MessagePortLike; port2: MessagePortLike } {
+  const electron = createRequire(import.meta.url)('electron') as typeof Electron;
+  return new electron.MessageChannelMain() as unknown as { port1: MessagePortLike; port2: MessagePortLike };
 }

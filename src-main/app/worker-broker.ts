@@ -1,119 +1,128 @@
-// Engine children of the service host (Electron main): forks engine-child.js as a utilityProcess on the host's request and pairs them by port.
+// Worker processes of the service (Electron main): forked as utilityProcesses on the service's request and paired with it by a port.
 
+import type { ForkOptions } from 'electron';
 import {
-  engineChildRequestSchema,
-  isEngineChildMessage,
-  type EngineChildReport,
+  WORKER_PORT_KIND,
+  type ToService,
+  type WorkerBrokerReport,
+  type WorkerBrokerRequest,
 } from '../shared/service-protocol.js';
-import { ENGINE_PORT_MESSAGE } from '../engine/worker/parent-port-transport.js';
+import type { MessagePortLike, Transport } from '../shared/transport.js';
+import { decodingThreadpoolSize } from '../engine/threadpool.js';
 
 /** Shown in the OS task manager and in app.getAppMetrics(). */
-export const ENGINE_CHILD_SERVICE_NAME = 'Skiptag engine worker';
+export const WORKER_NAME = 'Skiptag worker';
 
 /**
- * Children one host may have at once: one serving, one still exiting after a crash or a settings change,
- * some slack. A host asking for more has a bug; refusing keeps it from filling the machine with processes.
+ * Workers one service may have at once: a classifier, a renderer, one of each still exiting after a crash
+ * or a settings change. A service asking for more has a bug; refusing keeps it from filling the machine.
  */
-const MAX_CHILDREN = 4;
+const MAX_WORKERS = 4;
 
-/** A MessagePortMain as main handles it: transferred, or closed when the transfer is off. */
-export interface TransferablePort {
-  close(): void;
-}
-
-/** The little of a UtilityProcess used here (the service host's or an engine child's), so tests pass fakes. */
-export interface ChildProcessLike {
+/** The little of a worker's UtilityProcess used here, so tests pass fakes. */
+export interface WorkerProcessLike {
   readonly pid: number | undefined;
-  postMessage(message: unknown, transfer?: TransferablePort[]): void;
+  postMessage(message: unknown, transfer?: MessagePortLike[]): void;
   once(event: 'spawn', listener: () => void): unknown;
   once(event: 'exit', listener: (code: number) => void): unknown;
   kill(): boolean;
 }
 
-export interface EngineChildrenOptions {
-  /** utilityProcess.fork of engine-child.js. */
-  fork: () => ChildProcessLike;
+export interface WorkerBrokerOptions {
+  /** utilityProcess.fork of the worker entry. */
+  fork: () => WorkerProcessLike;
   /** new MessageChannelMain(). */
-  channel: () => { port1: TransferablePort; port2: TransferablePort };
+  channel: () => { port1: MessagePortLike; port2: MessagePortLike };
   log?: (message: string) => void;
 }
 
-/** One service host's engine children: started and killed when it asks, all killed when it exits. */
-export class EngineChildren {
-  private readonly children = new Map<number, ChildProcessLike>();
-  private hostGone = false;
+/** One service's workers: started and killed when it asks, all killed when it exits. */
+export class WorkerBroker {
+  private readonly workers = new Map<number, WorkerProcessLike>();
+  private serviceGone = false;
 
   constructor(
-    private readonly host: Pick<ChildProcessLike, 'postMessage'>,
-    private readonly options: EngineChildrenOptions,
+    private readonly service: Transport<ToService>,
+    private readonly options: WorkerBrokerOptions,
   ) {}
 
-  /** Handles an engine-child request from the host; false for any other message (a response, an event…). */
-  handle(data: unknown): boolean {
-    if (!isEngineChildMessage(data)) return false;
-    const parsed = engineChildRequestSchema.safeParse(data);
-    if (!parsed.success) this.log(`ignored a malformed engine-child request: ${parsed.error.message}`);
-    else if (parsed.data.kind === 'engine-child:start') this.start(parsed.data.childId);
-    else this.children.get(parsed.data.childId)?.kill();
-    return true;
+  /** utilityProcess.fork options for a worker: one decode per core, where the decoding happens. */
+  static forkOptions(): ForkOptions {
+    return {
+      serviceName: WORKER_NAME,
+      stdio: 'inherit',
+      env: { UV_THREADPOOL_SIZE: decodingThreadpoolSize(), ...process.env },
+    };
   }
 
-  /** The service host is gone: its engine children have nobody to serve. */
-  hostExited(): void {
-    this.hostGone = true;
-    for (const child of this.children.values()) child.kill();
+  /** A worker:* request from the service (trusted, but a malformed one is logged and dropped, not obeyed). */
+  handle(data: unknown): void {
+    const request = data as WorkerBrokerRequest;
+    if (!Number.isSafeInteger(request.workerId) || request.workerId < 1) {
+      this.log(`ignored a malformed worker request: ${JSON.stringify(data)}`);
+      return;
+    }
+    if (request.kind === 'worker:start') this.start(request.workerId);
+    else if (request.kind === 'worker:kill') this.workers.get(request.workerId)?.kill();
+    else this.log(`ignored an unknown worker request: ${JSON.stringify(data)}`);
+  }
+
+  /** The service is gone: its workers have nobody to serve. */
+  serviceExited(): void {
+    this.serviceGone = true;
+    for (const worker of this.workers.values()) worker.kill();
   }
 
   get count(): number {
-    return this.children.size;
+    return this.workers.size;
   }
 
-  private start(childId: number): void {
-    if (this.children.has(childId)) {
-      this.log(`engine child ${childId} was asked for twice; ignored`);
+  private start(workerId: number): void {
+    if (this.workers.has(workerId)) {
+      this.log(`worker ${workerId} was asked for twice; ignored`);
       return;
     }
-    if (this.hostGone) return;
-    if (this.children.size >= MAX_CHILDREN) {
-      this.report({ kind: 'engine-child:exit', childId, code: null, error: 'too many engine processes' });
+    if (this.serviceGone) return;
+    if (this.workers.size >= MAX_WORKERS) {
+      this.report({ kind: 'worker:exit', workerId, code: null, error: 'too many worker processes' });
       return;
     }
     const ports = this.options.channel();
-    let child: ChildProcessLike;
+    let worker: WorkerProcessLike;
     try {
-      child = this.options.fork();
+      worker = this.options.fork();
     } catch (error) {
       ports.port1.close();
       ports.port2.close();
       const message = error instanceof Error ? error.message : String(error);
-      this.report({ kind: 'engine-child:exit', childId, code: null, error: message });
+      this.report({ kind: 'worker:exit', workerId, code: null, error: message });
       return;
     }
-    this.children.set(childId, child);
+    this.workers.set(workerId, worker);
     let spawned = false;
-    // Queued in the pipe until the child reads its parentPort; after the transfer main holds neither end.
-    child.postMessage(ENGINE_PORT_MESSAGE, [ports.port1]);
-    child.once('spawn', () => {
+    // Queued in the pipe until the worker reads its parentPort; after the transfer main holds neither end.
+    worker.postMessage({ kind: WORKER_PORT_KIND }, [ports.port1]);
+    worker.once('spawn', () => {
       spawned = true;
-      this.report({ kind: 'engine-child:started', childId, pid: child.pid ?? null }, ports.port2);
+      this.report({ kind: 'worker:started', workerId, pid: worker.pid ?? null }, ports.port2);
     });
-    child.once('exit', (code) => {
-      this.children.delete(childId);
+    worker.once('exit', (code) => {
+      this.workers.delete(workerId);
       if (!spawned) ports.port2.close();
-      const error = spawned ? null : `the engine process could not be started (exit code ${code})`;
-      this.report({ kind: 'engine-child:exit', childId, code, error });
+      const error = spawned ? null : `the worker process could not be started (exit code ${code})`;
+      this.report({ kind: 'worker:exit', workerId, code, error });
     });
   }
 
-  private report(message: EngineChildReport, port?: TransferablePort): void {
-    if (this.hostGone) {
+  private report(message: WorkerBrokerReport, port?: MessagePortLike): void {
+    if (this.serviceGone) {
       port?.close();
       return;
     }
-    this.host.postMessage(message, port ? [port] : []);
+    this.service.send(message, port ? [port] : []).catch(() => port?.close());
   }
 
   private log(message: string): void {
-    (this.options.log ?? console.error)(`[engine-children] ${message}`);
+    (this.options.log ?? console.error)(`[worker-broker] ${message}`);
   }
 }

@@ -1,9 +1,9 @@
-// Opening the library and the engine process for a CLI command (CLI): clear fatal errors, always cleaned up.
+// Opening the library and the worker process for a CLI command (CLI): clear fatal errors, always cleaned up.
 
 import path from 'node:path';
 import { Library } from '../engine/library/library.js';
 import { identifyModel, type ModelIdentity } from '../engine/models/model-identity.js';
-import { EngineSupervisor } from '../engine/worker/worker-supervisor.js';
+import { WorkerSupervisor } from '../engine/worker/worker-supervisor.js';
 import type { CliIo } from './cli-io.js';
 import type { EngineSettings } from './engine-settings.js';
 import { FatalError } from './exit-codes.js';
@@ -17,24 +17,30 @@ export function openLibrary(file: string): Library {
 }
 
 export interface EngineSession {
-  engine: EngineSupervisor;
+  engine: WorkerSupervisor;
   model: ModelIdentity;
 }
 
-/** Starts the engine child process on the model and says which provider it ended up on. */
-export async function startEngine(settings: EngineSettings, io: CliIo): Promise<EngineSession> {
+/** Starts a worker process on the model and says which provider it ended up on. */
+export async function startEngine(
+  settings: EngineSettings,
+  io: CliIo,
+  note?: string,
+): Promise<EngineSession> {
   const model = await identifyModel(settings.modelPath);
-  let engine: EngineSupervisor;
+  let engine: WorkerSupervisor;
   try {
-    engine = await EngineSupervisor.start({
-      modelPath: settings.modelPath,
-      labelsPath: settings.labelsPath,
-      ep: settings.ep,
-      threads: settings.threads,
-      batchSize: settings.batch,
-      topK: settings.topK,
-      threshold: settings.threshold,
-      maxPixels: settings.maxPixels,
+    engine = await WorkerSupervisor.start({
+      model: {
+        modelPath: settings.modelPath,
+        labelsPath: settings.labelsPath,
+        ep: settings.ep,
+        threads: settings.threads,
+        batchSize: settings.batch,
+        topK: settings.topK,
+        threshold: settings.threshold,
+        maxPixels: settings.maxPixels,
+      },
     });
   } catch (error) {
     throw new FatalError((error as Error).message, { cause: error });
@@ -44,7 +50,7 @@ export async function startEngine(settings: EngineSettings, io: CliIo): Promise<
     if (!attempt.ok) io.err(`note: ${attempt.provider} not used: ${attempt.error}`);
   }
   io.err(
-    `model ${path.basename(settings.modelPath)} on ${ready.provider} (${settings.threads} threads, batch ${ready.fixedBatch ?? settings.batch})`,
+    `model ${path.basename(settings.modelPath)} on ${ready.provider} (${settings.threads} threads, batch ${ready.fixedBatch ?? settings.batch}${note ? `, ${note}` : ''})`,
   );
   return { engine, model };
 }

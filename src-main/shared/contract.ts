@@ -238,6 +238,9 @@ export type EventChannel = keyof typeof EVENTS;
 export type RequestInput<C extends RequestChannel> = z.input<(typeof REQUESTS)[C]['input']>;
 export type RequestOutput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['output']>;
 export type EventPayload<C extends EventChannel> = z.infer<(typeof EVENTS)[C]>;
+/** A request's input after validation (defaults filled in): what the service's handlers receive. */
+export type RequestInputParsed<C extends RequestChannel> = z.output<(typeof REQUESTS)[C]['input']>;
+export type ExportRequestParsed = z.output<typeof exportRequestSchema>;
 
 export type FolderInfo = z.infer<typeof folderInfoSchema>;
 export type TagChip = z.infer<typeof tagChipSchema>;

@@ -1,141 +1,101 @@
-// Messages between Electron main and the service host in its utilityProcess (shared by both): zod envelopes.
-// No Node or Electron imports: main imports this file to build requests and to check what comes back.
+// The main ⇄ service protocol (shared): requests, responses and events between Electron main and the service process.
+// No Node or Electron imports. Both ends are Skiptag's own trusted processes: payloads were validated once, by
+// main's IPC wrapper, when they came from the renderer; nothing here is validated again.
 
-import { z } from 'zod';
-import { EVENTS, REQUESTS, exportRequestSchema, type EventChannel, type RequestChannel } from './contract.js';
-import { SERVICE_ERROR_CODES } from '../engine/service/service-errors.js';
+import type {
+  EventChannel,
+  ExportRequestParsed,
+  RequestChannel,
+  RequestInputParsed,
+  RequestOutput,
+} from './contract.js';
+import type { SERVICE_ERROR_CODES } from '../engine/service/service-errors.js';
 
 /**
  * Requests only main makes, besides the contract's: the renderer can never name these (main's IPC layer
  * only forwards contract channels). `export:toPath` is export:run with the save dialog's path,
- * `images:image` the bytes behind app://thumb/<id> and app://preview/<id>, `host:close` a clean shutdown
- * (jobs cancelled, engine stopped, library closed; the host exits after answering).
+ * `images:image` the bytes behind app://thumb/<id> and app://preview/<id>, `service:close` a clean
+ * shutdown (jobs cancelled, workers stopped, library closed; the service exits after answering).
  */
-export const HOST_CHANNELS = {
+export const SERVICE_CHANNELS = {
   exportToPath: 'export:toPath',
   image: 'images:image',
-  close: 'host:close',
+  close: 'service:close',
 } as const;
-export type HostChannel = (typeof HOST_CHANNELS)[keyof typeof HOST_CHANNELS];
+export type MainOnlyChannel = (typeof SERVICE_CHANNELS)[keyof typeof SERVICE_CHANNELS];
+export type ServiceChannel = RequestChannel | MainOnlyChannel;
 
-export const exportToPathInputSchema = exportRequestSchema.extend({ path: z.string().min(1).max(4096) });
-export const exportToPathOutputSchema = REQUESTS['export:run'].output;
+export const IMAGE_VARIANTS = ['thumb', 'preview'] as const;
+export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 
-export const imageInputSchema = z.strictObject({
-  imageId: z.number().int().positive(),
-  variant: z.enum(['thumb', 'preview']),
-});
-/** JPEG bytes, or null (unknown, missing or undecodable photo: main answers 404). */
-export const imageOutputSchema = z
-  .strictObject({ mime: z.enum(['image/jpeg', 'image/webp', 'image/png']), data: z.instanceof(Uint8Array) })
-  .nullable();
+/** A rendition's bytes for app://; null when there is none (unknown, missing or undecodable photo: 404). */
+export type ImageOutput = { mime: 'image/jpeg'; data: Uint8Array } | null;
 
-export const closeInputSchema = z.strictObject({});
+/** Inputs and outputs of main-only channels; the contract's channels keep their contract types. */
+export interface MainOnlyRequests {
+  'export:toPath': { input: ExportRequestParsed & { path: string }; output: RequestOutput<'export:run'> };
+  'images:image': { input: { imageId: number; variant: ImageVariant }; output: ImageOutput };
+  'service:close': { input: Record<string, never>; output: null };
+}
 
-const messageId = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
-const allChannels = [...(Object.keys(REQUESTS) as RequestChannel[]), ...Object.values(HOST_CHANNELS)];
-const eventChannels = Object.keys(EVENTS) as EventChannel[];
+export type ServiceInput<C extends ServiceChannel> = C extends RequestChannel
+  ? RequestInputParsed<C>
+  : C extends MainOnlyChannel
+    ? MainOnlyRequests[C]['input']
+    : never;
+export type ServiceOutput<C extends ServiceChannel> = C extends RequestChannel
+  ? RequestOutput<C>
+  : C extends MainOnlyChannel
+    ? MainOnlyRequests[C]['output']
+    : never;
 
-// ---- main → host ----
+export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
+export interface ServiceErrorInfo {
+  code: ServiceErrorCode;
+  message: string;
+}
 
-/** `payload` is checked against the channel's input schema by the host (contract or host channel). */
-export const hostRequestSchema = z.strictObject({
-  kind: z.literal('request'),
-  id: messageId,
-  channel: z.enum(allChannels as [RequestChannel | HostChannel, ...(RequestChannel | HostChannel)[]]),
-  payload: z.unknown(),
-});
+// ---- workers, brokered by main ----
+// Inside Electron the service cannot fork (no ELECTRON_RUN_AS_NODE): main forks each worker as a
+// utilityProcess for it and hands the two ends of a MessageChannelMain to the worker and the service. The
+// service's supervisor still owns restarts and crash blame; main only starts, kills and reports exits.
 
-// ---- host → main ----
+/** The first message main posts to a new worker; its one transferred port leads to the worker's supervisor. */
+export const WORKER_PORT_KIND = 'worker:port';
 
-export const hostErrorSchema = z.strictObject({ code: z.enum(SERVICE_ERROR_CODES), message: z.string() });
-
-/**
- * The answer to the request with this id. id is null only when a message was so malformed that its id
- * could not be read (code 'bad-request'): main logs it, no request waits for it.
- */
-export const hostResponseSchema = z.discriminatedUnion('ok', [
-  z.strictObject({ kind: z.literal('response'), id: messageId, ok: z.literal(true), result: z.unknown() }),
-  z.strictObject({
-    kind: z.literal('response'),
-    id: messageId.nullable(),
-    ok: z.literal(false),
-    error: hostErrorSchema,
-  }),
-]);
-
-/** An app event for the renderer: payload matches EVENTS[channel]. */
-export const hostEventSchema = z.strictObject({
-  kind: z.literal('event'),
-  channel: z.enum(eventChannels as [EventChannel, ...EventChannel[]]),
-  payload: z.unknown(),
-});
-
-/** Sent once, when the service is up (library open). Requests sent earlier are queued, not lost. */
-export const hostReadySchema = z.strictObject({ kind: z.literal('ready') });
-
-/** The service could not start (library unreadable, written by a newer version…); the host exits next. */
-export const hostFatalSchema = z.strictObject({ kind: z.literal('fatal'), message: z.string() });
-
-/** Warnings of the service, the watcher and the engine, for main's log. */
-export const hostLogSchema = z.strictObject({
-  kind: z.literal('log'),
-  level: z.enum(['debug', 'info', 'warn', 'error']),
-  message: z.string(),
-});
-
-export const hostOutgoingSchema = z.union([
-  hostResponseSchema,
-  hostEventSchema,
-  hostReadySchema,
-  hostFatalSchema,
-  hostLogSchema,
-]);
-
-// ---- engine children (host ⇄ main) ----
-// Inside Electron the host cannot fork (no ELECTRON_RUN_AS_NODE): main forks each engine child as a
-// utilityProcess for it and hands the two ends of a MessageChannelMain to the child and the host. The
-// supervisor in the host still owns restarts and crash blame; main only starts, kills and reports exits.
-
-/** Every engine-child message's kind starts with this, so both sides can route them apart from requests. */
-export const ENGINE_CHILD_PREFIX = 'engine-child:';
-
-/** host → main: start child `childId` (the host's own number, unique for the host's life) / kill it. */
-export const engineChildRequestSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('engine-child:start'), childId: messageId }),
-  z.strictObject({ kind: z.literal('engine-child:kill'), childId: messageId }),
-]);
+/** service → main: start worker `workerId` (the service's own number, unique for its life) / kill it. */
+export type WorkerBrokerRequest =
+  { kind: 'worker:start'; workerId: number } | { kind: 'worker:kill'; workerId: number };
 
 /**
- * main → host. `started` carries the supervisor's port (the message's one transferred port) once the
+ * main → service. `started` carries the supervisor's port (the message's one transferred port) once the
  * process runs; `exit` follows exactly once per start: its exit code (platform-specific for a crash), or
  * `error` when it never started.
  */
-export const engineChildReportSchema = z.discriminatedUnion('kind', [
-  z.strictObject({
-    kind: z.literal('engine-child:started'),
-    childId: messageId,
-    pid: z.number().int().positive().nullable(),
-  }),
-  z.strictObject({
-    kind: z.literal('engine-child:exit'),
-    childId: messageId,
-    code: z.number().int().nullable(),
-    error: z.string().nullable(),
-  }),
-]);
+export type WorkerBrokerReport =
+  | { kind: 'worker:started'; workerId: number; pid: number | null }
+  | { kind: 'worker:exit'; workerId: number; code: number | null; error: string | null };
 
-/** Whether a raw message is an engine-child one (valid or not): the request/response layers leave those alone. */
-export function isEngineChildMessage(data: unknown): boolean {
+/** Whether a message is one of the worker:* ones, which the request and response layers leave alone. */
+export function isWorkerBrokerMessage(data: unknown): boolean {
   if (typeof data !== 'object' || data === null || !('kind' in data)) return false;
   const kind = (data as { kind: unknown }).kind;
-  return typeof kind === 'string' && kind.startsWith(ENGINE_CHILD_PREFIX);
+  return typeof kind === 'string' && kind.startsWith('worker:');
 }
 
-export type HostRequest = z.infer<typeof hostRequestSchema>;
-export type HostResponse = z.infer<typeof hostResponseSchema>;
-export type HostEvent = z.infer<typeof hostEventSchema>;
-export type HostOutgoing = z.infer<typeof hostOutgoingSchema>;
-export type ImageOutput = z.infer<typeof imageOutputSchema>;
-export type EngineChildRequest = z.infer<typeof engineChildRequestSchema>;
-export type EngineChildReport = z.infer<typeof engineChildReportSchema>;
+// ---- the envelopes ----
+
+export type ToService =
+  { kind: 'request'; id: number; channel: ServiceChannel; payload: unknown } | WorkerBrokerReport;
+
+export type FromService =
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: ServiceErrorInfo }
+  | { kind: 'event'; channel: EventChannel; payload: unknown }
+  /** Sent once, when the service is up (library open). Requests sent earlier are queued, not lost. */
+  | { kind: 'ready' }
+  /** The service could not start (library unreadable, written by a newer version…); it exits next. */
+  | { kind: 'fatal'; message: string }
+  /** Warnings of the service, the watcher and the workers, for main's log. */
+  | { kind: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; message: string }
+  | WorkerBrokerRequest;

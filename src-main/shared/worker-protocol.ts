@@ -1,15 +1,78 @@
-// Engine process contract (shared): zod-validated messages between the supervisor (parent) and the engine child process.
-// No Node or DOM imports: the Electron main process, the CLI and the engine child all load this file.
+// The service ⇄ worker protocol (shared): what the supervisor (service process or CLI) and a worker process say.
+// No Node or DOM imports: the service, the CLI and the worker all load this file.
 
 import { z } from 'zod';
+import { EP_CHOICES } from './contract.js';
 import { FILE_ERROR_CODES } from './file-errors.js';
 import type { FileResult } from './results.js';
 
-export const ENGINE_EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
-export const ENGINE_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+/** Execution providers a worker can end up on (EP_CHOICES without 'auto'). */
+export const PROVIDERS = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const positiveInt = z.number().int().positive();
+
+// ---- supervisor → worker (trusted: the worker only checks what it needs) ----
+
+/** Everything a worker needs to open a model and classify with it. */
+export interface OpenModelOptions {
+  modelPath: string;
+  /** Explicit label file; null: ImageNet-1k for 1000-class models, else `<model>.labels.*` beside the model. */
+  labelsPath: string | null;
+  ep: (typeof EP_CHOICES)[number];
+  threads: number;
+  batchSize: number;
+  topK: number;
+  threshold: number;
+  maxPixels: number;
+}
+
+/** Validates open options where they are made (settings, command line), before any process starts. */
+export const openModelOptionsSchema = z.strictObject({
+  modelPath: z.string().min(1),
+  labelsPath: z.string().min(1).nullable(),
+  ep: z.enum(EP_CHOICES),
+  threads: positiveInt,
+  batchSize: positiveInt,
+  topK: positiveInt,
+  threshold: z.number().min(0).max(1),
+  maxPixels: positiveInt,
+});
+
+export interface ClassifyItem {
+  /** The caller's key for this file; results and `started` carry it back. */
+  id: number;
+  /** Raw path bytes: file names need not be valid UTF-8. */
+  path: Uint8Array;
+  display: string;
+}
+
+/** A grid thumbnail or a detail preview: a JPEG that fits in size × size, upright, sRGB. */
+export interface RenderTask {
+  kind: 'render';
+  path: Uint8Array;
+  size: number;
+  maxPixels: number;
+}
+
+/** SHA-256 of a file's decoded pixels (XMP embedding checks a rewritten copy against the original with it). */
+export interface PixelHashTask {
+  kind: 'pixel-hash';
+  path: string;
+  maxPixels: number;
+}
+
+export type WorkerTask = RenderTask | PixelHashTask;
+
+export type ToWorker =
+  | ({ type: 'open' } & OpenModelOptions)
+  | { type: 'classify'; items: ClassifyItem[] }
+  | { type: 'task'; id: number; task: WorkerTask }
+  | { type: 'shutdown' };
+
+// ---- worker → supervisor (validated: the worker decodes hostile files and is the least trusted process) ----
 
 export const predictionSchema = z.strictObject({
   index: z.number().int().nonnegative(),
@@ -39,48 +102,14 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const _fileResultSchemaMatches: Same<z.infer<typeof fileResultSchema>, FileResult> = true;
 void _fileResultSchemaMatches;
 
-// ---- parent → child ----
-
-/** Everything the child needs to open a model and classify with it. */
-export const engineOpenOptionsSchema = z.strictObject({
-  modelPath: z.string().min(1),
-  /** Explicit label file; null: ImageNet-1k for 1000-class models, else `<model>.labels.*` beside the model. */
-  labelsPath: z.string().min(1).nullable(),
-  ep: z.enum(ENGINE_EP_CHOICES),
-  threads: positiveInt,
-  batchSize: positiveInt,
-  topK: positiveInt,
-  threshold: z.number().min(0).max(1),
-  maxPixels: positiveInt,
-});
-
-export const classifyItemSchema = z.strictObject({
-  /** The caller's key for this file; results and `started` carry it back. */
-  id: z.number().int().nonnegative(),
-  /** Raw path bytes: file names need not be valid UTF-8. */
-  path: z.custom<Uint8Array>(
-    (value) => value instanceof Uint8Array,
-    'expected the path as a Uint8Array of bytes',
-  ),
-  display: z.string(),
-});
-
-export const parentMessageSchema = z.discriminatedUnion('type', [
-  engineOpenOptionsSchema.extend({ type: z.literal('open') }),
-  z.strictObject({ type: z.literal('classify'), items: z.array(classifyItemSchema) }),
-  z.strictObject({ type: z.literal('shutdown') }),
-]);
-
-// ---- child → parent ----
-
 export const providerAttemptSchema = z.strictObject({
-  provider: z.enum(ENGINE_PROVIDERS),
+  provider: z.enum(PROVIDERS),
   ok: z.boolean(),
   error: z.string().nullable(),
 });
 
 export const readyInfoSchema = z.strictObject({
-  provider: z.enum(ENGINE_PROVIDERS),
+  provider: z.enum(PROVIDERS),
   attempts: z.array(providerAttemptSchema),
   modelName: z.string(),
   numClasses: positiveInt,
@@ -90,32 +119,52 @@ export const readyInfoSchema = z.strictObject({
   fixedBatch: positiveInt.nullable(),
 });
 
-export const childMessageSchema = z.discriminatedUnion('type', [
+const fileId = z.number().int().nonnegative();
+
+const taskValueSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('render'), jpeg: z.instanceof(Uint8Array) }),
+  z.strictObject({ kind: z.literal('pixel-hash'), hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+]);
+
+export const fromWorkerSchema = z.discriminatedUnion('type', [
+  /** The worker runs and listens (sent once, before anything else). */
+  z.strictObject({ type: z.literal('hello') }),
   readyInfoSchema.extend({ type: z.literal('ready') }),
-  /** The child is about to hand this file to the decoder: if it dies now, this file is a suspect. */
-  z.strictObject({ type: z.literal('started'), id: z.number().int().nonnegative() }),
-  z.strictObject({ type: z.literal('result'), id: z.number().int().nonnegative(), result: fileResultSchema }),
+  /** The worker is about to hand this file to the decoder: if it dies now, this file is a suspect. */
+  z.strictObject({ type: z.literal('started'), id: fileId }),
+  z.strictObject({ type: z.literal('result'), id: fileId, result: fileResultSchema }),
   /** A classify request is finished (informational). */
   z.strictObject({ type: z.literal('batch-done'), count: z.number().int().nonnegative() }),
-  /** The engine cannot go on (model failed to load, inference failed, protocol violation); it exits next. */
+  z.strictObject({ type: z.literal('task-done'), id: fileId, value: taskValueSchema }),
+  z.strictObject({
+    type: z.literal('task-failed'),
+    id: fileId,
+    code: z.enum(FILE_ERROR_CODES),
+    message: z.string(),
+  }),
+  /** The worker cannot go on (model failed to load, inference failed, protocol violation); it exits next. */
   z.strictObject({ type: z.literal('fatal'), message: z.string() }),
   z.strictObject({ type: z.literal('log'), level: z.enum(LOG_LEVELS), message: z.string() }),
 ]);
 
-export type EngineOpenOptions = z.infer<typeof engineOpenOptionsSchema>;
-export type ClassifyItem = z.infer<typeof classifyItemSchema>;
 export type ProviderAttemptInfo = z.infer<typeof providerAttemptSchema>;
-export type EngineReadyInfo = z.infer<typeof readyInfoSchema>;
-export type ParentMessage = z.infer<typeof parentMessageSchema>;
-export type ChildMessage = z.infer<typeof childMessageSchema>;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+export type WorkerReadyInfo = z.infer<typeof readyInfoSchema>;
+export type FromWorker = z.infer<typeof fromWorkerSchema>;
+export type TaskValue = z.infer<typeof taskValueSchema>;
 
-/** A message that does not match the contract: a bug on the other side, never a user error. */
-export class EngineContractError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EngineContractError';
-  }
+/** A message that does not match the protocol: a bug, or a worker that cannot be trusted any more. */
+export class WorkerProtocolError extends Error {
+  override name = 'WorkerProtocolError';
+}
+
+/** Validates open options (the supervisor checks them before starting a worker). */
+export function parseOpenOptions(value: unknown): OpenModelOptions {
+  return parseWith(openModelOptionsSchema, value, 'open options');
+}
+
+/** Validates a message from a worker; throws WorkerProtocolError when it is malformed. */
+export function parseFromWorker(value: unknown): FromWorker {
+  return parseWith(fromWorkerSchema, value, 'worker message');
 }
 
 function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
@@ -129,20 +178,5 @@ function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
     .slice(0, 5)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`)
     .join('; ');
-  throw new EngineContractError(`invalid ${what}${type}: ${issues}`);
-}
-
-/** Validates open options (the supervisor checks them before starting a child). */
-export function parseOpenOptions(value: unknown): EngineOpenOptions {
-  return parseWith(engineOpenOptionsSchema, value, 'open options');
-}
-
-/** Validates a message received by the engine child; throws EngineContractError when it is malformed. */
-export function parseParentMessage(value: unknown): ParentMessage {
-  return parseWith(parentMessageSchema, value, 'supervisor→engine message');
-}
-
-/** Validates a message received by the supervisor; throws EngineContractError when it is malformed. */
-export function parseChildMessage(value: unknown): ChildMessage {
-  return parseWith(childMessageSchema, value, 'engine→supervisor message');
+  throw new WorkerProtocolError(`invalid ${what}${type}: ${issues}`);
 }

@@ -63,7 +63,7 @@ beforeAll(async () => {
     libraryFile: path.join(work, 'data', 'library.db'),
     modelPath,
     rendererDir,
-    service: { engineOptions: { threads: 1 } },
+    service: { workerOptions: { threads: 1 } },
   });
   await api('settings:set', { ep: 'cpu' });
 });

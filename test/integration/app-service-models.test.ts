@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call as callService } from '../support/service-calls.js';
 import {
   EVENTS,
   REQUESTS,
@@ -53,7 +54,7 @@ function entry(id: string, url: string) {
 }
 
 async function call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestOutput<C>> {
-  return REQUESTS[channel].output.parse(await service.handle(channel, input)) as RequestOutput<C>;
+  return REQUESTS[channel].output.parse(await callService(service, channel, input)) as RequestOutput<C>;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
@@ -122,7 +123,7 @@ beforeAll(async () => {
     libraryFile: path.join(work, 'data', 'library.db'),
     dataDir: path.join(work, 'data'),
     modelPath: null,
-    engineOptions: { threads: 1, batchSize: 4 },
+    workerOptions: { threads: 1, batchSize: 4 },
     urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
     prewarmThumbnails: false,
     // Long enough that only the test's cancel or pause ends a stalled transfer.
@@ -277,14 +278,16 @@ describe('AppService models', () => {
   });
 
   it('rejects unknown and malformed model ids', async () => {
-    await expect(service.handle('models:install', { id: 'nope' })).rejects.toMatchObject({
+    await expect(callService(service, 'models:install', { id: 'nope' })).rejects.toMatchObject({
       code: 'not-found',
       message: expect.stringMatching(/unknown model "nope".*colours-test, other-test/) as unknown,
     });
-    await expect(service.handle('models:install', { id: '../evil' })).rejects.toMatchObject({
+    await expect(callService(service, 'models:install', { id: '../evil' })).rejects.toMatchObject({
       code: 'bad-request',
     });
-    await expect(service.handle('models:list', { all: true })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(callService(service, 'models:list', { all: true })).rejects.toMatchObject({
+      code: 'bad-request',
+    });
   });
 
   it('reports the providers: cpu loads with a rate, the others with reasons', async () => {
@@ -300,7 +303,7 @@ describe('AppService models', () => {
       expect(p.reason, p.provider).toBeTruthy();
       expect(p.imagesPerSecond).toBeNull();
     }
-    await expect(service.handle('doctor:get', { benchSeconds: 60 })).rejects.toMatchObject({
+    await expect(callService(service, 'doctor:get', { benchSeconds: 60 })).rejects.toMatchObject({
       code: 'bad-request',
     });
   }, 120_000);

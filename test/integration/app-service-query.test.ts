@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call as callService } from '../support/service-calls.js';
 import { REQUESTS, type RequestInput } from '../../src-main/shared/contract.js';
 import { AppService } from '../../src-main/engine/service/app-service.js';
 import { Library } from '../../src-main/engine/library/library.js';
@@ -101,9 +102,9 @@ afterAll(async () => {
 
 /** Runs the query twice (the first warms SQLite's page cache) and returns the result and the second time. */
 async function timed(input: RequestInput<'images:query'>) {
-  await service.handle('images:query', input);
+  await callService(service, 'images:query', input);
   const started = performance.now();
-  const result = REQUESTS['images:query'].output.parse(await service.handle('images:query', input));
+  const result = REQUESTS['images:query'].output.parse(await callService(service, 'images:query', input));
   return { result, ms: performance.now() - started };
 }
 
@@ -162,12 +163,12 @@ describe('images:query over 100k photos', () => {
 
   it('counts tags and folders quickly', async () => {
     let started = performance.now();
-    const tags = REQUESTS['tags:list'].output.parse(await service.handle('tags:list', {}));
+    const tags = REQUESTS['tags:list'].output.parse(await callService(service, 'tags:list', {}));
     const tagsMs = performance.now() - started;
     expect(tags.map((t) => t.tag).sort()).toEqual([...LABELS].sort());
     started = performance.now();
     const folders = REQUESTS['library:listFolders'].output.parse(
-      await service.handle('library:listFolders', {}),
+      await callService(service, 'library:listFolders', {}),
     );
     const foldersMs = performance.now() - started;
     console.log(`tags:list ${tagsMs.toFixed(1)} ms, listFolders ${foldersMs.toFixed(1)} ms`);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call as callService } from '../support/service-calls.js';
 import {
   EVENTS,
   REQUESTS,
@@ -32,7 +33,7 @@ function open(dataDir: string): AppService {
     libraryFile: path.join(dataDir, 'library.db'),
     dataDir,
     modelPath,
-    engineOptions: { threads: 1, batchSize: 4 },
+    workerOptions: { threads: 1, batchSize: 4 },
     urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
     prewarmThumbnails: false,
     onLog: (level, message) => logs.push(`${level}: ${message}`),
@@ -45,7 +46,7 @@ function open(dataDir: string): AppService {
 }
 
 async function call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestOutput<C>> {
-  return REQUESTS[channel].output.parse(await service.handle(channel, input)) as RequestOutput<C>;
+  return REQUESTS[channel].output.parse(await callService(service, channel, input)) as RequestOutput<C>;
 }
 
 async function settled(jobId: number): Promise<JobSnapshotInfo> {
@@ -110,7 +111,7 @@ describe('AppService settings for XMP', () => {
       { xmpMinScore: 1.5 },
       { xmpMinScore: -0.1 },
     ]) {
-      await expect(service.handle('settings:set', bad), JSON.stringify(bad)).rejects.toMatchObject({
+      await expect(callService(service, 'settings:set', bad), JSON.stringify(bad)).rejects.toMatchObject({
         code: 'bad-request',
       });
     }
@@ -126,7 +127,7 @@ describe('AppService settings for XMP', () => {
     );
     const old = open(dataDir);
     try {
-      expect(await old.handle('settings:get', {})).toEqual({
+      expect(await callService(old, 'settings:get', {})).toEqual({
         model: null,
         ep: 'cpu',
         providerInUse: null,
@@ -199,13 +200,13 @@ describe('AppService xmp:write', () => {
   });
 
   it('rejects invalid requests', async () => {
-    await expect(service.handle('xmp:write', { imageIds: [] })).rejects.toMatchObject({
+    await expect(callService(service, 'xmp:write', { imageIds: [] })).rejects.toMatchObject({
       code: 'bad-request',
     });
-    await expect(service.handle('xmp:write', { imageIds: [0] })).rejects.toMatchObject({
+    await expect(callService(service, 'xmp:write', { imageIds: [0] })).rejects.toMatchObject({
       code: 'bad-request',
     });
-    await expect(service.handle('xmp:write', { imageIds: [1], dryRun: 'yes' })).rejects.toMatchObject({
+    await expect(callService(service, 'xmp:write', { imageIds: [1], dryRun: 'yes' })).rejects.toMatchObject({
       code: 'bad-request',
     });
   });

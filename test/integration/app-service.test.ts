@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call as callService, exportTo } from '../support/service-calls.js';
 import {
   EVENTS,
   REQUESTS,
@@ -30,7 +31,7 @@ function openService(): AppService {
     libraryFile: path.join(work, 'data', 'library.db'),
     dataDir: path.join(work, 'data'),
     modelPath,
-    engineOptions: { threads: 1, batchSize: 4 },
+    workerOptions: { threads: 1, batchSize: 4 },
     urls,
     watcher: { stabilityMs: 300, pollIntervalMs: 50 },
   });
@@ -44,7 +45,7 @@ function openService(): AppService {
 
 /** A request through handle(), its result checked against the contract's output schema. */
 async function call<C extends RequestChannel>(channel: C, input: RequestInput<C>): Promise<RequestOutput<C>> {
-  const result = await service.handle(channel, input);
+  const result = await callService(service, channel, input);
   return REQUESTS[channel].output.parse(result) as RequestOutput<C>;
 }
 
@@ -127,23 +128,25 @@ describe('AppService', () => {
   it('serves thumbnails (JPEG ≤ 256 px, cached) and previews; none for a broken file', async () => {
     const items = await all();
     const yellow = byName(items, 'yellow-photo.jpg'); // 591 × 383
-    const thumb = await service.thumbnail(yellow.id);
-    expect(thumb?.contentType).toBe('image/jpeg');
-    const meta = await sharp(thumb?.bytes).metadata();
+    const thumb = await service.image(yellow.id, 'thumb');
+    expect(thumb).toBeInstanceOf(Buffer);
+    const meta = await sharp(thumb ?? undefined).metadata();
     expect(meta).toMatchObject({ format: 'jpeg', width: 256, height: 166 });
     for (const item of items.filter((i) => i.status === 'ok')) {
-      const { width, height, format } = await sharp((await service.thumbnail(item.id))?.bytes).metadata();
+      const { width, height, format } = await sharp(
+        (await service.image(item.id, 'thumb')) ?? undefined,
+      ).metadata();
       expect(format).toBe('jpeg');
       expect(Math.max(width, height)).toBeLessThanOrEqual(256);
     }
     const cached = await readFile(
       path.join(work, 'data', 'thumbs', (await cacheFiles(`${yellow.id}-`, '-256.jpg'))[0] ?? ''),
     );
-    expect(cached.equals(thumb?.bytes ?? Buffer.alloc(0))).toBe(true);
-    const preview = await service.preview(yellow.id);
-    expect(await sharp(preview?.bytes).metadata()).toMatchObject({ width: 591, height: 383 });
-    expect(await service.thumbnail(byName(items, 'broken.jpg').id)).toBeNull();
-    expect(await service.thumbnail(999_999)).toBeNull();
+    expect(cached.equals(thumb ?? Buffer.alloc(0))).toBe(true);
+    const preview = await service.image(yellow.id, 'preview');
+    expect(await sharp(preview ?? undefined).metadata()).toMatchObject({ width: 591, height: 383 });
+    expect(await service.image(byName(items, 'broken.jpg').id, 'thumb')).toBeNull();
+    expect(await service.image(999_999, 'thumb')).toBeNull();
   });
 
   it('filters by tag and score band, folder and text', async () => {
@@ -264,7 +267,7 @@ describe('AppService', () => {
     expect(detail.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(detail.predictions.map((p) => p.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(detail.predictions[0]).toMatchObject({ label: 'red' });
-    await expect(service.handle('images:get', { imageId: 424242 })).rejects.toMatchObject({
+    await expect(callService(service, 'images:get', { imageId: 424242 })).rejects.toMatchObject({
       code: 'not-found',
     });
   });
@@ -283,7 +286,7 @@ describe('AppService', () => {
       imageIds: [red.id, green.id],
       bom: true,
     } as const;
-    expect(await service.exportTo(selection, wide)).toEqual({ path: wide, count: 2 });
+    expect(await exportTo(service, selection, wide)).toEqual({ path: wide, count: 2 });
     const wideBytes = await readFile(wide);
     expect([...wideBytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
     const rows = parse(wideBytes, { columns: true, bom: true }) as Record<string, string>[];
@@ -291,13 +294,14 @@ describe('AppService', () => {
     expect(rows[0]).toMatchObject({ label: 'green', accepted_tags: 'green' });
 
     const long = path.join(work, 'out', 'long.csv');
-    await service.exportTo({ ...selection, layout: 'long', bom: false }, long);
+    await exportTo(service, { ...selection, layout: 'long', bom: false }, long);
     const longRows = parse(await readFile(long), { columns: true }) as Record<string, string>[];
     expect(longRows.filter((r) => r.path === green.path).map((r) => r.state)).toContain('accepted');
     expect(new Set(longRows.map((r) => r.path))).toEqual(new Set([red.path, green.path]));
 
     const json = path.join(work, 'out', 'filtered.json');
-    const result = await service.exportTo(
+    const result = await exportTo(
+      service,
       { format: 'json', scope: 'filter', filter: { tag: 'green', minScore: 0.5, review: 'all' } },
       json,
     );
@@ -305,22 +309,23 @@ describe('AppService', () => {
     const records = JSON.parse(await readFile(json, 'utf8')) as { path: string; acceptedTags: string[] }[];
     expect(records).toEqual([expect.objectContaining({ path: green.path, acceptedTags: ['green'] })]);
 
-    const everything = await service.exportTo(
+    const everything = await exportTo(
+      service,
       { format: 'csv', scope: 'all' },
       path.join(work, 'out', 'all.csv'),
     );
     expect(everything.count).toBe(7);
-    await expect(service.handle('export:run', { format: 'csv', scope: 'all' })).rejects.toMatchObject({
+    await expect(callService(service, 'export:run', { format: 'csv', scope: 'all' })).rejects.toMatchObject({
       code: 'unsupported',
     });
     await expect(
-      service.exportTo({ format: 'csv', scope: 'selection' }, path.join(work, 'x.csv')),
+      exportTo(service, { format: 'csv', scope: 'selection' }, path.join(work, 'x.csv')),
     ).rejects.toThrow(/needs imageIds/);
   });
 
   it('rejects invalid input with a clear error', async () => {
     const reject = async (channel: string, input: unknown, message: RegExp) => {
-      const error = await service.handle(channel, input).then(
+      const error = await callService(service, channel, input).then(
         () => null,
         (e: unknown) => e,
       );
@@ -341,12 +346,12 @@ describe('AppService', () => {
     await reject('images:query', { filter: {}, offset: 0, limit: 5000 }, /limit/);
     await reject('library:addFolders', { paths: ['/dev/null'] }, /not a folder or a file/);
     await reject('library:addFolders', { paths: [path.join(work, 'nowhere')] }, /nowhere.*does not exist/);
-    await expect(service.handle('library:pickFolders', {})).rejects.toMatchObject({
+    await expect(callService(service, 'library:pickFolders', {})).rejects.toMatchObject({
       code: 'unsupported',
       message: expect.stringMatching(/app shell/) as unknown,
     });
     expect(await call('library:removeFolder', { folderId: 999 })).toEqual({ ok: false });
-    await expect(service.handle('library:rescan', { folderId: 999 })).rejects.toMatchObject({
+    await expect(callService(service, 'library:rescan', { folderId: 999 })).rejects.toMatchObject({
       code: 'not-found',
     });
     expect(await call('jobs:cancel', { jobId: 999 })).toEqual({ ok: false });
@@ -421,15 +426,17 @@ describe('AppService', () => {
       topK: 3,
       ...xmpDefaults,
     });
-    await expect(service.handle('settings:set', { topK: 0 })).rejects.toMatchObject({ code: 'bad-request' });
+    await expect(callService(service, 'settings:set', { topK: 0 })).rejects.toMatchObject({
+      code: 'bad-request',
+    });
     await expect(
-      service.handle('settings:set', { model: path.join(work, 'no-such.onnx') }),
+      callService(service, 'settings:set', { model: path.join(work, 'no-such.onnx') }),
     ).rejects.toMatchObject({
       code: 'bad-request',
       message: expect.stringMatching(/model file not found/) as unknown,
     });
     await service.close();
-    await expect(service.handle('tags:list', {})).rejects.toMatchObject({ code: 'unsupported' });
+    await expect(callService(service, 'tags:list', {})).rejects.toMatchObject({ code: 'unsupported' });
 
     service = openService();
     expect(await call('settings:get', {})).toMatchObject({ ep: 'cpu', threshold: 0.2, topK: 3 });

@@ -8,7 +8,7 @@ import { enqueueTagJob } from '../../src-main/engine/jobs/tag-job.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { identifyModel } from '../../src-main/engine/models/model-identity.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
-import { EngineSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
+import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
 import { PHOTOS_DIR } from '../support/run-cli.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -62,7 +62,7 @@ describe('JobQueue', () => {
 
 describe('a tagging job with the real engine', () => {
   let work: string;
-  let engine: EngineSupervisor;
+  let engine: WorkerSupervisor;
   let library: Library;
   let photos: string;
   let modelPath: string;
@@ -77,15 +77,17 @@ describe('a tagging job with the real engine', () => {
     }
     modelPath = path.join(work, 'resnet18.onnx');
     await writeFile(modelPath, buildResNet('resnet18', { seed: 9 }));
-    engine = await EngineSupervisor.start({
-      modelPath,
-      labelsPath: null,
-      ep: 'cpu',
-      threads: 2,
-      batchSize: 2,
-      topK: 5,
-      threshold: 0,
-      maxPixels: 200_000_000,
+    engine = await WorkerSupervisor.start({
+      model: {
+        modelPath,
+        labelsPath: null,
+        ep: 'cpu',
+        threads: 2,
+        batchSize: 2,
+        topK: 5,
+        threshold: 0,
+        maxPixels: 200_000_000,
+      },
     });
     library = Library.open(path.join(work, 'library.db'));
   });

@@ -1,35 +1,18 @@
-// `skiptag tag --no-library` (CLI): classify in this process with no database; results go to stdout or files.
+// `skiptag tag --no-library` (CLI): classify in the worker process with no database; results go to stdout or files.
 
-import path from 'node:path';
 import type { FileResult } from '../../shared/results.js';
-import { Classifier } from '../../engine/classify/classifier.js';
-import { ModelError } from '../../engine/classify/model-io.js';
-import { preprocessFor } from '../../engine/models/model-settings.js';
-import { resolveLabels } from '../../engine/classify/resolve-labels.js';
-import { tagPhotos, type TagSummary } from '../../engine/pipeline/tag-photos.js';
+import { tagFiles } from '../../engine/jobs/tag-files.js';
+import type { TagSummary } from '../../engine/pipeline/classify-items.js';
 import type { CliIo } from '../cli-io.js';
 import { loadRunRules, type EngineSettings } from '../engine-settings.js';
 import { tagsFor } from '../../engine/tagging/tagging-rules.js';
 import { EXIT, FatalError } from '../exit-codes.js';
+import { startEngine } from '../library-session.js';
 import { formatDuration, formatRate } from '../format-time.js';
 import { abortOnInterrupt } from '../interrupts.js';
 import { commitOutputs, type ResultOutput } from '../output-files.js';
 import { createProgressReporter } from '../progress-reporter.js';
 import { describeFailedCodes, describeResult, plural, printFailures } from '../result-lines.js';
-
-export async function openClassifier(settings: EngineSettings, io: CliIo): Promise<Classifier> {
-  let classifier: Classifier;
-  try {
-    classifier = await Classifier.open(settings.modelPath, { ep: settings.ep, threads: settings.threads });
-  } catch (error) {
-    if (error instanceof ModelError) throw new FatalError(error.message, { cause: error });
-    throw error;
-  }
-  for (const attempt of classifier.attempts) {
-    if (!attempt.ok) io.err(`note: ${attempt.provider} not used: ${attempt.error}`);
-  }
-  return classifier;
-}
 
 export async function tagDirect(
   inputs: string[],
@@ -39,19 +22,8 @@ export async function tagDirect(
   io: CliIo,
 ): Promise<number> {
   const rules = await loadRunRules(settings);
-  const classifier = await openClassifier(settings, io);
+  const { engine } = await startEngine(settings, io, 'no library');
   try {
-    let labels;
-    let preprocess;
-    try {
-      labels = await resolveLabels(settings.labelsPath, settings.modelPath, classifier.io.numClasses);
-      preprocess = await preprocessFor(settings.modelPath, classifier.io);
-    } catch (error) {
-      throw new FatalError((error as Error).message, { cause: error });
-    }
-    io.err(
-      `model ${path.basename(settings.modelPath)} on ${classifier.provider} (${settings.threads} threads, batch ${classifier.io.fixedBatch ?? settings.batch}, no library)`,
-    );
     const printLines = outputs.length === 0;
     const failures: FileResult[] = [];
     const controller = new AbortController();
@@ -63,18 +35,9 @@ export async function tagDirect(
     const progress = createProgressReporter(io.errStream, quiet);
     let summary: TagSummary;
     try {
-      summary = await tagPhotos({
+      summary = await tagFiles({
+        engine,
         inputs,
-        classifier,
-        labels,
-        preprocess: {
-          ...preprocess,
-          maxPixels: settings.maxPixels,
-        },
-        modelName: path.basename(settings.modelPath),
-        topK: settings.topK,
-        threshold: settings.threshold,
-        batchSize: settings.batch,
         includeHidden: settings.includeHidden,
         signal: controller.signal,
         onProgress: (p) => progress.update(p),
@@ -99,11 +62,11 @@ export async function tagDirect(
     progress.finish();
     await commitOutputs(outputs, io);
     printFailures(failures, summary.failed, io);
-    printDirectSummary(summary, classifier.provider, io);
+    printDirectSummary(summary, engine.provider, io);
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 ? EXIT.someFilesFailed : EXIT.ok;
   } finally {
-    await classifier.close();
+    await engine.close();
   }
 }
 

@@ -1,9 +1,8 @@
-// Thumbnails and previews of photos (engine process): JPEG renditions made with sharp, cached on disk by key.
+// Renditions and pixel checks of photos (worker process): JPEG thumbnails and previews, and hashes of decoded pixels.
 
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
+import { createHash } from 'node:crypto';
 import sharp from 'sharp';
+import { FileError } from '../../shared/file-errors.js';
 import { decodeError } from './decode-errors.js';
 import { applyDecoderPolicy } from './decoder-policy.js';
 import { DEFAULT_MAX_PIXELS } from './preprocess-spec.js';
@@ -13,57 +12,31 @@ import { assertDecodable } from './sniff-format.js';
 /** Longest side of a grid thumbnail and of a detail preview, in pixels. */
 export const THUMBNAIL_SIZE = 256;
 export const PREVIEW_SIZE = 1024;
-export const THUMBNAIL_CONTENT_TYPE = 'image/jpeg';
 
-export interface ThumbnailOptions {
+export interface RenderLimits {
   /** Refuse larger images (decompression bombs), as classification does. */
   maxPixels?: number;
   maxFileBytes?: number;
 }
 
-/** Cache keys become file names: a closed alphabet keeps them from naming anything outside the cache. */
-const KEY_PATTERN = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
-
-export function isValidThumbnailKey(key: string): boolean {
-  return KEY_PATTERN.test(key);
-}
-
 /**
- * A JPEG of the photo that fits in size × size, from the cache `<cacheDir>/<key>.jpg` or made now and
- * cached. The key must change when the file does (callers build it from the image id, mtime and size), so
- * a cached file is never stale and needs no validation. Throws FileError when the photo cannot be read
- * or decoded.
+ * A JPEG of the photo at `file` that fits in size × size. The file is read once and sniffed first: HEIC,
+ * RAW and SVG are refused before any decoder sees them, exactly as for classification. Throws FileError.
  */
-export async function thumbnailFor(
-  imagePath: Buffer,
-  cacheDir: string,
-  key: string,
-  size: number = THUMBNAIL_SIZE,
-  options: ThumbnailOptions = {},
-): Promise<Buffer> {
-  if (!isValidThumbnailKey(key)) throw new Error(`invalid thumbnail cache key ${JSON.stringify(key)}`);
-  const file = path.join(cacheDir, `${key}.jpg`);
-  try {
-    return await readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  const { bytes } = await readPhoto(imagePath, options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
-  // HEIC, RAW and SVG are refused before any decoder sees them, exactly as for classification.
-  assertDecodable(bytes, imagePath);
-  const jpeg = await renderThumbnail(bytes, size, options);
-  await writeCacheFile(cacheDir, file, jpeg);
-  return jpeg;
+export async function renderPhoto(file: Buffer, size: number, limits: RenderLimits = {}): Promise<Buffer> {
+  const { bytes } = await readPhoto(file, limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
+  assertDecodable(bytes, file);
+  return renderThumbnail(bytes, size, limits);
 }
 
 /** Decodes `bytes` and encodes a JPEG (quality 80) that fits in size × size, upright and in sRGB. */
 export async function renderThumbnail(
   bytes: Buffer,
   size: number,
-  options: ThumbnailOptions = {},
+  limits: RenderLimits = {},
 ): Promise<Buffer> {
   applyDecoderPolicy();
-  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
   try {
     // failOn 'none': a slightly damaged photo still gets a picture (classification is the strict judge).
     // JPEG shrink-on-load applies because the resize target is known before decoding.
@@ -79,21 +52,26 @@ export async function renderThumbnail(
   }
 }
 
-/** Temp file + rename: a reader never sees half a JPEG, and two writers of one key cannot mix bytes. */
-async function writeCacheFile(cacheDir: string, file: string, jpeg: Buffer): Promise<void> {
-  await mkdir(cacheDir, { recursive: true });
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+/**
+ * SHA-256 of the decoded pixels (every page or frame, as stored: no rotation, no colour conversion) with
+ * their geometry. Two files with the same hash show the same image, whatever their metadata. Pages are
+ * decoded one at a time, each within `maxPixels`, so a many-page TIFF never sits in memory whole.
+ */
+export async function pixelHash(file: string, maxPixels: number = DEFAULT_MAX_PIXELS): Promise<string> {
+  applyDecoderPolicy();
   try {
-    await writeFile(temp, jpeg);
-    await rename(temp, file);
+    const { pages = 1, depth } = await sharp(file, { limitInputPixels: maxPixels }).metadata();
+    const hash = createHash('sha256').update(`pages:${pages}:`);
+    for (let page = 0; page < pages; page++) {
+      // The stored depth, so a 16-bit TIFF is compared on all its bits without doubling every 8-bit photo.
+      const { data, info } = await sharp(file, { page, pages: 1, limitInputPixels: maxPixels })
+        .raw({ depth })
+        .toBuffer({ resolveWithObject: true });
+      hash.update(`${info.width}x${info.height}x${info.channels}:`).update(data);
+    }
+    return hash.digest('hex');
   } catch (error) {
-    await rm(temp, { force: true });
-    // The cache is an optimisation: a full disk or read-only data folder must not hide the photo.
-    if (!isCacheWriteFailure(error)) throw error;
+    if (error instanceof FileError) throw error;
+    throw decodeError(error, maxPixels);
   }
-}
-
-function isCacheWriteFailure(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return code === 'ENOSPC' || code === 'EROFS' || code === 'EACCES' || code === 'EPERM' || code === 'EDQUOT';
 }

@@ -8,7 +8,7 @@ import type { ModelIdentity } from '../models/model-identity.js';
 import type { TaggingRules } from '../tagging/tagging-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
-import type { EngineSupervisor } from '../worker/worker-supervisor.js';
+import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import { closeAbandonedJobs } from './abandoned-jobs.js';
 import { folderFor } from './input-folders.js';
 import { recordResult, walkErrorResult } from './record-result.js';
@@ -43,7 +43,7 @@ export interface LibraryTagSummary {
 
 export interface LibraryTagOptions {
   library: Library;
-  engine: EngineSupervisor;
+  engine: WorkerSupervisor;
   model: ModelIdentity;
   inputs: string[];
   /** Record folders as watched (skiptag watch); `tag` leaves an existing watch setting alone. */

@@ -3,23 +3,22 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ZodError } from 'zod';
-import {
-  exportRequestSchema,
-  isRequestChannel,
-  parseRequest,
-  type EventChannel,
-  type EventPayload,
-  type RequestChannel,
-  type RequestOutput,
+import type {
+  EventChannel,
+  EventPayload,
+  ExportRequestParsed,
+  RequestChannel,
+  RequestInputParsed,
+  RequestOutput,
 } from '../../shared/contract.js';
+import type { ImageVariant } from '../../shared/service-protocol.js';
 import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
 import { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher } from './change-batcher.js';
-import { EngineHost, type EngineTuning } from './worker-manager.js';
+import { WorkerManager, type WorkerTuning } from './worker-manager.js';
 import { runExport } from './export-run.js';
 import { FolderTracker } from './folder-tracker.js';
 import type { UrlBuilders } from '../library/image-query.js';
@@ -28,10 +27,10 @@ import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs
 import { observeLibrary } from './observed-library.js';
 import { openQueryDb } from './query-db.js';
 import { createHandlers, type RequestHandlers } from './request-handlers.js';
-import { AppServiceError, describeZodError } from './service-errors.js';
+import { AppServiceError } from './service-errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
-import { ThumbStore, type ImageBytes } from './thumb-store.js';
+import { ThumbStore } from './thumb-store.js';
 import { UnrecordedErrors } from './unrecorded-errors.js';
 
 export interface AppServiceOptions {
@@ -40,7 +39,7 @@ export interface AppServiceOptions {
   dataDir: string;
   /** The model to use unless the `model` setting names one; null: locateModel's search. */
   modelPath: string | null;
-  engineOptions?: EngineTuning;
+  workerOptions?: WorkerTuning;
   /** How the renderer loads pictures: app://thumb/<id> in Electron, /thumb/<id> in the test bridge. */
   urls: UrlBuilders;
   watcher?: FolderWatcherOptions;
@@ -65,7 +64,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   private readonly db: SqlDb;
   private readonly jobs: TagJobs;
   private readonly tracker: FolderTracker;
-  private readonly engines: EngineHost;
+  private readonly workers: WorkerManager;
   private readonly thumbs: ThumbStore;
   private readonly changes: ChangeBatcher;
   private readonly progress: JobEvents;
@@ -91,16 +90,17 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       throw error;
     }
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
-    this.engines = new EngineHost(() => settings.get(), options.modelPath, {
-      ...options.engineOptions,
-      supervisor: { onLog: this.log, ...options.engineOptions?.supervisor },
+    this.workers = new WorkerManager(() => settings.get(), options.modelPath, {
+      ...options.workerOptions,
+      supervisor: { onLog: this.log, ...options.workerOptions?.supervisor },
     });
     this.changes = new ChangeBatcher((change) => this.send('library:changed', change));
     this.progress = new JobEvents((job) => this.send('jobs:progress', job));
     this.thumbs = new ThumbStore(
       this.library,
       path.join(options.dataDir, 'thumbs'),
-      { ...(options.engineOptions?.maxPixels ? { maxPixels: options.engineOptions.maxPixels } : {}) },
+      async (task) => (await this.workers.rendering()).task(task),
+      { maxPixels: this.workers.maxPixels },
       warn,
     );
     const prewarm = options.prewarmThumbnails ?? true;
@@ -115,7 +115,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     const errors = new UnrecordedErrors();
     this.jobs = new TagJobs({
       library: observed,
-      engines: this.engines,
+      workers: this.workers,
       includeHidden: options.includeHidden ?? false,
       onResult: (result) => this.noteError(errors, result),
     });
@@ -135,7 +135,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     const models = new ModelInstallJobs({
       queue: this.jobs.queue,
       settings,
-      engines: this.engines,
+      workers: this.workers,
       installed: () => this.jobs.retryAfterModelInstalled(),
       ...(options.modelInstall ? { options: options.modelInstall } : {}),
     });
@@ -146,12 +146,25 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       jobs: this.jobs,
       tracker: this.tracker,
       settings,
-      engines: this.engines,
+      workers: this.workers,
       changes: this.changes,
       urls: options.urls,
       errors,
       models,
-      xmp: { queue: this.jobs.queue, library: this.library, settings, changes: this.changes, warn },
+      xmp: {
+        queue: this.jobs.queue,
+        library: this.library,
+        settings,
+        changes: this.changes,
+        warn,
+        pixelHash: async (file) => {
+          const task = { kind: 'pixel-hash' as const, path: file, maxPixels: this.workers.maxPixels };
+          const value = await (await this.workers.rendering()).task(task);
+          if (value.kind !== 'pixel-hash')
+            throw new Error(`unexpected ${value.kind} answer to a pixel check`);
+          return value.hash;
+        },
+      },
       now: () => new Date().toISOString(),
     });
     const watched = this.library
@@ -163,55 +176,39 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   }
 
   /**
-   * Answers one request: the input is parsed with the contract's schema (unknown channel, extra keys or
-   * bad values → AppServiceError 'bad-request' naming the fields), the result matches its output schema.
+   * Answers one request. The input was validated against the contract where it crossed the trust
+   * boundary (main's IPC wrapper, or the test bridge that plays main); it is not parsed again here.
    */
-  handle<C extends RequestChannel>(channel: C, rawInput: unknown): Promise<RequestOutput<C>>;
-  handle(channel: string, rawInput: unknown): Promise<unknown>;
-  async handle(channel: string, rawInput: unknown): Promise<unknown> {
+  async handle<C extends RequestChannel>(
+    channel: C,
+    input: RequestInputParsed<C>,
+  ): Promise<RequestOutput<C>> {
     if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
-    if (!isRequestChannel(channel)) {
+    if (!Object.hasOwn(this.handlers, channel)) {
       throw new AppServiceError(
         'bad-request',
         `unknown request channel ${JSON.stringify(String(channel).slice(0, 100))}`,
       );
     }
-    let input: unknown;
-    try {
-      input = parseRequest(channel, rawInput);
-    } catch (error) {
-      if (error instanceof ZodError) {
-        throw new AppServiceError('bad-request', `invalid ${channel} request: ${describeZodError(error)}`);
-      }
-      throw error;
-    }
-    return (this.handlers[channel] as (input: unknown) => unknown)(input);
+    const handler = this.handlers[channel] as (
+      input: RequestInputParsed<C>,
+    ) => RequestOutput<C> | Promise<RequestOutput<C>>;
+    return handler(input);
   }
 
-  /** The grid thumbnail (≤ 256 px JPEG), or null for an unknown, missing or undecodable image. */
-  thumbnail(imageId: number): Promise<ImageBytes | null> {
-    return this.thumbs.get(imageId, 'thumb');
-  }
-
-  /** The detail view's preview (≤ 1024 px JPEG), or null. */
-  preview(imageId: number): Promise<ImageBytes | null> {
-    return this.thumbs.get(imageId, 'preview');
+  /**
+   * The grid thumbnail (≤ 256 px JPEG) or the detail view's preview (≤ 1024 px), rendered by the worker
+   * process; null for an unknown, missing or undecodable image.
+   */
+  image(imageId: number, variant: ImageVariant): Promise<Buffer | null> {
+    return this.thumbs.get(imageId, variant);
   }
 
   /** export:run with the file the app shell's save dialog chose. */
-  async exportTo(request: unknown, filePath: string): Promise<RequestOutput<'export:run'>> {
+  async exportTo(request: ExportRequestParsed, filePath: string): Promise<RequestOutput<'export:run'>> {
     if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
-    const parsed = exportRequestSchema.safeParse(request);
-    if (!parsed.success) {
-      throw new AppServiceError(
-        'bad-request',
-        `invalid export:run request: ${describeZodError(parsed.error)}`,
-      );
-    }
-    if (typeof filePath !== 'string' || filePath === '') {
-      throw new AppServiceError('bad-request', 'export needs a file path');
-    }
-    return runExport(this.library, this.db, parsed.data, filePath);
+    if (filePath === '') throw new AppServiceError('bad-request', 'export needs a file path');
+    return runExport(this.library, this.db, request, filePath);
   }
 
   /** Resolves when every watched folder is being watched (tests change files only after this). */
@@ -225,7 +222,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       await this.tracker.close();
       await this.jobs.close();
       await this.thumbs.close();
-      await this.engines.close();
+      await this.workers.close();
       this.progress.close();
       this.changes.close();
       this.db.close();
@@ -254,5 +251,4 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
 }
 
 export type { UrlBuilders } from '../library/image-query.js';
-export type { ImageBytes } from './thumb-store.js';
 export { AppServiceError, toErrorInfo, type ServiceErrorInfo } from './service-errors.js';

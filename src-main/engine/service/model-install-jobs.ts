@@ -7,7 +7,7 @@ import { installModel, modelUrl, verifyInstalled } from '../models/install.js';
 import { findInstalled, modelsDir } from '../models/model-store.js';
 import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
-import type { EngineHost } from './worker-manager.js';
+import type { WorkerManager } from './worker-manager.js';
 import { modelCatalog } from './model-list.js';
 import { AppServiceError } from './service-errors.js';
 import type { SettingsStore } from './settings-store.js';
@@ -23,7 +23,7 @@ export interface ModelInstallOptions {
 export interface ModelInstallDeps {
   queue: JobQueue;
   settings: SettingsStore;
-  engines: EngineHost;
+  workers: WorkerManager;
   /** After a successful install: re-run what failed for want of a model. */
   installed: () => void;
   env?: NodeJS.ProcessEnv;
@@ -159,7 +159,7 @@ export class ModelInstallJobs {
     const current = this.deps.settings.get().model;
     if (current === null) await this.deps.settings.update({ model: id });
     // Also when reinstalled over a corrupt copy: the engine must not keep the old file open.
-    if (current === null || current === id) this.deps.engines.invalidate();
+    if (current === null || current === id) this.deps.workers.invalidate();
     this.deps.installed();
   }
 }

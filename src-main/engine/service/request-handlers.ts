@@ -9,7 +9,7 @@ import type { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
 import type { ChangeBatcher } from './change-batcher.js';
 import { doctorView } from './doctor-view.js';
-import type { EngineHost } from './worker-manager.js';
+import type { WorkerManager } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
 import { queryImages, type UrlBuilders } from '../library/image-query.js';
 import { locateModel, ModelNotFoundError } from '../models/locate-model.js';
@@ -38,7 +38,7 @@ export interface ServiceContext {
   jobs: TagJobs;
   tracker: FolderTracker;
   settings: SettingsStore;
-  engines: EngineHost;
+  workers: WorkerManager;
   changes: ChangeBatcher;
   urls: UrlBuilders;
   errors: UnrecordedErrors;
@@ -61,7 +61,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     ctx.changes.images(imageIds);
     ctx.changes.flush();
   };
-  const settingsView = (): Settings => ({ ...ctx.settings.get(), providerInUse: ctx.engines.providerInUse });
+  const settingsView = (): Settings => ({ ...ctx.settings.get(), providerInUse: ctx.workers.providerInUse });
 
   return {
     'library:listFolders': () => ctx.library.listFolders().map((f) => folderInfo(ctx.db, f)),
@@ -132,7 +132,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       // A model that cannot be found fails here, not at the next job.
       if (typeof patch.model === 'string') await checkModel(patch.model);
       const changed = await ctx.settings.update(patch);
-      if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.engines.invalidate();
+      if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
       return settingsView();
     },
     'models:list': () => listModelInfos(),

@@ -1,55 +1,35 @@
-// Entry of the service host (engine): runs the AppService in Electron's utilityProcess (or a forked Node) for main.
+// Entry of the service process (service process): the AppService in Electron's utilityProcess (or a forked Node), for main.
 
-import { electronParentPort } from '../worker/electron-ports.js';
-import { parentPortLink, PortLauncher } from '../worker/port-launcher.js';
+import { electronParentPort, parentPortTransport, processTransport } from '../transports.js';
+import { MainLauncher } from '../worker/worker-launcher.js';
 import { AppService } from './app-service.js';
 import { ELECTRON_URLS, hostConfig } from './host-config.js';
-import { isEngineChildMessage } from '../../shared/service-protocol.js';
-import { runServiceHost } from './service-runner.js';
-import { parentPortTransport, processIpcTransport, type HostTransport } from './host-transport.js';
+import { runService } from './service-runner.js';
 
-const transport = parentPortTransport() ?? processIpcTransport();
-if (transport === null) {
-  console.error('service-host must be started by Electron (utilityProcess.fork) or child_process.fork');
-  process.exit(2);
-}
-
-// Inside Electron this process cannot fork (the runAsNode fuse is off): main starts the engine children and
-// its reports about them share the parentPort with requests, so the request handler must not see them.
+// Inside Electron this process cannot fork (the RunAsNode fuse is off): main starts the workers, and its
+// reports about them share the parentPort with requests (the runner leaves worker:* messages alone).
 const parentPort = electronParentPort();
+const toMain = parentPort ? parentPortTransport(parentPort) : processTransport();
 
-const host = runServiceHost(parentPort ? withoutEngineChildMessages(transport) : transport, (log) => {
+const run = runService(toMain, (log) => {
   const config = hostConfig(process.argv.slice(2));
-  const launcher = parentPort
-    ? new PortLauncher(parentPortLink(parentPort), { onLog: (message) => log('warn', message) })
-    : null;
+  const launcher = parentPort ? new MainLauncher(toMain, { onLog: (message) => log('warn', message) }) : null;
   return new AppService({
     ...config,
     urls: ELECTRON_URLS,
     onLog: log,
-    ...(launcher ? { engineOptions: { supervisor: { launcher } } } : {}),
+    ...(launcher ? { workerOptions: { supervisor: { launcher } } } : {}),
   });
 });
 
-if (host.service === null) process.exitCode = 1;
+if (run.service === null) process.exitCode = 1;
 
-// Without a 'close' message (main quitting hard), still stop the engine child and close the library.
+// Without a close request (main quitting hard), still stop the workers and close the library.
 process.once('SIGTERM', () => {
-  void (host.service?.close() ?? Promise.resolve()).finally(() => process.exit(0));
+  void (run.service?.close() ?? Promise.resolve()).finally(() => process.exit(0));
 });
 
-void host.closed.then(() => {
+void run.closed.then(() => {
   // Everything is closed; anything still holding the event loop (a stray timer) must not keep us alive.
   setTimeout(() => process.exit(process.exitCode ?? 0), 1000).unref();
 });
-
-function withoutEngineChildMessages(inner: HostTransport): HostTransport {
-  return {
-    onMessage: (listener) =>
-      inner.onMessage((data) => {
-        if (!isEngineChildMessage(data)) listener(data);
-      }),
-    post: (message) => inner.post(message),
-    close: () => inner.close(),
-  };
-}

@@ -1,39 +1,42 @@
-// The service host's logic (engine): validated messages in, service calls, responses and events out, over any transport.
+// The service process's message loop (service process): main's requests in, AppService calls, responses and events out, over any transport.
 
-import type { ZodType } from 'zod';
 import type { LogLevel } from '../../shared/worker-protocol.js';
-import type { AppService } from './app-service.js';
 import {
-  closeInputSchema,
-  exportToPathInputSchema,
-  HOST_CHANNELS,
-  hostRequestSchema,
-  imageInputSchema,
-  type HostOutgoing,
-  type HostRequest,
+  isWorkerBrokerMessage,
+  SERVICE_CHANNELS,
+  type FromService,
   type ImageOutput,
+  type ServiceChannel,
 } from '../../shared/service-protocol.js';
-import type { HostTransport } from './host-transport.js';
-import { AppServiceError, describeZodError, toErrorInfo } from './service-errors.js';
+import type { RequestChannel } from '../../shared/contract.js';
+import type { Transport } from '../../shared/transport.js';
+import type { AppService } from './app-service.js';
+import { toErrorInfo } from './service-errors.js';
 
-export interface ServiceHost {
+export interface ServiceRun {
   /** null when the service could not start (a 'fatal' message was sent). */
   service: AppService | null;
-  /** Resolves after a host:close request was answered and the transport closed. */
+  /** Resolves after a service:close request was answered and the transport closed. */
   closed: Promise<void>;
 }
 
+interface Request {
+  kind: 'request';
+  id: number;
+  channel: ServiceChannel;
+  payload: unknown;
+}
+
 /**
- * Builds the service with `create` (its log goes to the parent as 'log' messages), announces 'ready' or
- * 'fatal', then serves requests until host:close. Every message is checked against the envelope schema
- * first, and every payload against its channel's schema; a malformed message is answered with a
- * 'bad-request' error (id null when even its id is unusable) and never reaches the service.
+ * Builds the service with `create` (its log goes to main as 'log' messages), announces 'ready' or 'fatal',
+ * then answers main's requests until service:close. Main is trusted and validated the renderer's payloads
+ * already (see ipc.ts); worker:* messages on the same link belong to the worker launcher.
  */
-export function runServiceHost(
-  transport: HostTransport,
+export function runService(
+  transport: Transport,
   create: (log: (level: LogLevel, message: string) => void) => AppService,
-): ServiceHost {
-  const post = (message: HostOutgoing) => transport.post(message);
+): ServiceRun {
+  const post = (message: FromService) => void transport.send(message).catch(() => undefined);
   let service: AppService;
   try {
     service = create((level, message) => post({ kind: 'log', level, message }));
@@ -46,17 +49,12 @@ export function runServiceHost(
   let markClosed = (): void => undefined;
   const closed = new Promise<void>((resolve) => (markClosed = resolve));
   transport.onMessage((data) => {
-    const parsed = hostRequestSchema.safeParse(data);
-    if (!parsed.success) {
-      const message = `malformed message: ${describeZodError(parsed.error)}`;
-      post({ kind: 'response', id: readableId(data), ok: false, error: { code: 'bad-request', message } });
-      return;
-    }
-    const request = parsed.data;
+    if (isWorkerBrokerMessage(data)) return;
+    const request = data as Request;
     answer(service, request).then(
       (result) => {
         post({ kind: 'response', id: request.id, ok: true, result });
-        if (request.channel === HOST_CHANNELS.close) {
+        if (request.channel === SERVICE_CHANNELS.close) {
           transport.close();
           markClosed();
         }
@@ -68,43 +66,25 @@ export function runServiceHost(
   return { service, closed };
 }
 
-async function answer(service: AppService, request: HostRequest): Promise<unknown> {
+async function answer(service: AppService, request: Request): Promise<unknown> {
   switch (request.channel) {
-    case HOST_CHANNELS.exportToPath: {
-      const { path, ...exportRequest } = parsePayload(exportToPathInputSchema, request);
+    case SERVICE_CHANNELS.exportToPath: {
+      const { path, ...exportRequest } = request.payload as { path: string } & Parameters<
+        AppService['exportTo']
+      >[0];
       return service.exportTo(exportRequest, path);
     }
-    case HOST_CHANNELS.image: {
-      const { imageId, variant } = parsePayload(imageInputSchema, request);
-      const image = variant === 'thumb' ? await service.thumbnail(imageId) : await service.preview(imageId);
+    case SERVICE_CHANNELS.image: {
+      const { imageId, variant } = request.payload as { imageId: number; variant: 'thumb' | 'preview' };
+      const image = await service.image(imageId, variant);
       // A copy the exact size of the JPEG: a Buffer may view a larger pool, which cloning would copy whole.
-      const output: ImageOutput =
-        image === null ? null : { mime: 'image/jpeg', data: new Uint8Array(image.bytes) };
+      const output: ImageOutput = image === null ? null : { mime: 'image/jpeg', data: new Uint8Array(image) };
       return output;
     }
-    case HOST_CHANNELS.close:
-      parsePayload(closeInputSchema, request);
+    case SERVICE_CHANNELS.close:
       await service.close();
       return null;
     default:
-      return service.handle(request.channel, request.payload);
+      return service.handle(request.channel as RequestChannel, request.payload as never);
   }
-}
-
-function parsePayload<T>(schema: ZodType<T>, request: HostRequest): T {
-  const parsed = schema.safeParse(request.payload);
-  if (!parsed.success) {
-    throw new AppServiceError(
-      'bad-request',
-      `invalid ${request.channel} request: ${describeZodError(parsed.error)}`,
-    );
-  }
-  return parsed.data;
-}
-
-/** The id of a message that failed validation, when it has a usable one, so its caller is not left waiting. */
-function readableId(data: unknown): number | null {
-  if (typeof data !== 'object' || data === null || !('id' in data)) return null;
-  const id = (data as { id: unknown }).id;
-  return typeof id === 'number' && Number.isSafeInteger(id) && id >= 0 ? id : null;
 }

@@ -6,12 +6,12 @@ import { JobQueue, type JobControl, type JobSnapshot } from '../jobs/job-queue.j
 import { tagIntoLibrary } from '../jobs/tag-into-library.js';
 import type { Library } from '../library/library.js';
 import { ModelNotFoundError } from '../models/locate-model.js';
-import type { EngineHost } from './worker-manager.js';
+import type { WorkerManager } from './worker-manager.js';
 
 export interface TagJobsOptions {
   /** The library the runs write to (the observed one, so commits become events). */
   library: Library;
-  engines: EngineHost;
+  workers: WorkerManager;
   includeHidden: boolean;
   /** Pause before a watcher batch starts, so a burst of arriving files becomes one run. */
   batchDelayMs?: number;
@@ -123,7 +123,7 @@ export class TagJobs {
     control.report({ done: 0, total: null, current: null });
     let lease;
     try {
-      lease = await this.options.engines.acquire();
+      lease = await this.options.workers.acquire();
     } catch (error) {
       // The job fails with locateModel's first-run message (the UI offers the download from it).
       if (error instanceof ModelNotFoundError) for (const input of inputs) this.needModel.set(input, retry);

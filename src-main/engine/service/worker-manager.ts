@@ -1,34 +1,37 @@
-// The app's engine process (engine): started at the first tagging job, reopened when model or provider settings change.
+// The service's worker processes (service process): one that classifies with the current settings, one that renders thumbnails and checks pixels.
 
 import { defaultThreads } from '../classify/classifier.js';
 import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
 import { locateModel } from '../models/locate-model.js';
 import { identifyModel, type ModelIdentity } from '../models/model-identity.js';
-import { EngineSupervisor, type EngineSupervisorOptions } from '../worker/worker-supervisor.js';
+import { WorkerSupervisor, type WorkerSupervisorOptions } from '../worker/worker-supervisor.js';
 import type { StoredSettings } from './settings-store.js';
 
 /** What the app does not let the user choose (yet): the CLI's --threads, --batch, --max-pixels, --labels. */
-export interface EngineTuning {
+export interface WorkerTuning {
   threads?: number;
   batchSize?: number;
   maxPixels?: number;
   labelsPath?: string | null;
-  supervisor?: EngineSupervisorOptions;
+  supervisor?: Omit<WorkerSupervisorOptions, 'model'>;
 }
 
-export interface EngineLease {
-  engine: EngineSupervisor;
+export interface ClassifierLease {
+  engine: WorkerSupervisor;
   model: ModelIdentity;
 }
 
 /**
- * One engine at a time. Jobs run one after the other (JobQueue), so nobody is using the engine when the
- * next job acquires it: that is the moment a stale one (settings changed meanwhile) is swapped, and a
- * settings change never breaks the run in progress.
+ * Two workers, started when first needed. The classifier serves one model with fixed settings: jobs run one
+ * after the other (JobQueue), so nobody uses it when the next job acquires it, and that is the moment a
+ * stale one (settings changed meanwhile) is replaced — a settings change never breaks the run in progress.
+ * The renderer (thumbnails, previews, pixel checks) needs no model and lives apart, so a poison photo met
+ * while scrolling the grid cannot disturb the crash blame of a tagging run, and neither waits for the other.
  */
-export class EngineHost {
-  private current: EngineLease | null = null;
-  private starting: Promise<EngineLease> | null = null;
+export class WorkerManager {
+  private current: ClassifierLease | null = null;
+  private starting: Promise<ClassifierLease> | null = null;
+  private renderer: Promise<WorkerSupervisor> | null = null;
   private stale = false;
   private closed = false;
 
@@ -36,16 +39,21 @@ export class EngineHost {
     private readonly settings: () => StoredSettings,
     /** The model given at startup; the `model` setting overrides it; neither: locateModel's search. */
     private readonly startupModel: string | null,
-    private readonly tuning: EngineTuning = {},
+    private readonly tuning: WorkerTuning = {},
   ) {}
 
-  /** The execution provider of the engine the next job will use; null before it started or once stale. */
+  /** The execution provider of the classifier the next job will use; null before it started or once stale. */
   get providerInUse(): string | null {
     return this.current !== null && !this.stale ? this.current.engine.provider : null;
   }
 
+  /** The pixel limit for decodes (decompression bombs). */
+  get maxPixels(): number {
+    return this.tuning.maxPixels ?? DEFAULT_MAX_PIXELS;
+  }
+
   /** Rejects with the reason (no model, provider failed to load) so the job that asked fails with it. */
-  acquire(): Promise<EngineLease> {
+  acquire(): Promise<ClassifierLease> {
     if (this.closed) return Promise.reject(new Error('the app service is closing'));
     if (this.current !== null && !this.stale) return Promise.resolve(this.current);
     this.starting ??= this.reopen().finally(() => {
@@ -54,7 +62,16 @@ export class EngineHost {
     return this.starting;
   }
 
-  /** Model, provider, threshold or top-k changed: they are fixed when the engine opens the model. */
+  /** The worker for renders and pixel checks (started on first use, restarted after crashes by its supervisor). */
+  rendering(): Promise<WorkerSupervisor> {
+    if (this.closed) return Promise.reject(new Error('the app service is closing'));
+    this.renderer ??= WorkerSupervisor.start({ ...this.tuning.supervisor, model: null });
+    // A failed start is not remembered: the next request tries again.
+    this.renderer.catch(() => (this.renderer = null));
+    return this.renderer;
+  }
+
+  /** Model, provider, threshold or top-k changed: they are fixed when the worker opens the model. */
   invalidate(): void {
     this.stale = true;
   }
@@ -64,20 +81,22 @@ export class EngineHost {
     await this.starting?.catch(() => undefined);
     const current = this.current;
     this.current = null;
-    await current?.engine.close();
+    const renderer = await this.renderer?.catch(() => null);
+    await Promise.all([current?.engine.close(), renderer?.close()]);
   }
 
-  private async reopen(): Promise<EngineLease> {
+  private async reopen(): Promise<ClassifierLease> {
     const old = this.current;
     this.current = null;
-    // Cleared before starting: an invalidate() that arrives during the start marks the new engine stale.
+    // Cleared before starting: an invalidate() that arrives during the start marks the new worker stale.
     this.stale = false;
     await old?.engine.close();
     const settings = this.settings();
     const modelPath = await locateModel(settings.model ?? this.startupModel ?? undefined);
     const model = await identifyModel(modelPath);
-    const engine = await EngineSupervisor.start(
-      {
+    const engine = await WorkerSupervisor.start({
+      ...this.tuning.supervisor,
+      model: {
         modelPath,
         labelsPath: this.tuning.labelsPath ?? null,
         ep: settings.ep,
@@ -85,10 +104,9 @@ export class EngineHost {
         batchSize: this.tuning.batchSize ?? 8,
         topK: settings.topK,
         threshold: settings.threshold,
-        maxPixels: this.tuning.maxPixels ?? DEFAULT_MAX_PIXELS,
+        maxPixels: this.maxPixels,
       },
-      this.tuning.supervisor,
-    );
+    });
     if (this.closed) {
       await engine.close();
       throw new Error('the app service is closing');

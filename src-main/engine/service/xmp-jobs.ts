@@ -3,7 +3,7 @@
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
 import type { Library } from '../library/library.js';
 import { loadHierarchy } from '../tagging/hierarchy.js';
-import { writeTagsForImages, type WriteResult } from '../xmp/write-tags.js';
+import { writeTagsForImages, type PixelHasher, type WriteResult } from '../xmp/write-tags.js';
 import type { ChangeBatcher } from './change-batcher.js';
 import type { SettingsStore } from './settings-store.js';
 
@@ -13,6 +13,8 @@ export interface XmpJobDeps {
   settings: SettingsStore;
   changes: ChangeBatcher;
   warn: (message: string) => void;
+  /** Pixel checks of embedded writes, done by the service's render worker. */
+  pixelHash: PixelHasher;
 }
 
 export const XMP_WRITE_KIND = 'xmp-write';
@@ -64,6 +66,7 @@ async function writeAll(deps: XmpJobDeps, control: JobControl, ids: number[], dr
       minScore: xmpMinScore,
       dryRun,
       hierarchy,
+      pixelHash: deps.pixelHash,
       signal: control.signal,
       onResult,
       onProgress: (p) =>

@@ -1,18 +1,18 @@
-// Crash-aware work bookkeeping of the supervisor (parent): which files are queued, in the engine, started, blamed, done.
+// Crash-aware bookkeeping of classify calls (service process, CLI): which files are queued, in the worker, started, blamed, done.
 
 import type { FileResult } from '../../shared/results.js';
 
-export interface EngineWorkItem {
+export interface WorkItem {
   /** The caller's key; unique among the files in progress. */
   id: number;
   path: Buffer;
   display: string;
 }
 
-export type OnEngineResult = (id: number, result: FileResult) => void | Promise<void>;
+export type OnWorkResult = (id: number, result: FileResult) => void | Promise<void>;
 
 export interface ClassifyOutcome {
-  /** Files that crashed the engine twice; they got a synthetic `internal` error result. */
+  /** Files that crashed the worker twice; they got a synthetic `internal` error result. */
   crashed: number[];
 }
 
@@ -21,12 +21,12 @@ export interface WorkTrackerOptions {
   maxCrashesPerFile: number;
   /** Crashes blamed on no file that one classify call tolerates before it fails. */
   maxUnexplainedRestarts: number;
-  /** The result recorded for a file given up after crashing the engine; `reason` names the last signal. */
-  crashedResult: (item: EngineWorkItem, reason: string) => FileResult;
+  /** The result recorded for a file given up after crashing the worker; `reason` names the last signal. */
+  crashedResult: (item: WorkItem, reason: string) => FileResult;
 }
 
 interface Call {
-  onResult: OnEngineResult;
+  onResult: OnWorkResult;
   remaining: number;
   crashed: number[];
   unexplained: number;
@@ -38,14 +38,14 @@ interface Call {
 }
 
 interface Tracked {
-  item: EngineWorkItem;
+  item: WorkItem;
   call: Call;
   crashes: number;
   inFlight: boolean;
   started: boolean;
 }
 
-/** Files sent together; an isolated unit holds one suspect and runs with nothing else in the engine. */
+/** Files sent together; an isolated unit holds one suspect and runs with nothing else in the worker. */
 interface Unit {
   ids: number[];
   isolated: boolean;
@@ -60,7 +60,7 @@ export class WorkTracker {
   constructor(private readonly options: WorkTrackerOptions) {}
 
   /** Registers a classify call; resolves when every file has a result and onResult has returned for each. */
-  add(items: readonly EngineWorkItem[], onResult: OnEngineResult): Promise<ClassifyOutcome> {
+  add(items: readonly WorkItem[], onResult: OnWorkResult): Promise<ClassifyOutcome> {
     const ids = new Set<number>();
     for (const { id, path } of items) {
       if (!(path instanceof Uint8Array))
@@ -99,12 +99,12 @@ export class WorkTracker {
     return false;
   }
 
-  /** The next files to send to the engine, or null when nothing may be sent now; they count as in flight. */
-  next(): EngineWorkItem[] | null {
+  /** The next files to send to the worker, or null when nothing may be sent now; they count as in flight. */
+  next(): WorkItem[] | null {
     while (!this.isolating) {
       const unit = this.queue[0];
       if (!unit) return null;
-      // A suspect runs alone so that, if the engine dies, there is no doubt which file did it.
+      // A suspect runs alone so that, if the worker dies, there is no doubt which file did it.
       if (unit.isolated && this.inFlight.size > 0) return null;
       this.queue.shift();
       const batch: Tracked[] = [];
@@ -124,7 +124,7 @@ export class WorkTracker {
     return null;
   }
 
-  /** The engine is about to decode `id`; false when it is not in flight (a protocol error). */
+  /** The worker is about to decode `id`; false when it is not in flight (a protocol error). */
   started(id: number): boolean {
     const t = this.tracked.get(id);
     if (!t?.inFlight) return false;
@@ -132,7 +132,7 @@ export class WorkTracker {
     return true;
   }
 
-  /** The engine's result for `id`; false when it is not in flight (a protocol error). */
+  /** The worker's result for `id`; false when it is not in flight (a protocol error). */
   completed(id: number, result: FileResult): boolean {
     const t = this.tracked.get(id);
     if (!t?.inFlight) return false;
@@ -142,7 +142,7 @@ export class WorkTracker {
   }
 
   /**
-   * The engine died (`reason`, e.g. "SIGSEGV"). Files it had started and not finished are blamed; one blamed
+   * The worker died (`reason`, e.g. "SIGSEGV"). Files it had started and not finished are blamed; one blamed
    * `maxCrashesPerFile` times is given up with a synthetic result. Unstarted files go back to the front of the
    * queue as one batch, blamed ones after them one at a time. Returns whether live work was in flight.
    */
@@ -166,7 +166,7 @@ export class WorkTracker {
           this.failCall(
             call,
             new Error(
-              `the engine process died ${call.unexplained} time${call.unexplained === 1 ? '' : 's'} with no file to blame (${reason}); giving up`,
+              `the worker process died ${call.unexplained} time${call.unexplained === 1 ? '' : 's'} with no file to blame (${reason}); giving up`,
             ),
           );
         }
@@ -185,7 +185,7 @@ export class WorkTracker {
     return live.length > 0;
   }
 
-  /** Fails every unfinished call (engine unusable, supervisor closed). */
+  /** Fails every unfinished call (worker unusable, supervisor closed). */
   failAll(error: Error): void {
     const calls = new Set([...this.tracked.values()].map((t) => t.call));
     for (const call of calls) this.failCall(call, error);
@@ -223,7 +223,7 @@ export class WorkTracker {
     if (call.settled) return;
     call.settled = true;
     call.reject(error);
-    // Files still in the engine stay tracked until their result or the crash report arrives, then are dropped.
+    // Files still in the worker stay tracked until their result or the crash report arrives, then are dropped.
     for (const [id, t] of this.tracked) if (t.call === call && !t.inFlight) this.tracked.delete(id);
   }
 }

@@ -1,57 +1,62 @@
-// Engine service of the engine child process: opens the model on `open`, classifies queued `classify` requests, exits on `shutdown`.
+// What a worker process does (worker process): opens a model on `open`, classifies `classify` requests, renders and hashes photos for `task`s.
 
 import path from 'node:path';
-import {
-  parseParentMessage,
-  type ChildMessage,
-  type ParentMessage,
-  type ClassifyItem,
-  type EngineOpenOptions,
-} from '../../shared/worker-protocol.js';
+import { isFileError } from '../../shared/file-errors.js';
 import type { ClassLabel } from '../../shared/labels.js';
+import type { Transport } from '../../shared/transport.js';
+import type {
+  ClassifyItem,
+  FromWorker,
+  OpenModelOptions,
+  TaskValue,
+  ToWorker,
+  WorkerTask,
+} from '../../shared/worker-protocol.js';
 import { Classifier } from '../classify/classifier.js';
+import { resolveLabels } from '../classify/resolve-labels.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
+import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
 import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
 import type { WalkItem } from '../scan/walk-types.js';
-import { resolveLabels } from '../classify/resolve-labels.js';
-import type { EngineTransport } from './transport.js';
+import type { DecodeKind } from './crash-injection.js';
 
-interface OpenEngine {
+interface OpenModel {
   classifier: Classifier;
   labels: ClassLabel[];
   preprocess: PreprocessSpec;
   modelName: string;
-  settings: EngineOpenOptions;
+  settings: OpenModelOptions;
 }
 
 type IdItem = Extract<WalkItem, { kind: 'file' }> & { id: number };
 
-export interface EngineServiceOptions {
-  /** Called after `started` was sent for a file (test-only fault injection, see crash-injection.ts). */
-  afterStarted?: ((display: string) => void) | null;
+export interface WorkerServiceOptions {
+  /** Called with a file's path right before it is decoded (test-only fault injection, see crash-injection.ts). */
+  beforeDecode?: ((kind: DecodeKind, file: string) => void) | null;
   /** Ends the process; injectable so the service can run in-process. */
   exit?: (code: number) => void;
 }
 
 /** Serves one supervisor over `transport` until shutdown, disconnect or a fatal error. */
-export function runEngineService(transport: EngineTransport, options: EngineServiceOptions = {}): void {
+export function runWorkerService(transport: Transport, options: WorkerServiceOptions = {}): void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
-  let engine: Promise<OpenEngine> | null = null;
-  // Classify requests run one at a time, in arrival order.
+  let model: Promise<OpenModel> | null = null;
+  // Classify requests run one at a time, in arrival order; tasks run beside them as they come.
   let work: Promise<void> = Promise.resolve();
+  const tasks = new Set<Promise<void>>();
   let stopping = false;
   const abort = new AbortController();
 
-  const send = (message: ChildMessage): Promise<void> => transport.send(message);
+  const send = (message: FromWorker): Promise<void> => transport.send(message);
 
   const shutdown = async (code: number): Promise<void> => {
     if (stopping) return;
     stopping = true;
     abort.abort();
-    // Let the request in progress wind down so no native decode or inference outlives the classifier.
-    await work.catch(() => undefined);
-    const opened = await engine?.catch(() => null);
+    // Let the work in progress wind down so no native decode or inference outlives the classifier.
+    await Promise.allSettled([work, ...tasks]);
+    const opened = await model?.catch(() => null);
     await opened?.classifier.close().catch(() => undefined);
     exit(code);
   };
@@ -64,14 +69,14 @@ export function runEngineService(transport: EngineTransport, options: EngineServ
   };
 
   const classify = async (items: ClassifyItem[]): Promise<void> => {
-    if (!engine) throw new Error('classify before open');
-    const { classifier, labels, preprocess, modelName, settings } = await engine;
+    if (!model) throw new Error('classify before open');
+    const { classifier, labels, preprocess, modelName, settings } = await model;
     async function* announce(): AsyncGenerator<IdItem> {
       for (const item of items) {
         if (abort.signal.aborted) return;
         // Pulled now means handed to the decoder next: announce it first, so a native crash is attributable.
         await send({ type: 'started', id: item.id });
-        options.afterStarted?.(item.display);
+        options.beforeDecode?.('classify', item.display);
         const bytes = Buffer.from(item.path.buffer, item.path.byteOffset, item.path.byteLength);
         yield { kind: 'file', path: bytes, display: item.display, explicit: true, id: item.id };
       }
@@ -90,27 +95,33 @@ export function runEngineService(transport: EngineTransport, options: EngineServ
     if (!abort.signal.aborted) await send({ type: 'batch-done', count: items.length });
   };
 
+  const runTask = async (id: number, task: WorkerTask): Promise<void> => {
+    try {
+      const value = await perform(task, options.beforeDecode ?? null);
+      await send({ type: 'task-done', id, value });
+    } catch (error) {
+      const code = isFileError(error) ? error.code : 'internal';
+      const message = error instanceof Error ? error.message : String(error);
+      await send({ type: 'task-failed', id, code, message });
+    }
+  };
+
   transport.onClose(() => void shutdown(0));
   transport.onMessage((raw) => {
     if (stopping) return;
-    let message: ParentMessage;
-    try {
-      message = parseParentMessage(raw);
-    } catch (error) {
-      void fatal((error as Error).message);
-      return;
-    }
+    // The supervisor is trusted (it is Skiptag itself); only the kind decides what to do.
+    const message = raw as ToWorker;
     switch (message.type) {
       case 'open': {
-        if (engine) {
-          void fatal('open received twice: one engine process serves one model');
+        if (model) {
+          void fatal('open received twice: one worker process serves one model');
           return;
         }
         const { type: _type, ...settings } = message;
-        engine = openEngine(settings);
-        engine.then(
+        model = openModel(settings);
+        model.then(
           (opened) => send(readyMessage(opened)).catch(() => undefined),
-          (error: unknown) => fatal((error as Error).message),
+          (error: unknown) => fatal(errorText(error)),
         );
         return;
       }
@@ -119,14 +130,41 @@ export function runEngineService(transport: EngineTransport, options: EngineServ
         work = work.then(() => classify(items)).catch((error: unknown) => fatal(errorText(error)));
         return;
       }
+      case 'task': {
+        const running = runTask(message.id, message.task).catch(() => undefined);
+        tasks.add(running);
+        void running.finally(() => tasks.delete(running));
+        return;
+      }
       case 'shutdown':
         void shutdown(0);
         return;
+      default:
+        void fatal(`unknown message ${JSON.stringify((raw as { type?: unknown })?.type ?? null)}`);
     }
   });
+  void send({ type: 'hello' }).catch(() => undefined);
 }
 
-async function openEngine(settings: EngineOpenOptions): Promise<OpenEngine> {
+async function perform(
+  task: WorkerTask,
+  beforeDecode: ((kind: DecodeKind, file: string) => void) | null,
+): Promise<TaskValue> {
+  switch (task.kind) {
+    case 'render': {
+      const file = Buffer.from(task.path.buffer, task.path.byteOffset, task.path.byteLength);
+      beforeDecode?.('render', file.toString('utf8'));
+      const jpeg = await renderPhoto(file, task.size, { maxPixels: task.maxPixels });
+      // A copy the exact size of the JPEG: a Buffer may view a larger pool, which cloning would copy whole.
+      return { kind: 'render', jpeg: new Uint8Array(jpeg) };
+    }
+    case 'pixel-hash':
+      beforeDecode?.('pixel-hash', task.path);
+      return { kind: 'pixel-hash', hash: await pixelHash(task.path, task.maxPixels) };
+  }
+}
+
+async function openModel(settings: OpenModelOptions): Promise<OpenModel> {
   const classifier = await Classifier.open(settings.modelPath, {
     ep: settings.ep,
     threads: settings.threads,
@@ -149,7 +187,7 @@ async function openEngine(settings: EngineOpenOptions): Promise<OpenEngine> {
   }
 }
 
-function readyMessage(opened: OpenEngine): ChildMessage {
+function readyMessage(opened: OpenModel): FromWorker {
   const { classifier, labels, modelName } = opened;
   return {
     type: 'ready',

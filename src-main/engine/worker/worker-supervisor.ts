@@ -1,63 +1,87 @@
-// Engine supervisor (parent): runs decoding and inference in a child process, restarts it after a crash and isolates the file that caused it.
+// Supervisor of one worker process (service process, CLI): classifies and renders through it, restarts it after a crash and isolates the file that caused it.
 
-import {
-  EngineContractError,
-  parseOpenOptions,
-  type ChildMessage,
-  type EngineOpenOptions,
-  type EngineReadyInfo,
-  type LogLevel,
-} from '../../shared/worker-protocol.js';
+import { FileError } from '../../shared/file-errors.js';
 import { errorResult, type FileResult } from '../../shared/results.js';
-import { describeExit, EngineChildHandle } from './child-handle.js';
-import { resolveEngineChildEntry } from './child-entry.js';
-import type { EngineChildLauncher } from './child-launcher.js';
-import { forkLauncher } from './fork-launcher.js';
 import {
-  WorkTracker,
-  type ClassifyOutcome,
-  type EngineWorkItem,
-  type OnEngineResult,
-} from './work-tracker.js';
+  parseFromWorker,
+  parseOpenOptions,
+  WorkerProtocolError,
+  type FromWorker,
+  type LogLevel,
+  type OpenModelOptions,
+  type TaskValue,
+  type ToWorker,
+  type WorkerReadyInfo,
+  type WorkerTask,
+} from '../../shared/worker-protocol.js';
+import { WorkTracker, type ClassifyOutcome, type OnWorkResult, type WorkItem } from './work-tracker.js';
+import {
+  describeExit,
+  forkLauncher,
+  resolveWorkerEntry,
+  type LaunchedWorker,
+  type WorkerLauncher,
+} from './worker-launcher.js';
 
-export type { ClassifyOutcome, EngineWorkItem, OnEngineResult } from './work-tracker.js';
+export type { ClassifyOutcome, OnWorkResult, WorkItem } from './work-tracker.js';
 
-export interface EngineSupervisorOptions {
-  /** How children are started; default: child_process.fork of childEntry with env (fork-launcher.ts). */
-  launcher?: EngineChildLauncher;
-  /** JavaScript entry of the child for the default launcher; default: engine-child.js (see child-entry.ts). */
-  childEntry?: string;
-  /** The child's environment for the default launcher; default: this process's. */
+export interface WorkerSupervisorOptions {
+  /** The model to open; without one the worker only runs tasks (renders, pixel hashes). */
+  model?: OpenModelOptions | null;
+  /** How workers are started; default: child_process.fork of `entry` with `env`. */
+  launcher?: WorkerLauncher;
+  /** JavaScript entry for the default launcher; default: worker-main.js (see resolveWorkerEntry). */
+  entry?: string;
+  /** The worker's environment for the default launcher; default: this process's. */
   env?: NodeJS.ProcessEnv;
   /** Crashes blamed on no file (nothing was being decoded) that one classify call tolerates; default 10. */
   maxRestarts?: number;
-  /** How long close() waits for a graceful exit before killing the child; default 5000 ms. */
+  /** How long close() waits for a graceful exit before killing the worker; default 5000 ms. */
   closeTimeoutMs?: number;
-  /** The child's log lines and the supervisor's own notes; default: warnings and errors to stderr. */
+  /** The worker's log lines and the supervisor's own notes; default: warnings and errors to stderr. */
   onLog?: (level: LogLevel, message: string) => void;
 }
 
-/** A file given up on after crashing the engine this many times. */
+/** A file given up on after crashing the worker this many times. */
 const MAX_CRASHES_PER_FILE = 2;
 
-export class EngineSupervisor {
-  private child: EngineChildHandle | null = null;
-  private info: EngineReadyInfo | null = null;
+interface Worker {
+  process: LaunchedWorker;
+  phase: 'starting' | 'opening' | 'ready';
+  ended: boolean;
+}
+
+interface Task {
+  task: WorkerTask;
+  resolve: (value: TaskValue) => void;
+  reject: (error: Error) => void;
+  crashes: number;
+  inFlight: boolean;
+}
+
+export class WorkerSupervisor {
+  private worker: Worker | null = null;
+  private info: WorkerReadyInfo | null = null;
   private restarting: Promise<void> | null = null;
   private restartCount = 0;
   private closing: Promise<void> | null = null;
   private readonly tracker: WorkTracker;
+  private readonly tasks = new Map<number, Task>();
+  private taskQueue: number[] = [];
+  /** A task that crashed the worker before runs alone, so a second crash cannot be blamed on a bystander. */
+  private isolatingTask = false;
+  private nextTaskId = 1;
   private readonly log: (level: LogLevel, message: string) => void;
 
   private constructor(
-    private readonly openOptions: EngineOpenOptions,
-    private readonly launcher: EngineChildLauncher,
-    private readonly options: EngineSupervisorOptions,
+    private readonly model: OpenModelOptions | null,
+    private readonly launcher: WorkerLauncher,
+    private readonly options: WorkerSupervisorOptions,
   ) {
     this.log =
       options.onLog ??
       ((level, message) => {
-        if (level === 'warn' || level === 'error') console.error(`skiptag engine: ${message}`);
+        if (level === 'warn' || level === 'error') console.error(`skiptag worker: ${message}`);
       });
     this.tracker = new WorkTracker({
       maxCrashesPerFile: MAX_CRASHES_PER_FILE,
@@ -66,47 +90,45 @@ export class EngineSupervisor {
     });
   }
 
-  /** Starts the engine process and opens the model; rejects with the child's reason when it cannot. */
-  static async start(
-    openOptions: EngineOpenOptions,
-    options: EngineSupervisorOptions = {},
-  ): Promise<EngineSupervisor> {
-    // Validate here too, so a bad setting fails in the caller's stack rather than as a child `fatal`.
-    const checked = parseOpenOptions(openOptions);
+  /** Starts a worker (and opens the model, if any); rejects with the worker's reason when it cannot. */
+  static async start(options: WorkerSupervisorOptions = {}): Promise<WorkerSupervisor> {
+    // Validated here, so a bad setting fails in the caller's stack rather than as a worker `fatal`.
+    const model = options.model ? parseOpenOptions(options.model) : null;
     const launcher =
-      options.launcher ?? forkLauncher(options.childEntry ?? (await resolveEngineChildEntry()), options.env);
-    const supervisor = new EngineSupervisor(checked, launcher, options);
+      options.launcher ?? forkLauncher(options.entry ?? (await resolveWorkerEntry()), options.env);
+    const supervisor = new WorkerSupervisor(model, launcher, options);
     await supervisor.launch();
     return supervisor;
   }
 
-  /** What the engine reported when it (last) became ready. */
-  get ready(): EngineReadyInfo {
-    if (!this.info) throw new Error('the engine is not ready');
+  /** What the worker reported when it (last) opened the model. */
+  get ready(): WorkerReadyInfo {
+    if (!this.info) throw new Error(this.model ? 'the worker is not ready' : 'this worker has no model');
     return this.info;
   }
 
-  get provider(): EngineReadyInfo['provider'] {
+  get provider(): WorkerReadyInfo['provider'] {
     return this.ready.provider;
   }
 
-  /** Times the child was started again after dying. */
+  /** Times the worker was started again after dying. */
   get restarts(): number {
     return this.restartCount;
   }
 
-  /** Process id of the current child, or null while there is none. */
+  /** Process id of the current worker, or null while there is none. */
   get pid(): number | null {
-    return this.child?.pid ?? null;
+    return this.worker?.process.pid ?? null;
   }
 
   /**
-   * Classifies files in the engine process; onResult gets each one's result (calls run one at a time). When the
-   * child dies, it is restarted and unfinished files are retried; a file that crashed it twice gets an `internal`
-   * error result and is listed in `crashed`. Concurrent calls are fine: their files queue in the engine.
+   * Classifies files in the worker; onResult gets each one's result (calls run one at a time). When the worker
+   * dies it is restarted and unfinished files are retried; a file that crashed it twice gets an `internal`
+   * error result and is listed in `crashed`. Concurrent calls are fine: their files queue in the worker.
    */
-  classify(items: readonly EngineWorkItem[], onResult: OnEngineResult): Promise<ClassifyOutcome> {
-    if (this.closing) return Promise.reject(new Error('the engine supervisor is closed'));
+  classify(items: readonly WorkItem[], onResult: OnWorkResult): Promise<ClassifyOutcome> {
+    if (this.closing) return Promise.reject(new Error('the worker supervisor is closed'));
+    if (!this.model) return Promise.reject(new Error('this worker has no model to classify with'));
     let outcome: Promise<ClassifyOutcome>;
     try {
       outcome = this.tracker.add(items, onResult);
@@ -117,129 +139,220 @@ export class EngineSupervisor {
     return outcome;
   }
 
-  /** Asks the child to close the model and exit; kills it when it does not within closeTimeoutMs. */
+  /**
+   * Runs one task (a render, a pixel hash) in the worker. Rejects with the file's FileError when it cannot
+   * be read or decoded, and with an `internal` FileError when it crashed the worker twice.
+   */
+  task(task: WorkerTask): Promise<TaskValue> {
+    if (this.closing) return Promise.reject(new Error('the worker supervisor is closed'));
+    return new Promise<TaskValue>((resolve, reject) => {
+      const id = this.nextTaskId++;
+      this.tasks.set(id, { task, resolve, reject, crashes: 0, inFlight: false });
+      this.taskQueue.push(id);
+      this.pump();
+    });
+  }
+
+  /** Asks the worker to close the model and exit; kills it when it does not within closeTimeoutMs. */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
     return this.closing;
   }
 
+  private get hasLiveWork(): boolean {
+    return this.tracker.hasLiveWork || this.tasks.size > 0;
+  }
+
   private async shutdown(): Promise<void> {
-    this.tracker.failAll(new Error('the engine supervisor was closed'));
-    const child = this.child;
-    if (!child) return;
-    child.send({ type: 'shutdown' });
+    const closed = new Error('the worker supervisor was closed');
+    this.tracker.failAll(closed);
+    this.failTasks(closed);
+    const worker = this.worker;
+    if (!worker) return;
+    this.post(worker, { type: 'shutdown' });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => {
       timer = setTimeout(() => resolve('timeout'), this.options.closeTimeoutMs ?? 5000);
     });
-    if ((await Promise.race([child.ended, timeout])) === 'timeout') child.kill('SIGKILL');
+    if ((await Promise.race([worker.process.exited, timeout])) === 'timeout') worker.process.kill('SIGKILL');
     clearTimeout(timer);
-    await child.ended;
+    await worker.process.exited;
   }
 
-  /** Starts a child and opens the model; resolves on `ready`, rejects on `fatal`, a bad message or an early exit. */
+  /** Starts a worker: resolves once it said hello (and opened the model); rejects on `fatal`, a bad message or an early exit. */
   private launch(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let fatal: string | null = null;
-      const child = EngineChildHandle.launch(this.launcher, {
-        message: (message) => {
-          if (child.ready) {
-            this.onMessage(child, message);
-          } else if (message.type === 'ready') {
-            const { type: _type, ...info } = message;
-            this.info = info;
-            child.ready = true;
-            resolve();
-            this.pump();
-          } else if (message.type === 'fatal') {
-            fatal = message.message;
-            reject(new Error(message.message));
-          } else if (message.type === 'log') {
-            this.log(message.level, message.message);
-          } else {
-            child.kill();
-            reject(new EngineContractError(`engine sent "${message.type}" before "ready"`));
+      const worker: Worker = { process: this.launcher.launch(), phase: 'starting', ended: false };
+      const refuse = (error: Error) => {
+        worker.process.kill('SIGKILL');
+        reject(error);
+      };
+      worker.process.transport.onMessage((raw) => {
+        if (worker.ended) return;
+        let message: FromWorker;
+        try {
+          message = parseFromWorker(raw);
+        } catch (error) {
+          if (worker.phase === 'ready') this.protocolError(worker, (error as Error).message);
+          else refuse(error as Error);
+          return;
+        }
+        if (message.type === 'log') return this.log(message.level, message.message);
+        if (worker.phase === 'ready') return this.onMessage(worker, message);
+        if (worker.phase === 'starting' && message.type === 'hello') {
+          if (this.model) {
+            worker.phase = 'opening';
+            this.post(worker, { type: 'open', ...this.model });
+            return;
           }
-        },
-        invalid: (error) => {
-          child.kill();
-          if (child.ready) this.tracker.failAll(error);
-          else reject(error);
-        },
-        exit: (exit) => {
-          if (this.child === child) this.child = null;
-          if (!child.ready) {
-            reject(
-              new Error(fatal ?? `the engine process ended (${describeExit(exit)}) before it was ready`),
-            );
-          } else this.onLost(describeExit(exit));
-        },
+        } else if (worker.phase === 'opening' && message.type === 'ready') {
+          const { type: _type, ...info } = message;
+          this.info = info;
+        } else if (message.type === 'fatal') {
+          fatal = message.message;
+          reject(new Error(message.message));
+          return;
+        } else {
+          refuse(new WorkerProtocolError(`worker sent "${message.type}" before it was ready`));
+          return;
+        }
+        worker.phase = 'ready';
+        resolve();
+        this.pump();
       });
-      this.child = child;
-      child.send({ type: 'open', ...this.openOptions });
+      void worker.process.exited.then((exit) => {
+        worker.ended = true;
+        if (this.worker === worker) this.worker = null;
+        if (worker.phase !== 'ready') {
+          reject(new Error(fatal ?? `the worker process ended (${describeExit(exit)}) before it was ready`));
+        } else this.onLost(describeExit(exit));
+      });
+      this.worker = worker;
     });
   }
 
-  private onMessage(child: EngineChildHandle, message: ChildMessage): void {
+  private post(worker: Worker, message: ToWorker): void {
+    // On a closed link the exit report follows and requeues what was sent.
+    worker.process.transport.send(message).catch(() => undefined);
+  }
+
+  private onMessage(worker: Worker, message: FromWorker): void {
     switch (message.type) {
       case 'started':
         if (!this.tracker.started(message.id))
-          this.protocolError(child, `"started" for unknown file ${message.id}`);
+          this.protocolError(worker, `"started" for unknown file ${message.id}`);
         return;
       case 'result':
         if (!this.tracker.completed(message.id, message.result)) {
-          this.protocolError(child, `"result" for unknown file ${message.id}`);
+          this.protocolError(worker, `"result" for unknown file ${message.id}`);
         }
         this.pump();
         return;
+      case 'task-done':
+      case 'task-failed': {
+        const task = this.tasks.get(message.id);
+        if (!task?.inFlight)
+          return this.protocolError(worker, `"${message.type}" for unknown task ${message.id}`);
+        this.tasks.delete(message.id);
+        if (task.crashes > 0) this.isolatingTask = false;
+        if (message.type === 'task-done') task.resolve(message.value);
+        else task.reject(new FileError(message.code, message.message));
+        this.pump();
+        return;
+      }
       case 'batch-done':
-        return;
       case 'log':
-        this.log(message.level, message.message);
         return;
-      case 'fatal':
-        // The child exits next; its files fail with the reason rather than being retried into the same error.
+      case 'fatal': {
+        // The worker exits next; its work fails with the reason rather than being retried into the same error.
         this.log('error', message.message);
-        this.tracker.failAll(new Error(`engine failed: ${message.message}`));
+        const error = new Error(`worker failed: ${message.message}`);
+        this.tracker.failAll(error);
+        this.failTasks(error);
         return;
+      }
+      case 'hello':
       case 'ready':
-        this.protocolError(child, '"ready" sent twice');
+        this.protocolError(worker, `"${message.type}" sent twice`);
         return;
     }
   }
 
-  private protocolError(child: EngineChildHandle, message: string): void {
-    const error = new EngineContractError(message);
+  private protocolError(worker: Worker, message: string): void {
+    const error = new WorkerProtocolError(message);
     this.log('error', message);
-    child.kill();
+    worker.process.kill('SIGKILL');
     this.tracker.failAll(error);
+    this.failTasks(error);
   }
 
-  /** The ready child died: blame and requeue its files, then start a new one if there is work for it. */
+  /** The ready worker died: blame and requeue its work, then start a new one if there is work for it. */
   private onLost(reason: string): void {
     if (this.closing) return;
     const hadWork = this.tracker.lost(reason);
-    if (hadWork || this.tracker.hasLiveWork) {
-      this.log('warn', `engine process ended (${reason}) while classifying; restarting it`);
+    const lostTasks = this.blameTasks(reason);
+    if (hadWork || lostTasks || this.hasLiveWork) {
+      this.log('warn', `worker process ended (${reason}) while working; restarting it`);
       this.restart();
-    } else this.log('warn', `engine process ended (${reason}) while idle`);
+    } else this.log('warn', `worker process ended (${reason}) while idle`);
   }
 
-  /** Sends whatever may go now; starts a child when there is work and none is running. */
+  /** Tasks in flight when the worker died are suspects: given up after MAX_CRASHES_PER_FILE, else run alone next. */
+  private blameTasks(reason: string): boolean {
+    let any = false;
+    const suspects: number[] = [];
+    for (const [id, task] of this.tasks) {
+      if (!task.inFlight) continue;
+      any = true;
+      task.inFlight = false;
+      task.crashes += 1;
+      if (task.crashes >= MAX_CRASHES_PER_FILE) {
+        this.tasks.delete(id);
+        task.reject(new FileError('internal', `the decoder crashed on this file twice (${reason}); skipped`));
+      } else suspects.push(id);
+    }
+    this.isolatingTask = false;
+    this.taskQueue = [...suspects, ...this.taskQueue];
+    return any;
+  }
+
+  /** Sends whatever may go now; starts a worker when there is work and none is running. */
   private pump(): void {
     if (this.closing) return;
-    const child = this.child;
-    if (!child) {
-      if (this.tracker.hasLiveWork) this.restart();
+    const worker = this.worker;
+    if (!worker) {
+      if (this.hasLiveWork) this.restart();
       return;
     }
-    if (!child.ready) return;
+    if (worker.phase !== 'ready') return;
     for (;;) {
       const items = this.tracker.next();
-      if (!items) return;
-      // On a closed channel the exit report follows and requeues these files.
-      if (!child.send({ type: 'classify', items })) return;
+      if (!items) break;
+      this.post(worker, { type: 'classify', items });
     }
+    while (this.taskQueue.length > 0 && !this.isolatingTask) {
+      const id = this.taskQueue[0] as number;
+      const task = this.tasks.get(id);
+      if (!task) {
+        this.taskQueue.shift();
+        continue;
+      }
+      if (task.crashes > 0) {
+        if ([...this.tasks.values()].some((t) => t.inFlight)) break;
+        this.isolatingTask = true;
+      }
+      this.taskQueue.shift();
+      task.inFlight = true;
+      this.post(worker, { type: 'task', id, task: task.task });
+    }
+  }
+
+  private failTasks(error: Error): void {
+    for (const task of this.tasks.values()) task.reject(error);
+    this.tasks.clear();
+    this.taskQueue = [];
+    this.isolatingTask = false;
   }
 
   private restart(): void {
@@ -252,12 +365,14 @@ export class EngineSupervisor {
       (error: unknown) => {
         this.restarting = null;
         const reason = error instanceof Error ? error.message : String(error);
-        this.tracker.failAll(new Error(`the engine process could not be restarted: ${reason}`));
+        const failure = new Error(`the worker process could not be restarted: ${reason}`);
+        this.tracker.failAll(failure);
+        this.failTasks(failure);
       },
     );
   }
 
-  private crashedResult(item: EngineWorkItem, reason: string): FileResult {
+  private crashedResult(item: WorkItem, reason: string): FileResult {
     return errorResult({
       path: item.display,
       code: 'internal',

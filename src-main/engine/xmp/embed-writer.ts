@@ -5,7 +5,7 @@ import { dirname, extname } from 'node:path';
 import { readKeywordFields } from './keyword-fields.js';
 import { planMerge } from './merge-keywords.js';
 import { cleanFolderOnce, dryRunResult, exiftoolTags, publish, skipped, unchanged } from './publish-write.js';
-import { fileSha256, isReadOnly, pixelHash } from './file-checks.js';
+import { fileSha256, isReadOnly } from './file-checks.js';
 import { tempPathFor } from './temp-files.js';
 import type { FileJob, WriteResult } from './write-types.js';
 
@@ -73,7 +73,7 @@ export async function writeEmbedded(job: FileJob): Promise<WriteResult> {
       writeArgs.unshift(...IPTC_UTF8_ARGS);
     }
     await job.exiftool.write(photo, tags, { writeArgs });
-    if ((await pixelHash(temp)) !== (await pixelHash(photo))) {
+    if ((await job.pixelHash(temp)) !== (await job.pixelHash(photo))) {
       throw new Error('the rewritten photo does not decode to the same pixels; left unchanged');
     }
     await chmod(temp, Number(before.mode) & 0o7777);

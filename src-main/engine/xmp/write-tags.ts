@@ -1,14 +1,16 @@
-// Engine API for writing tags back to photos (engine process): sidecars or embedded keywords for a batch.
+// Writing tags back to photos (service process, CLI): sidecars or embedded keywords for a batch.
 
+import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
 import type { Library } from '../library/library.js';
 import { loadHierarchy } from '../tagging/hierarchy.js';
 import { openExifTool } from './exiftool.js';
 import { writeEmbedded } from './embed-writer.js';
 import { rollupFrom, selectTags } from './select-tags.js';
 import { writeSidecar } from './sidecar-writer.js';
-import type { FileJob, WriteResult, WriteTagsOptions } from './write-types.js';
+import { WorkerSupervisor } from '../worker/worker-supervisor.js';
+import type { FileJob, PixelHasher, WriteResult, WriteTagsOptions } from './write-types.js';
 
-export type { WriteResult, WriteTagsOptions, XmpMode, WriteProgress } from './write-types.js';
+export type { PixelHasher, WriteResult, WriteTagsOptions, XmpMode, WriteProgress } from './write-types.js';
 export type { SidecarNaming } from './sidecar-paths.js';
 
 /**
@@ -28,6 +30,9 @@ export async function writeTagsForImages(
   const results: WriteResult[] = [];
   const cleaned = new Set<string>();
   const exiftool = openExifTool();
+  const checker = options.pixelHash
+    ? { hash: options.pixelHash, close: async () => undefined }
+    : workerPixelHasher(options.maxPixels ?? DEFAULT_MAX_PIXELS);
   try {
     for (const [index, imageId] of ids.entries()) {
       if (options.signal?.aborted) break;
@@ -59,6 +64,7 @@ export async function writeTagsForImages(
           dryRun: options.dryRun ?? false,
           hooks: options.hooks ?? {},
           cleaned,
+          pixelHash: checker.hash,
         };
         result = await writeOne(job, options);
       }
@@ -67,9 +73,26 @@ export async function writeTagsForImages(
     }
     options.onProgress?.({ done: results.length, total: ids.length, current: null });
   } finally {
-    await exiftool.end();
+    await Promise.all([exiftool.end(), checker.close()]);
   }
   return results;
+}
+
+/** Pixel checks in a worker process of their own, started at the first check (sidecar writes never need one). */
+function workerPixelHasher(maxPixels: number): { hash: PixelHasher; close: () => Promise<void> } {
+  let worker: Promise<WorkerSupervisor> | null = null;
+  return {
+    hash: async (file) => {
+      worker ??= WorkerSupervisor.start({ model: null });
+      const value = await (await worker).task({ kind: 'pixel-hash', path: file, maxPixels });
+      if (value.kind !== 'pixel-hash') throw new Error(`unexpected ${value.kind} answer to a pixel check`);
+      return value.hash;
+    },
+    close: async () => {
+      const started = await worker?.catch(() => null);
+      await started?.close();
+    },
+  };
 }
 
 async function writeOne(job: FileJob, options: WriteTagsOptions): Promise<WriteResult> {

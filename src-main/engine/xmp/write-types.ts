@@ -53,7 +53,16 @@ export interface WriteTagsOptions {
   /** Class hierarchy for the Skiptag|… paths; default the bundled ImageNet-1k one. */
   hierarchy?: Hierarchy;
   hooks?: WriteHooks;
+  /**
+   * Embedding: the SHA-256 of a file's decoded pixels, computed in a worker process (decoding happens only
+   * there). Default: a worker started for this batch.
+   */
+  pixelHash?: PixelHasher;
+  /** Largest image the pixel check decodes (pixels per page). */
+  maxPixels?: number;
 }
+
+export type PixelHasher = (file: string) => Promise<string>;
 
 /** Everything one file's write needs; built by writeTagsForImages. */
 export interface FileJob {
@@ -69,4 +78,5 @@ export interface FileJob {
   hooks: WriteHooks;
   /** Folders already cleaned of stale temps during this run. */
   cleaned: Set<string>;
+  pixelHash: PixelHasher;
 }

@@ -12,6 +12,7 @@ import {
   toErrorInfo,
   type ServiceErrorInfo,
 } from '../../../src-main/engine/service/service-errors.js';
+import { call, exportTo } from '../../support/service-calls.js';
 import { serveEvents } from './event-stream.js';
 import { serveRendererFile, SHIM_PATH } from './renderer-files.js';
 
@@ -43,7 +44,7 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 /**
  * Routes:
  * - `POST /api/<channel>` JSON input → `{ ok: true, result }` or `{ ok: false, error: { code, message } }`;
- * - `POST /bridge/export` `{ request, path }` → service.exportTo (the shim's stand-in for main's save dialog);
+ * - `POST /bridge/export` `{ request, path }` → exportTo (the shim's stand-in for main's save dialog);
  * - `GET /events` Server-Sent Events, `event: <channel>`, `data: <payload>`;
  * - `GET /thumb/<id>`, `GET /preview/<id>` JPEGs (the service's urls point here);
  * - `GET /bridge-shim.js` window.skiptag over fetch + EventSource; everything else: the renderer's files.
@@ -78,12 +79,13 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       }
       if (pathname.startsWith('/api/')) {
         const channel = pathname.slice('/api/'.length);
-        return answer(res, async () => service.handle(channel, await readJson(req)));
+        // The bridge plays main: it validates every payload against the contract before the service sees it.
+        return answer(res, async () => call(service, channel, await readJson(req)));
       }
       if (pathname === '/bridge/export') {
         return answer(res, async () => {
           const { request, path: file } = (await readJson(req)) as { request?: unknown; path?: unknown };
-          return service.exportTo(request, typeof file === 'string' ? file : '');
+          return exportTo(service, request, typeof file === 'string' ? file : '');
         });
       }
       return text(res, 404, 'no such endpoint');
@@ -97,10 +99,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     const picture = /^\/(thumb|preview)\/([1-9][0-9]{0,15})$/.exec(pathname);
     if (picture) {
       const id = Number(picture[2]);
-      const image = picture[1] === 'thumb' ? await service.thumbnail(id) : await service.preview(id);
+      const image = await service.image(id, picture[1] === 'thumb' ? 'thumb' : 'preview');
       if (image === null) return text(res, 404, 'no picture for this image');
-      res.writeHead(200, { 'content-type': image.contentType, 'cache-control': 'no-cache' });
-      return void res.end(image.bytes);
+      res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-cache' });
+      return void res.end(image);
     }
     return serveRendererFile(rendererDir, pathname, res);
   }

@@ -1,6 +1,6 @@
-// Test-only stand-in for Electron's process.parentPort in a child_process.fork child (engine child, port-launcher tests).
+// Test-only stand-in for Electron's process.parentPort in a child_process.fork child (worker process, worker-launcher-electron tests).
 // Loaded with --import. Main's messages and the traffic of the one transferred port arrive over the Node IPC
-// channel, tagged by the simulated main (engine-worker-port.test.ts), so the engine child takes its Electron path.
+// channel, tagged by the simulated main (worker-launcher-electron.test.ts), so the worker takes its Electron path.
 import { EventEmitter } from 'node:events';
 
 /** The child's end of the port main transferred: its messages are relayed over IPC. */
@@ -21,7 +21,7 @@ class RelayedPort extends EventEmitter {
   }
 }
 
-/** Like Electron's, it queues what main sends until someone listens: the engine's entry loads after this file. */
+/** Like Electron's, it queues what main sends until someone listens: the worker's entry loads after this file. */
 class ParentPort extends EventEmitter {
   #queue = [];
   constructor() {

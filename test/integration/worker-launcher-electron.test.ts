@@ -1,9 +1,9 @@
-// Engine children through the port launcher (test): Electron main's broker, simulated in Node, forks real engine children.
+// Workers launched through main (test): Electron main's broker, simulated in Node, forks real worker processes.
 //
-// Electron cannot run here. Main's side is the real EngineChildren broker with utilityProcess.fork played by
-// child_process.fork and MessageChannelMain by node:worker_threads; the child gets a process.parentPort from
-// engine-worker-port-shim.mjs, so engine-child.js takes its Electron path. The supervisor uses PortLauncher,
-// as the service host does inside Electron.
+// Electron cannot run here. Main's side is the real WorkerBroker with utilityProcess.fork played by
+// child_process.fork and MessageChannelMain by node:worker_threads; the worker gets a process.parentPort from
+// worker-launcher-electron-shim.mjs, so worker-main.js takes its Electron path. The supervisor uses
+// MainLauncher, as the service process does inside Electron.
 import { fork, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -12,18 +12,17 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EngineChildren, type ChildProcessLike } from '../../src-main/app/worker-broker.js';
-import type { EngineOpenOptions } from '../../src-main/shared/worker-protocol.js';
-import { resolveEngineChildEntry } from '../../src-main/engine/worker/child-entry.js';
+import { WorkerBroker, type WorkerProcessLike } from '../../src-main/app/worker-broker.js';
+import type { ToService } from '../../src-main/shared/service-protocol.js';
+import type { MessagePortLike, PortMessageEvent, Transport } from '../../src-main/shared/transport.js';
 import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
-import type { MessagePortLike, PortMessageEvent } from '../../src-main/engine/worker/electron-ports.js';
-import { EngineSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
-import { PortLauncher, type MainLink } from '../../src-main/engine/worker/port-launcher.js';
+import { MainLauncher, resolveWorkerEntry } from '../../src-main/engine/worker/worker-launcher.js';
+import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
-import { classifyAll, workItem } from '../support/worker-work.js';
+import { classifyAll, testModel, workItem } from '../support/worker-work.js';
 import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
 
-const SHIM = pathToFileURL(path.join(import.meta.dirname, 'engine-worker-port-shim.mjs')).href;
+const SHIM = pathToFileURL(path.join(import.meta.dirname, 'worker-launcher-electron-shim.mjs')).href;
 
 /** A worker_threads port shaped like Electron's MessagePortMain. */
 class SimPort extends EventEmitter implements MessagePortLike {
@@ -47,7 +46,7 @@ class SimPort extends EventEmitter implements MessagePortLike {
  * utilityProcess.fork played by child_process.fork: posts go over IPC, tagged for the shim; a transferred
  * port is relayed between its worker_threads end here and the child.
  */
-class SimUtilityProcess extends EventEmitter implements ChildProcessLike {
+class SimUtilityProcess extends EventEmitter implements WorkerProcessLike {
   private readonly proc: ChildProcess;
   constructor(entry: string, env: NodeJS.ProcessEnv) {
     super();
@@ -66,8 +65,8 @@ class SimUtilityProcess extends EventEmitter implements ChildProcessLike {
   get pid(): number | undefined {
     return this.proc.pid;
   }
-  postMessage(message: unknown, transfer: SimPort[] = []): void {
-    const port = transfer[0];
+  postMessage(message: unknown, transfer: MessagePortLike[] = []): void {
+    const port = transfer[0] as SimPort | undefined;
     if (port) {
       port.on('message', (event: PortMessageEvent) => {
         if (this.proc.connected) this.proc.send({ sim: 'port', data: event.data });
@@ -85,31 +84,39 @@ class SimUtilityProcess extends EventEmitter implements ChildProcessLike {
   }
 }
 
-/** Main (EngineChildren) and the service host's link to it, in this process; env is the children's. */
+/** Main (WorkerBroker) and the service's link to it, in this process; env is the workers'. */
 function simulatedMain(
   env: NodeJS.ProcessEnv,
-  forkChild = (): ChildProcessLike => new SimUtilityProcess(entry, env),
+  forkWorker = (): WorkerProcessLike => new SimUtilityProcess(entry, env),
 ) {
-  let toHost: (data: unknown, ports: readonly MessagePortLike[]) => void = () => undefined;
-  const children = new EngineChildren(
-    {
-      postMessage: (message, transfer = []) =>
-        setImmediate(() => toHost(structuredClone(message), transfer as SimPort[])),
+  let toService: (data: unknown, ports: readonly MessagePortLike[]) => void = () => undefined;
+  const serviceEnd: Transport<ToService> = {
+    send: (message, ports = []) => {
+      setImmediate(() => toService(structuredClone(message), ports));
+      return Promise.resolve();
     },
-    {
-      fork: forkChild,
-      channel: () => {
-        const { port1, port2 } = new MessageChannel();
-        return { port1: new SimPort(port1), port2: new SimPort(port2) };
-      },
-      log: (message) => logs.push(message),
-    },
-  );
-  const link: MainLink = {
-    post: (message) => setImmediate(() => children.handle(structuredClone(message))),
-    onMessage: (listener) => (toHost = listener),
+    onMessage: () => undefined,
+    onClose: () => undefined,
+    close: () => undefined,
   };
-  return { children, launcher: new PortLauncher(link, { onLog: (message) => logs.push(message) }) };
+  const broker = new WorkerBroker(serviceEnd, {
+    fork: forkWorker,
+    channel: () => {
+      const { port1, port2 } = new MessageChannel();
+      return { port1: new SimPort(port1), port2: new SimPort(port2) };
+    },
+    log: (message) => logs.push(message),
+  });
+  const toMain: Transport = {
+    send: (message) => {
+      setImmediate(() => broker.handle(structuredClone(message)));
+      return Promise.resolve();
+    },
+    onMessage: (listener) => (toService = listener),
+    onClose: () => undefined,
+    close: () => undefined,
+  };
+  return { broker, launcher: new MainLauncher(toMain, { onLog: (message) => logs.push(message) }) };
 }
 
 let work: string;
@@ -119,16 +126,7 @@ let entry: string;
 let expected: Map<string, string>;
 const logs: string[] = [];
 
-const settings = (modelPath: string): EngineOpenOptions => ({
-  modelPath,
-  labelsPath: null,
-  ep: 'cpu',
-  threads: 1,
-  batchSize: 8,
-  topK: 3,
-  threshold: 0,
-  maxPixels: 200_000_000,
-});
+const settings = testModel;
 
 const onLog = (_level: string, message: string) => void logs.push(message);
 
@@ -137,22 +135,26 @@ beforeAll(async () => {
   model = await writeColourModel(path.join(work, 'model'));
   photos = path.join(work, 'photos');
   expected = await writeColourPhotos(photos);
-  entry = await resolveEngineChildEntry();
+  entry = await resolveWorkerEntry();
 });
 
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('EngineSupervisor with the port launcher (Electron path, simulated main)', () => {
-  it('classifies photos in a child forked by main, over the port, byte paths intact', async () => {
+describe('WorkerSupervisor with the main launcher (Electron path, simulated main)', () => {
+  it('classifies photos in a worker forked by main, over the port, byte paths intact', async () => {
     const main = simulatedMain(process.env);
-    const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
+    const supervisor = await WorkerSupervisor.start({
+      model: settings(model),
+      launcher: main.launcher,
+      onLog,
+    });
     try {
       const pid = supervisor.pid;
       expect(pid).not.toBeNull();
       expect(pid).not.toBe(process.pid);
-      expect(main.children.count).toBe(1);
+      expect(main.broker.count).toBe(1);
       expect(supervisor.ready).toMatchObject({ modelName: 'colours.onnx', provider: 'cpu', numClasses: 11 });
       const names = [...expected.keys()];
       const items = names.map((name, i) => workItem(i, path.join(photos, name)));
@@ -174,9 +176,9 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
     } finally {
       const pid = supervisor.pid;
       await supervisor.close();
-      // A graceful shutdown over the port: the child exited on its own and main forgot it.
+      // A graceful shutdown over the port: the worker exited on its own and main forgot it.
       expect(pid !== null && isProcessAlive(pid)).toBe(false);
-      expect(main.children.count).toBe(0);
+      expect(main.broker.count).toBe(0);
     }
   });
 
@@ -196,9 +198,13 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
     const items = good.map((g, i) => workItem(i, g.file));
     items.splice(5, 0, workItem(99, poison));
 
-    // Main's environment reaches the children it forks: that is where the crash injection is switched on.
+    // Main's environment reaches the workers it forks: that is where the crash injection is switched on.
     const main = simulatedMain({ ...process.env, [TEST_CRASH_MARKER_ENV]: 'poison' });
-    const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
+    const supervisor = await WorkerSupervisor.start({
+      model: settings(model),
+      launcher: main.launcher,
+      onLog,
+    });
     try {
       const firstPid = supervisor.pid;
       const { results, crashed } = await classifyAll(supervisor, items);
@@ -219,12 +225,16 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
     } finally {
       await supervisor.close();
     }
-    expect(main.children.count).toBe(0);
+    expect(main.broker.count).toBe(0);
   });
 
-  it('kills its children when the service host goes, and reports a child that cannot start', async () => {
+  it('kills its workers when the service goes, and reports a worker that cannot start', async () => {
     const main = simulatedMain(process.env);
-    const supervisor = await EngineSupervisor.start(settings(model), { launcher: main.launcher, onLog });
+    const supervisor = await WorkerSupervisor.start({
+      model: settings(model),
+      launcher: main.launcher,
+      onLog,
+    });
     const pid = supervisor.pid ?? 0;
     expect(isProcessAlive(pid)).toBe(true);
     const lost = new Promise<void>((resolve) => {
@@ -232,21 +242,21 @@ describe('EngineSupervisor with the port launcher (Electron path, simulated main
         if (!isProcessAlive(pid)) resolve(clearInterval(timer));
       }, 20);
     });
-    main.children.hostExited();
+    main.broker.serviceExited();
     await lost;
-    expect(main.children.count).toBe(0);
-    // (The supervisor lived in the host that is gone: nothing is left to close.)
+    expect(main.broker.count).toBe(0);
+    // (The supervisor lived in the service that is gone: nothing is left to close.)
 
     const broken = simulatedMain(process.env, () => {
       throw new Error('spawn EACCES');
     });
     await expect(
-      EngineSupervisor.start(settings(model), { launcher: broken.launcher, onLog }),
+      WorkerSupervisor.start({ model: settings(model), launcher: broken.launcher, onLog }),
     ).rejects.toThrow(/ended \(could not start: spawn EACCES\) before it was ready/);
   });
 });
 
-describe('PortLauncher', () => {
+describe('MainLauncher', () => {
   /** A port whose traffic the test drives by hand. */
   class HandPort extends EventEmitter implements MessagePortLike {
     sent: unknown[] = [];
@@ -263,57 +273,69 @@ describe('PortLauncher', () => {
   function handLauncher(drainMs = 2000) {
     const posted: unknown[] = [];
     let fromMain: (data: unknown, ports: readonly MessagePortLike[]) => void = () => undefined;
-    const launcher = new PortLauncher(
-      { post: (message) => posted.push(message), onMessage: (listener) => (fromMain = listener) },
-      { drainMs, onLog: (message) => logs.push(message) },
-    );
+    const toMain: Transport = {
+      send: (message) => {
+        posted.push(message);
+        return Promise.resolve();
+      },
+      onMessage: (listener) => (fromMain = listener),
+      onClose: () => undefined,
+      close: () => undefined,
+    };
+    const launcher = new MainLauncher(toMain, { drainMs, onLog: (message) => logs.push(message) });
     const seen: string[] = [];
-    const child = launcher.launch({
-      message: (raw) => seen.push(`message ${JSON.stringify(raw)}`),
-      exit: (exit) => seen.push(`exit ${exit.code}`),
-    });
+    const worker = launcher.launch();
+    worker.transport.onMessage((raw) => seen.push(`message ${JSON.stringify(raw)}`));
+    void worker.exited.then((exit) => seen.push(`exit ${exit.code}`));
     return {
       posted,
-      child,
+      worker,
       seen,
       fromMain: (data: unknown, ports: MessagePortLike[] = []) => fromMain(data, ports),
     };
   }
 
-  it('queues sends until main hands over the port, and asks main to kill', () => {
-    const { posted, child, fromMain } = handLauncher();
-    expect(posted).toEqual([{ kind: 'engine-child:start', childId: 1 }]);
-    expect(child.send({ type: 'shutdown' })).toBe(true);
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('queues sends until main hands over the port, and asks main to kill', async () => {
+    const { posted, worker, fromMain } = handLauncher();
+    expect(posted).toEqual([{ kind: 'worker:start', workerId: 1 }]);
+    const queued = worker.transport.send({ type: 'shutdown' });
     const port = new HandPort();
-    fromMain({ kind: 'engine-child:started', childId: 1, pid: 4242 }, [port]);
-    expect(child.pid).toBe(4242);
+    fromMain({ kind: 'worker:started', workerId: 1, pid: 4242 }, [port]);
+    await queued;
+    expect(worker.pid).toBe(4242);
     expect(port.sent).toEqual([{ type: 'shutdown' }]);
-    child.kill('SIGKILL');
-    expect(posted.at(-1)).toEqual({ kind: 'engine-child:kill', childId: 1 });
-    // Main's messages for other children, and malformed ones, change nothing.
-    fromMain({ kind: 'engine-child:exit', childId: 7, code: 0, error: null });
-    fromMain({ kind: 'engine-child:exit', childId: 1, code: 'eleven' });
-    expect(child.send({ type: 'shutdown' })).toBe(true);
+    worker.kill('SIGKILL');
+    expect(posted.at(-1)).toEqual({ kind: 'worker:kill', workerId: 1 });
+    // Main's messages for other workers, and other kinds, change nothing.
+    fromMain({ kind: 'worker:exit', workerId: 7, code: 0, error: null });
+    fromMain({ kind: 'request', id: 1, channel: 'tags:list', payload: {} });
+    await worker.transport.send({ type: 'shutdown' });
+    expect(port.sent).toHaveLength(2);
   });
 
-  it('holds the exit report until the port has delivered the last messages', () => {
-    const { child, seen, fromMain } = handLauncher();
+  it('holds the exit report until the port has delivered the last messages', async () => {
+    const { worker, seen, fromMain } = handLauncher();
     const port = new HandPort();
-    fromMain({ kind: 'engine-child:started', childId: 1, pid: 4242 }, [port]);
-    // Main's report overtakes the child's last message, which travels on the port.
-    fromMain({ kind: 'engine-child:exit', childId: 1, code: 11, error: null });
-    expect(child.send({ type: 'shutdown' })).toBe(false);
+    fromMain({ kind: 'worker:started', workerId: 1, pid: 4242 }, [port]);
+    // Main's report overtakes the worker's last message, which travels on the port.
+    fromMain({ kind: 'worker:exit', workerId: 1, code: 11, error: null });
+    await expect(worker.transport.send({ type: 'shutdown' })).rejects.toThrow(/gone/);
     port.emit('message', { data: { type: 'started', id: 3 }, ports: [] });
+    await tick();
     expect(seen).toEqual(['message {"type":"started","id":3}']);
     port.emit('close');
+    await tick();
     expect(seen).toEqual(['message {"type":"started","id":3}', 'exit 11']);
     expect(port.closed).toBe(true);
   });
 
   it('reports the exit after a bounded wait when the port never says it closed', async () => {
     const { seen, fromMain } = handLauncher(30);
-    fromMain({ kind: 'engine-child:started', childId: 1, pid: 4242 }, [new HandPort()]);
-    fromMain({ kind: 'engine-child:exit', childId: 1, code: 139, error: null });
+    fromMain({ kind: 'worker:started', workerId: 1, pid: 4242 }, [new HandPort()]);
+    fromMain({ kind: 'worker:exit', workerId: 1, code: 139, error: null });
+    await tick();
     expect(seen).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(seen).toEqual(['exit 139']);

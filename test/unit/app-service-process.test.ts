@@ -1,26 +1,32 @@
-// Unit tests (Electron main code) for the engine host: correlation, timeouts, events, restart with backoff.
+// Unit tests (Electron main code) for main's handle on the service process: correlation, timeouts, events, restart with backoff.
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  EngineHost,
+  ServiceProcess,
   restartDelayMs,
   utilityProcessForker,
-  type EngineHostOptions,
-  type HostChild,
+  type ServiceChild,
+  type ServiceProcessOptions,
 } from '../../src-main/app/service-process.js';
-import type { HostRequest } from '../../src-main/shared/service-protocol.js';
+import type { ToService } from '../../src-main/shared/service-protocol.js';
+import type { Transport } from '../../src-main/shared/transport.js';
 
-class FakeChild implements HostChild {
-  sent: HostRequest[] = [];
+class FakeChild implements ServiceChild {
+  sent: ToService[] = [];
   killed = false;
   private messageListener: (message: unknown) => void = () => {};
   private exitListener: (code: number) => void = () => {};
-  postMessage(message: HostRequest) {
-    this.sent.push(message);
-  }
-  onMessage(listener: (message: unknown) => void) {
-    this.messageListener = listener;
-  }
+  readonly transport: Transport<ToService> = {
+    send: (message) => {
+      this.sent.push(message);
+      return Promise.resolve();
+    },
+    onMessage: (listener) => {
+      this.messageListener = (message) => listener(message, []);
+    },
+    onClose: () => undefined,
+    close: () => undefined,
+  };
   onExit(listener: (code: number) => void) {
     this.exitListener = listener;
   }
@@ -36,18 +42,18 @@ class FakeChild implements HostChild {
 }
 
 let children: FakeChild[];
-let onEvent: ReturnType<typeof vi.fn<EngineHostOptions['onEvent']>>;
+let onEvent: ReturnType<typeof vi.fn<ServiceProcessOptions['onEvent']>>;
 let onRestarted: ReturnType<typeof vi.fn<() => void>>;
 let clock: number;
-let host: EngineHost;
+let host: ServiceProcess;
 
 beforeEach(() => {
   vi.useFakeTimers();
   children = [];
-  onEvent = vi.fn<EngineHostOptions['onEvent']>();
+  onEvent = vi.fn<ServiceProcessOptions['onEvent']>();
   onRestarted = vi.fn<() => void>();
   clock = 0;
-  host = new EngineHost({
+  host = new ServiceProcess({
     fork: () => {
       const child = new FakeChild();
       children.push(child);
@@ -99,20 +105,19 @@ describe('requests', () => {
 
   it('passes log messages on and ignores ready', () => {
     const log = vi.fn();
-    const logged = new EngineHost({ fork: () => new FakeChild(), onEvent, log });
+    const logged = new ServiceProcess({ fork: () => new FakeChild(), onEvent, log });
     logged.start();
     const child = (logged as unknown as { child: FakeChild }).child;
     child.reply({ kind: 'ready' });
     child.reply({ kind: 'log', level: 'warn', message: 'inotify limit reached, polling' });
-    expect(log).toHaveBeenCalledWith('[engine] warn: inotify limit reached, polling');
+    expect(log).toHaveBeenCalledWith('[service] warn: inotify limit reached, polling');
     expect(log).toHaveBeenCalledOnce();
   });
 
-  it('ignores malformed messages and forwards only valid contract events', () => {
-    last().reply('garbage');
-    last().reply({ kind: 'response', id: 'x' });
-    last().reply({ kind: 'event', channel: 'secrets:leak', payload: {} });
-    last().reply({ kind: 'event', channel: 'library:changed', payload: { folders: 'yes' } });
+  it('forwards events, and passes over worker:* messages and unknown kinds without failing', () => {
+    last().reply({ kind: 'worker:start', workerId: 1 });
+    last().reply({ kind: 'nonsense' });
+    last().reply({ kind: 'response', id: 999, ok: true, result: null });
     expect(onEvent).not.toHaveBeenCalled();
     last().reply({ kind: 'event', channel: 'library:changed', payload: { folders: true } });
     expect(onEvent).toHaveBeenCalledWith('library:changed', { folders: true });
@@ -164,7 +169,7 @@ describe('crashes', () => {
 
   it('does not restart after a fatal start-up error', async () => {
     const onFatal = vi.fn();
-    const fatal = new EngineHost({ fork: () => new FakeChild(), onEvent, onFatal, log: () => {} });
+    const fatal = new ServiceProcess({ fork: () => new FakeChild(), onEvent, onFatal, log: () => {} });
     fatal.start();
     const pending = fatal.request('tags:list', {});
     const assertion = expect(pending).rejects.toThrow(/not running/);
@@ -180,12 +185,12 @@ describe('crashes', () => {
 });
 
 describe('stop', () => {
-  it('asks the host to close cleanly, waits for it to exit, then never restarts', async () => {
+  it('asks the service to close cleanly, waits for it to exit, then never restarts', async () => {
     const pending = host.request('tags:list', {});
     const assertion = expect(pending).rejects.toThrow(/quitting/);
     const stopping = host.stop();
     await assertion;
-    expect(last().sent.at(-1)).toMatchObject({ kind: 'request', channel: 'host:close', payload: {} });
+    expect(last().sent.at(-1)).toMatchObject({ kind: 'request', channel: 'service:close', payload: {} });
     last().exit(0);
     await stopping;
     expect(last().killed).toBe(true);
@@ -194,7 +199,7 @@ describe('stop', () => {
     await expect(host.request('tags:list', {})).rejects.toThrow(/not running/);
   });
 
-  it('kills a host that does not close in time', async () => {
+  it('kills a service that does not close in time', async () => {
     const stopping = host.stop();
     await vi.advanceTimersByTimeAsync(5_000);
     await stopping;
@@ -211,19 +216,35 @@ describe('restartDelayMs', () => {
 });
 
 describe('utilityProcessForker', () => {
-  it('forks the service host with a service name and adapts the child', () => {
-    const child = { postMessage: vi.fn(), on: vi.fn(), kill: vi.fn() };
-    const utilityProcess = { fork: vi.fn(() => child) };
-    const fork = utilityProcessForker(utilityProcess as never, '/app/out/app/service-host.js', ['--x']);
+  it('forks the service with a service name and adapts the child; worker:* requests go to the broker', () => {
+    const listeners = new Map<string, ((...args: unknown[]) => void)[]>();
+    const on = vi.fn((event: string, listener: (...args: unknown[]) => void) => {
+      listeners.set(event, [...(listeners.get(event) ?? []), listener]);
+    });
+    const child = { postMessage: vi.fn(), on, kill: vi.fn() };
+    const worker = { pid: 77, postMessage: vi.fn(), once: vi.fn(), kill: vi.fn() };
+    const utilityProcess = { fork: vi.fn((entry: string) => (entry.endsWith('worker.js') ? worker : child)) };
+    const ports = { port1: { close: vi.fn() }, port2: { close: vi.fn() } };
+    const fork = utilityProcessForker(utilityProcess as never, '/app/out/app/service.js', {
+      channel: () => ports as never,
+    });
     const adapted = fork();
-    expect(utilityProcess.fork).toHaveBeenCalledWith('/app/out/app/service-host.js', ['--x'], {
-      serviceName: 'Skiptag engine',
+    expect(utilityProcess.fork).toHaveBeenCalledWith('/app/out/app/service.js', [], {
+      serviceName: 'Skiptag service',
       stdio: 'inherit',
     });
-    const message: HostRequest = { kind: 'request', id: 1, channel: 'tags:list', payload: {} };
-    adapted.postMessage(message);
-    expect(child.postMessage).toHaveBeenCalledWith(message);
+    const message: ToService = { kind: 'request', id: 1, channel: 'tags:list', payload: {} };
+    void adapted.transport.send(message);
+    expect(child.postMessage).toHaveBeenCalledWith(message, []);
     adapted.onExit(() => {});
-    expect(child.on).toHaveBeenCalledWith('exit', expect.any(Function));
+    expect(on).toHaveBeenCalledWith('exit', expect.any(Function));
+    // The service asks for a worker: main forks worker.js beside it and hands the worker its port.
+    for (const listener of listeners.get('message') ?? []) listener({ kind: 'worker:start', workerId: 1 });
+    expect(utilityProcess.fork).toHaveBeenLastCalledWith(
+      '/app/out/app/worker.js',
+      [],
+      expect.objectContaining({ serviceName: 'Skiptag worker' }),
+    );
+    expect(worker.postMessage).toHaveBeenCalledWith({ kind: 'worker:port' }, [ports.port1]);
   });
 });

@@ -1,33 +1,24 @@
-// Engine child process tests (test): classification through the supervisor, byte paths, crash recovery and isolation, start/close.
+// Worker process tests (test): classification and renders through the supervisor, byte paths, crash recovery and isolation, start/close.
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EngineOpenOptions } from '../../src-main/shared/worker-protocol.js';
 import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
 import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
-import { EngineSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
+import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
-import { classifyAll, workItem } from '../support/worker-work.js';
+import { classifyAll, testModel, workItem } from '../support/worker-work.js';
 import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
 
 let work: string;
 let model: string;
 let photos: string;
 let expected: Map<string, string>;
-let engine: EngineSupervisor;
+let engine: WorkerSupervisor;
 const logs: string[] = [];
 
-const settings = (modelPath: string): EngineOpenOptions => ({
-  modelPath,
-  labelsPath: null,
-  ep: 'cpu',
-  threads: 1,
-  batchSize: 8,
-  topK: 3,
-  threshold: 0,
-  maxPixels: 200_000_000,
-});
+const settings = testModel;
 
 const quiet = { onLog: (_level: string, message: string) => void logs.push(message) };
 
@@ -36,7 +27,7 @@ beforeAll(async () => {
   model = await writeColourModel(path.join(work, 'model'));
   photos = path.join(work, 'photos');
   expected = await writeColourPhotos(photos);
-  engine = await EngineSupervisor.start(settings(model), quiet);
+  engine = await WorkerSupervisor.start({ model: settings(model), ...quiet });
 });
 
 afterAll(async () => {
@@ -44,7 +35,7 @@ afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
 
-describe('EngineSupervisor', () => {
+describe('WorkerSupervisor', () => {
   it('classifies every file in the child process with the right labels', async () => {
     expect(engine.pid).not.toBeNull();
     expect(engine.pid).not.toBe(process.pid);
@@ -113,7 +104,8 @@ describe('EngineSupervisor', () => {
     const items = good.map((g, i) => workItem(i, g.file));
     items.splice(5, 0, workItem(99, poison));
 
-    const supervisor = await EngineSupervisor.start(settings(model), {
+    const supervisor = await WorkerSupervisor.start({
+      model: settings(model),
       ...quiet,
       env: { ...process.env, [TEST_CRASH_MARKER_ENV]: 'poison' },
     });
@@ -149,7 +141,7 @@ describe('EngineSupervisor', () => {
   it('retries every file after a crash that no file can be blamed for, within a restart cap', async () => {
     const names = [...expected.keys()];
     const items = names.map((name, i) => workItem(i, path.join(photos, name)));
-    const supervisor = await EngineSupervisor.start(settings(model), { ...quiet, maxRestarts: 1 });
+    const supervisor = await WorkerSupervisor.start({ model: settings(model), ...quiet, maxRestarts: 1 });
     try {
       // Killed (in the same tick, so before it can announce any file): nothing is blamed, all is sent again.
       process.kill(supervisor.pid ?? 0, 'SIGKILL');
@@ -163,7 +155,7 @@ describe('EngineSupervisor', () => {
     }
 
     // Past the cap the call fails instead of restarting forever.
-    const capped = await EngineSupervisor.start(settings(model), { ...quiet, maxRestarts: 0 });
+    const capped = await WorkerSupervisor.start({ model: settings(model), ...quiet, maxRestarts: 0 });
     try {
       process.kill(capped.pid ?? 0, 'SIGKILL');
       const doomed = capped.classify(items, () => undefined);
@@ -177,21 +169,25 @@ describe('EngineSupervisor', () => {
     const broken = path.join(work, 'broken', 'broken.onnx');
     await mkdir(path.dirname(broken), { recursive: true });
     await writeFile(broken, 'not an onnx model');
-    await expect(EngineSupervisor.start(settings(broken), quiet)).rejects.toThrow(/cannot load model/);
+    await expect(WorkerSupervisor.start({ model: settings(broken), ...quiet })).rejects.toThrow(
+      /cannot load model/,
+    );
 
     // Loads, but 11 classes and no labels anywhere.
     const unlabelled = path.join(work, 'unlabelled', 'colours.onnx');
     await mkdir(path.dirname(unlabelled), { recursive: true });
     await writeFile(unlabelled, buildColourModel().bytes);
-    await expect(EngineSupervisor.start(settings(unlabelled), quiet)).rejects.toThrow(
+    await expect(WorkerSupervisor.start({ model: settings(unlabelled), ...quiet })).rejects.toThrow(
       /11 classes and no labels/,
     );
 
-    await expect(EngineSupervisor.start({ ...settings(model), topK: 0 }, quiet)).rejects.toThrow(/topK/);
+    await expect(
+      WorkerSupervisor.start({ model: { ...settings(model), topK: 0 }, ...quiet }),
+    ).rejects.toThrow(/topK/);
   });
 
   it('close() shuts the child down and refuses later work', async () => {
-    const supervisor = await EngineSupervisor.start(settings(model), quiet);
+    const supervisor = await WorkerSupervisor.start({ model: settings(model), ...quiet });
     const pid = supervisor.pid;
     expect(pid !== null && isProcessAlive(pid)).toBe(true);
     const running = expect(
@@ -203,5 +199,75 @@ describe('EngineSupervisor', () => {
     await expect(
       supervisor.classify([workItem(1, path.join(photos, 'red-photo.jpg'))], () => undefined),
     ).rejects.toThrow(/closed/);
+  });
+});
+
+describe('WorkerSupervisor tasks (renders and pixel checks, no model)', () => {
+  const render = (file: string, size = 64) =>
+    ({ kind: 'render', path: Buffer.from(file), size, maxPixels: 200_000_000 }) as const;
+
+  it('renders thumbnails and hashes pixels in the worker; a bad file is a FileError with its code', async () => {
+    const worker = await WorkerSupervisor.start({ model: null, ...quiet });
+    try {
+      expect(worker.pid).not.toBe(process.pid);
+      const value = await worker.task(render(path.join(photos, 'yellow-photo.jpg')));
+      expect(value.kind).toBe('render');
+      const meta = await sharp(value.kind === 'render' ? value.jpeg : undefined).metadata();
+      expect(meta.format).toBe('jpeg');
+      expect(Math.max(meta.width, meta.height)).toBe(64);
+
+      const corrupt = path.join(work, 'corrupt-render.jpg');
+      await writeFile(corrupt, 'not a jpeg at all');
+      await expect(worker.task(render(corrupt))).rejects.toMatchObject({
+        name: 'FileError',
+        code: 'corrupt',
+      });
+
+      // The same pixels under other metadata hash the same; other pixels do not.
+      const red = path.join(photos, 'red-photo.jpg');
+      const copy = path.join(work, 'red-copy.jpg');
+      await sharp(red)
+        .withMetadata({ exif: { IFD0: { Artist: 'someone' } } })
+        .toFile(copy);
+      const hash = async (file: string) => {
+        const v = await worker.task({ kind: 'pixel-hash', path: file, maxPixels: 200_000_000 });
+        return v.kind === 'pixel-hash' ? v.hash : '';
+      };
+      const [a, b, c] = await Promise.all([hash(red), hash(red), hash(path.join(photos, 'blue-photo.webp'))]);
+      expect(a).toMatch(/^[0-9a-f]{64}$/);
+      expect(b).toBe(a);
+      expect(c).not.toBe(a);
+      await expect(worker.classify([workItem(1, red)], () => undefined)).rejects.toThrow(/no model/);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('a render that crashes the worker fails alone after two tries; the renders beside it succeed', async () => {
+    const dir = path.join(work, 'render-crash');
+    await mkdir(dir, { recursive: true });
+    const poison = path.join(dir, 'poison.jpg');
+    await copyFile(path.join(photos, 'red-photo.jpg'), poison);
+    const names = [...expected.keys()];
+    const worker = await WorkerSupervisor.start({
+      model: null,
+      ...quiet,
+      env: { ...process.env, [TEST_CRASH_MARKER_ENV]: 'poison' },
+    });
+    try {
+      const firstPid = worker.pid;
+      const good = names.map((name) => worker.task(render(path.join(photos, name))));
+      const bad = worker.task(render(poison));
+      const more = names.map((name) => worker.task(render(path.join(photos, name), 32)));
+      await expect(bad).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringMatching(/crashed on this file twice \(SIGSEGV\)/) as unknown,
+      });
+      for (const value of await Promise.all([...good, ...more])) expect(value.kind).toBe('render');
+      expect(worker.restarts).toBeGreaterThanOrEqual(2);
+      expect(firstPid !== null && isProcessAlive(firstPid)).toBe(false);
+    } finally {
+      await worker.close();
+    }
   });
 });

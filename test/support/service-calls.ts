@@ -1,0 +1,50 @@
+// Calling the AppService as main does (test): the payload is validated against the contract first, then handed over.
+import { ZodError } from 'zod';
+import {
+  exportRequestSchema,
+  isRequestChannel,
+  parseRequest,
+  type RequestChannel,
+  type RequestInput,
+  type RequestOutput,
+} from '../../src-main/shared/contract.js';
+import type { AppService } from '../../src-main/engine/service/app-service.js';
+import { AppServiceError, describeZodError } from '../../src-main/engine/service/service-errors.js';
+
+/**
+ * The trust boundary in a test: main's IPC wrapper (or the test bridge) validates every request from the
+ * renderer before the service sees it; a payload that fails is refused with 'bad-request'.
+ */
+export function call<C extends RequestChannel>(
+  service: AppService,
+  channel: C,
+  input: RequestInput<C> | Record<string, unknown>,
+): Promise<RequestOutput<C>>;
+export function call(service: AppService, channel: string, input: unknown): Promise<unknown>;
+export async function call(service: AppService, channel: string, input: unknown): Promise<unknown> {
+  if (!isRequestChannel(channel)) {
+    throw new AppServiceError(
+      'bad-request',
+      `unknown request channel ${JSON.stringify(channel.slice(0, 100))}`,
+    );
+  }
+  let parsed;
+  try {
+    parsed = parseRequest(channel, input);
+  } catch (error) {
+    if (error instanceof ZodError) {
+      throw new AppServiceError('bad-request', `invalid ${channel} request: ${describeZodError(error)}`);
+    }
+    throw error;
+  }
+  return service.handle(channel, parsed as never);
+}
+
+/** export:run with a path, as main does after its save dialog: the request validated first. */
+export async function exportTo(service: AppService, request: unknown, file: string) {
+  const parsed = exportRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    throw new AppServiceError('bad-request', `invalid export:run request: ${describeZodError(parsed.error)}`);
+  }
+  return service.exportTo(parsed.data, file);
+}
