@@ -16,18 +16,14 @@ import {
 import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
 import { Library } from '../library/library.js';
-import type { SqlDb } from '../library/sql-db.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher } from './change-batcher.js';
 import { EngineHost, type EngineTuning } from './worker-manager.js';
 import { runExport } from './export-run.js';
 import { FolderTracker } from './folder-tracker.js';
-import type { UrlBuilders } from '../library/image-query.js';
 import { JobEvents } from './job-events.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
-import { observeLibrary } from './observed-library.js';
-import { openQueryDb } from './query-db.js';
-import { createHandlers, type RequestHandlers } from './request-handlers.js';
+import { createHandlers, type RequestHandlers, type UrlBuilders } from './request-handlers.js';
 import { AppServiceError, describeZodError } from './service-errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
@@ -62,7 +58,6 @@ export type ServiceEventArgs = { [C in EventChannel]: [channel: C, payload: Even
 
 export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   private readonly library: Library;
-  private readonly db: SqlDb;
   private readonly jobs: TagJobs;
   private readonly tracker: FolderTracker;
   private readonly engines: EngineHost;
@@ -84,12 +79,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     const warn = (message: string) => this.log('warn', message);
     mkdirSync(options.dataDir, { recursive: true });
     this.library = Library.open(options.libraryFile);
-    try {
-      this.db = openQueryDb(options.libraryFile);
-    } catch (error) {
-      this.library.close();
-      throw error;
-    }
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
     this.engines = new EngineHost(() => settings.get(), options.modelPath, {
       ...options.engineOptions,
@@ -104,17 +93,17 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       warn,
     );
     const prewarm = options.prewarmThumbnails ?? true;
-    const observed = observeLibrary(this.library, {
-      inserted: (ids) => {
-        this.changes.images(ids);
-        if (prewarm) this.thumbs.prewarm(ids);
-      },
-      changed: (ids) => this.changes.images(ids),
-      changedUnknown: () => this.changes.anyImage(),
+    this.library.onCommit(({ inserted, changed, anyImage }) => {
+      if (inserted.length > 0) {
+        this.changes.images(inserted);
+        if (prewarm) this.thumbs.prewarm(inserted);
+      }
+      if (changed.length > 0) this.changes.images(changed);
+      if (anyImage) this.changes.anyImage();
     });
     const errors = new UnrecordedErrors();
     this.jobs = new TagJobs({
-      library: observed,
+      library: this.library,
       engines: this.engines,
       includeHidden: options.includeHidden ?? false,
       onResult: (result) => this.noteError(errors, result),
@@ -142,7 +131,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     this.handlers = createHandlers({
       library: this.library,
       libraryFile: options.libraryFile,
-      db: this.db,
       jobs: this.jobs,
       tracker: this.tracker,
       settings,
@@ -152,7 +140,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       errors,
       models,
       xmp: { queue: this.jobs.queue, library: this.library, settings, changes: this.changes, warn },
-      now: () => new Date().toISOString(),
     });
     const watched = this.library
       .listFolders()
@@ -211,7 +198,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     if (typeof filePath !== 'string' || filePath === '') {
       throw new AppServiceError('bad-request', 'export needs a file path');
     }
-    return runExport(this.library, this.db, parsed.data, filePath);
+    return runExport(this.library, parsed.data, filePath);
   }
 
   /** Resolves when every watched folder is being watched (tests change files only after this). */
@@ -228,7 +215,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       await this.engines.close();
       this.progress.close();
       this.changes.close();
-      this.db.close();
       this.library.close();
     })();
     return this.closing;
@@ -253,6 +239,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   }
 }
 
-export type { UrlBuilders } from '../library/image-query.js';
+export type { UrlBuilders } from './request-handlers.js';
 export type { ImageBytes } from './thumb-store.js';
 export { AppServiceError, toErrorInfo, type ServiceErrorInfo } from './service-errors.js';
