@@ -1,4 +1,4 @@
-// Library benchmark (bench, engine code in-process): builds a 100k-image library and times tag search, counts, export.
+// Library benchmark (bench, engine code in-process): builds a 100k-image library, times tag search, grid, counts, export.
 // Run: npm run build && node out/bench/library-bench.js [--images N] [--folders N] [--runs N] [--keep]
 
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -161,6 +161,19 @@ try {
     const r = library.imagesWithTag('Persian cat', { limit: 200 });
     return `${r.hits.length} of ${r.total}`;
   });
+  time(
+    'grid: first page of 200 + total',
+    () => library.queryImages({ review: 'all' }, { offset: 0, limit: 200 }).total,
+  );
+  time('grid: a deep page (200 at offset 90000)', () => {
+    const page = library.queryImages({ review: 'all' }, { offset: 90_000, limit: 200 });
+    return `${page.items.length} of ${page.total}`;
+  });
+  time('grid: tag "tabby" in [0.5, 0.8], needs review, first 200', () => {
+    const filter = { tag: 'tabby', minScore: 0.5, maxScore: 0.8, review: 'needs-review' } as const;
+    return library.queryImages(filter, { offset: 0, limit: 200 }).total;
+  });
+  time('tag counts (the tag list)', () => library.tagCounts().length);
   time('status counts', () => library.statusCounts().images);
   const folder = folderPath(7);
   time(`export one folder (${folder.toString()})`, () => {
@@ -176,6 +189,17 @@ try {
   time(
     'export: tag "tabby" ≥ 0.5 in the whole library',
     () => [...library.exportImages({ tag: 'tabby', minScore: 0.5 })].length,
+  );
+  const everyTenth = library.matchingImageIds({ review: 'all' }).filter((_, i) => i % 10 === 0);
+  time(`export: a selection of ${everyTenth.length} ids`, () => {
+    let n = 0;
+    for (const _ of library.exportImages({ imageIds: everyTenth })) n += 1;
+    return `${n} images`;
+  });
+  const fewIds = everyTenth.slice(0, 50);
+  time(
+    `export: a selection of ${fewIds.length} ids`,
+    () => [...library.exportImages({ imageIds: fewIds })].length,
   );
   time('imagesToClassify for a new model (first 500)', () => {
     let n = 0;

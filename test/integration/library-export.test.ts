@@ -1,4 +1,4 @@
-// Integration tests for library queries (engine): export filters, paging, tag search and status counts.
+// Integration tests for library queries (engine): export filters and selections, paging, tag search and status counts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -102,6 +102,32 @@ describe('exportImages', () => {
     expect(paths({ tag: 'tabby', minScore: 0.5, folder: Buffer.from('/big/') })).toHaveLength(
       expected.length,
     );
+  });
+
+  it('selects images by id, in path order, with the other filters applied on top', () => {
+    const c = add('/sel/c.jpg', [['tabby', 0.9]]);
+    const a = add('/sel/a.jpg', [['tabby', 0.2]]);
+    const b = add('/sel/sub/b.jpg');
+    add('/sel/not-chosen.jpg', [['tabby', 0.9]]);
+    expect(paths({ imageIds: [c, a, b, c, 424_242] })).toEqual([
+      '/sel/a.jpg',
+      '/sel/c.jpg',
+      '/sel/sub/b.jpg',
+    ]);
+    expect(paths({ imageIds: [c, a, b], tag: 'tabby', minScore: 0.5 })).toEqual(['/sel/c.jpg']);
+    expect(paths({ imageIds: [c, a, b], folder: Buffer.from('/sel/sub') })).toEqual(['/sel/sub/b.jpg']);
+    expect(paths({ imageIds: [] })).toEqual([]);
+  });
+
+  it('streams a selection larger than a page in path order, across pages', () => {
+    const ids = library.transaction(() =>
+      Array.from({ length: 1500 }, (_, i) => add(`/many/${String(1499 - i).padStart(5, '0')}.jpg`)),
+    );
+    const chosen = ids.filter((_, i) => i % 3 !== 0);
+    const exported = [...library.exportImages({ imageIds: chosen })];
+    expect(exported.map((image) => image.imageId).sort((x, y) => x - y)).toEqual(chosen);
+    const names = exported.map((image) => image.path);
+    expect(names).toEqual([...names].sort());
   });
 });
 

@@ -1,4 +1,4 @@
-// Unit tests for the SQLite layer (engine): parameter checks, BLOB round trips, nested transactions.
+// Unit tests for the SQLite layer (engine): parameter checks, BLOB round trips, nested transactions, end-of-transaction hook.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -59,6 +59,33 @@ describe('SqlDb', () => {
       db.transaction(() => db.run('INSERT INTO t (x) VALUES (5)'));
     });
     expect(db.all<{ x: number }>('SELECT x FROM t ORDER BY id').map((r) => r.x)).toEqual([1, 3, 5]);
+  });
+
+  it('reports the end of each outermost transaction, committed or not, once it is over', () => {
+    const ends: [boolean, boolean][] = [];
+    db.onTransactionEnd((committed) => ends.push([committed, db.inTransaction]));
+    db.run('INSERT INTO t (x) VALUES (1)');
+    db.transaction(() => {
+      db.transaction(() => db.run('INSERT INTO t (x) VALUES (2)'));
+      expect(() =>
+        db.transaction(() => {
+          throw new Error('inner');
+        }),
+      ).toThrow('inner');
+      expect(ends).toHaveLength(1);
+    });
+    expect(() =>
+      db.transaction(() => {
+        db.run('INSERT INTO t (x) VALUES (3)');
+        throw new Error('outer');
+      }),
+    ).toThrow('outer');
+    expect(ends).toEqual([
+      [true, false],
+      [true, false],
+      [false, false],
+    ]);
+    expect(count()).toBe(2);
   });
 
   it('refuses an async callback and rolls its synchronous part back', () => {

@@ -55,7 +55,7 @@ export interface LibraryReport {
   sizeBytes: number | null;
   /** Size of the write-ahead log, when there is one. */
   walBytes: number | null;
-  /** PRAGMA user_version read from the file header (the file is not opened, so nothing is migrated). */
+  /** The schema version from the file header (the file is not opened, so nothing is migrated). */
   schemaVersion: number | null;
   error: string | null;
 }

@@ -1,14 +1,11 @@
 // Library file and models folders for the doctor report (engine): read-only looks, nothing is opened or migrated.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readSchemaVersion } from '../library/library-location.js';
 import { listModelFiles, locateModel } from '../models/locate-model.js';
 import { readModelSettings } from '../models/model-settings.js';
 import type { LibraryReport, ModelEntry, ModelsReport } from './doctor-report.js';
-
-const SQLITE_MAGIC = 'SQLite format 3\0';
-/** Offset of PRAGMA user_version (big-endian uint32) in the SQLite file header. */
-const USER_VERSION_OFFSET = 60;
 
 /**
  * Existence, size and schema version of the library. Opening it with the Library class would run
@@ -27,27 +24,11 @@ export async function libraryReport(file: string): Promise<LibraryReport> {
       exists: true,
       sizeBytes: info.size,
       walBytes: wal?.isFile() ? wal.size : null,
-      schemaVersion: await readUserVersion(file, info.size),
+      schemaVersion: await readSchemaVersion(file, info.size),
       error: null,
     };
   } catch (error) {
     return { ...base, exists: true, sizeBytes: info.size, error: (error as Error).message };
-  }
-}
-
-async function readUserVersion(file: string, size: number): Promise<number | null> {
-  // An empty file is what SQLite leaves before the first write; it has no header yet.
-  if (size === 0) return null;
-  const handle = await open(file, 'r');
-  try {
-    const header = Buffer.alloc(100);
-    const { bytesRead } = await handle.read(header, 0, 100, 0);
-    if (bytesRead < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-      throw new Error('not an SQLite database');
-    }
-    return header.readUInt32BE(USER_VERSION_OFFSET);
-  } finally {
-    await handle.close();
   }
 }
 

@@ -47,11 +47,14 @@ interface DbPrediction {
  * is keyset-paged on the path index, so every page is one index seek and writes between pages are fine.
  */
 export function* exportImages(db: SqlDb, filter: ExportFilter): Generator<ExportImage, void, undefined> {
+  if (filter.imageIds?.length === 0) return;
   const ranges = filter.folder === undefined ? ALL_PATHS : folderRanges(filter.folder);
+  // Bound once: a selection can be 100k ids, and every page needs them.
+  const ids = filter.imageIds === undefined ? null : jsonList(filter.imageIds);
   for (const range of ranges) {
     let after: Buffer | null = null;
     for (;;) {
-      const { sql, params } = pageQuery(filter, range, after);
+      const { sql, params } = pageQuery(filter, ids, range, after);
       const rows = db.all<DbExportRow>(sql, params);
       if (rows.length > 0) yield* withDetails(db, rows);
       const last = rows[rows.length - 1];
@@ -64,6 +67,7 @@ export function* exportImages(db: SqlDb, filter: ExportFilter): Generator<Export
 /** One page: a single range condition on i.path (two would make SQLite pick one and scan past the other). */
 function pageQuery(
   filter: ExportFilter,
+  ids: string | null,
   range: PathRange,
   after: Buffer | null,
 ): { sql: string; params: SqlParams } {
@@ -79,6 +83,14 @@ function pageQuery(
   if (range.hi !== null) {
     where.push('i.path < :hi');
     params.hi = range.hi;
+  }
+  if (ids !== null) {
+    // A selection that fits in one page is fetched by id and sorted. A larger one walks the path index
+    // page by page, testing each image against the id set ("+" keeps SQLite from fetching every listed id
+    // and sorting them all again for each page, which is quadratic in the selection).
+    const small = (filter.imageIds?.length ?? 0) <= PAGE_SIZE;
+    where.push(`${small ? '' : '+'}i.id IN (SELECT value FROM json_each(:ids))`);
+    params.ids = ids;
   }
   if (filter.tag !== undefined) {
     where.push(`EXISTS (SELECT 1 FROM tags t WHERE t.image_id = i.id AND ${tagHitCondition('t', false)})`);

@@ -1,5 +1,6 @@
 // Library folders (engine process): the roots the user added, whether they are watched, when last scanned.
 
+import type { ImageChanges } from './commit-feed.js';
 import type { FolderRow } from './library-types.js';
 import { toFolder, type DbFolder } from './row-mappers.js';
 import type { SqlDb } from './sql-db.js';
@@ -8,6 +9,7 @@ export class FoldersRepo {
   constructor(
     private readonly db: SqlDb,
     private readonly now: () => string,
+    private readonly changes: ImageChanges,
   ) {}
 
   /** Adds a folder, or updates the display form and watch flag of one already added. */
@@ -36,7 +38,7 @@ export class FoldersRepo {
 
   /** Forgets the folder and, by cascade, its images with their predictions and tags. */
   removeFolder(id: number): void {
-    this.db.run('DELETE FROM folders WHERE id = :id', { id });
+    if (this.db.run('DELETE FROM folders WHERE id = :id', { id }) > 0) this.changes.anyImage();
   }
 
   markFolderScanned(id: number, at: string): void {

@@ -1,19 +1,11 @@
-// The photo grid's query (engine): filter by folder, tag and score band, review state and text; paged, with a total.
+// The photo grid's query (engine process): filter by folder, tag and score band, review state and text; paged, with a total.
 
 import path from 'node:path';
-import type { z } from 'zod';
-import type { ImageSummary, TagChip, imageFilterSchema } from '../../shared/contract.js';
-import type { ImageStatus } from './library-types.js';
+import type { TagChip } from '../../shared/contract.js';
+import type { GridFilter, ImageStatus, PagedImages } from './library-types.js';
 import { folderRanges } from './path-prefix.js';
 import { asBuffer, jsonList, type SqlDb, type SqlValue } from './sql-db.js';
 import { tagHitCondition } from './tags-repo.js';
-
-export type ParsedImageFilter = z.infer<typeof imageFilterSchema>;
-
-export interface UrlBuilders {
-  thumb(imageId: number): string;
-  preview(imageId: number): string;
-}
 
 interface FilterSql {
   /** "FROM images i …" with the joins the filter needs. */
@@ -28,7 +20,7 @@ interface FilterSql {
  * nothing to show. A tag filter lists best score first; everything else is in path order, which the path
  * index gives without sorting, so a page deep into 100k photos costs one index walk.
  */
-function filterSql(db: SqlDb, filter: ParsedImageFilter): FilterSql | null {
+function filterSql(db: SqlDb, filter: GridFilter): FilterSql | null {
   const where: string[] = [];
   const params: Record<string, SqlValue> = {};
   let from = 'FROM images i';
@@ -65,7 +57,7 @@ function filterSql(db: SqlDb, filter: ParsedImageFilter): FilterSql | null {
   return { from, where: where.join(' AND '), params, order };
 }
 
-function reviewCondition(review: ParsedImageFilter['review']): string {
+function reviewCondition(review: GridFilter['review']): string {
   const has = (states: string) =>
     `EXISTS (SELECT 1 FROM tags x WHERE x.image_id = i.id AND x.state IN (${states}))`;
   switch (review) {
@@ -91,10 +83,9 @@ interface DbSummary {
 
 export function queryImages(
   db: SqlDb,
-  filter: ParsedImageFilter,
+  filter: GridFilter,
   page: { offset: number; limit: number },
-  urls: UrlBuilders,
-): { total: number; items: ImageSummary[] } {
+): PagedImages {
   const sql = filterSql(db, filter);
   if (sql === null) return { total: 0, items: [] };
   const total =
@@ -119,14 +110,13 @@ export function queryImages(
       status: row.status,
       width: row.width,
       height: row.height,
-      thumbUrl: urls.thumb(row.id),
       tags: chips.get(row.id) ?? [],
     })),
   };
 }
 
 /** Every image id the filter matches, in id order (exports of "what the grid shows"). */
-export function matchingImageIds(db: SqlDb, filter: ParsedImageFilter): number[] {
+export function matchingImageIds(db: SqlDb, filter: GridFilter): number[] {
   const sql = filterSql(db, filter);
   if (sql === null) return [];
   return db

@@ -1,5 +1,6 @@
 // Images as scans see them (engine process): insert, re-see, rename, merge copies, mark missing, list work to do.
 
+import type { ImageChanges } from './commit-feed.js';
 import type { ImageRow, ImageStatus, SeenFile } from './library-types.js';
 import { IMAGE_COLUMNS, toImage, type DbImage } from './row-mappers.js';
 import { jsonList, type SqlDb, type SqlParams } from './sql-db.js';
@@ -32,6 +33,7 @@ export class ImagesRepo {
   constructor(
     private readonly db: SqlDb,
     private readonly now: () => string,
+    private readonly changes: ImageChanges,
   ) {}
 
   getImage(id: number): ImageRow | undefined {
@@ -54,12 +56,14 @@ export class ImagesRepo {
        RETURNING ${IMAGE_COLUMNS}`,
       { folder_id: folderId, ...seenParams(seen), scan, now },
     );
+    this.changes.inserted(row.id);
     return toImage(row);
   }
 
   /** A known path seen again with new stat data; `status` overrides what the stat comparison decides. */
   updateSeen(id: number, seen: SeenFile, scan: number, status?: ImageStatus): void {
     this.db.run(`UPDATE images SET ${SEEN_SET} WHERE id = :id`, this.seenUpdate(id, seen, scan, status));
+    this.changes.changed([id]);
   }
 
   /** A rename: the row, with its predictions and tags, moves to the new path. */
@@ -69,20 +73,31 @@ export class ImagesRepo {
       path: seen.path,
       folder_id: folderId,
     });
+    this.changes.changed([id]);
   }
 
-  /** Unchanged files seen by scan `scan`, in one statement; missing ones get their old status back. */
+  /** Unchanged files seen by scan `scan`; missing ones get their old status back. */
   touchSeen(ids: readonly number[], scan: number): void {
     if (ids.length === 0) return;
-    this.db.run(
-      `UPDATE images SET
-         last_seen_scan = :scan,
-         updated_at = CASE WHEN status = 'missing' THEN :now ELSE updated_at END,
-         status = CASE WHEN status = 'missing' THEN COALESCE(status_before_missing, 'pending') ELSE status END,
-         status_before_missing = NULL
-       WHERE id IN (SELECT value FROM json_each(:ids))`,
-      { ids: jsonList(ids), scan, now: this.now() },
-    );
+    const list = jsonList(ids);
+    this.db.transaction(() => {
+      // Only a file that comes back changes what is shown, so only those are reported. The unary "+"
+      // keeps SQLite on the id lookups: the status index would walk every missing image (a whole
+      // unplugged drive's worth) on each call.
+      const back = this.db.all<{ id: number }>(
+        `UPDATE images SET status = COALESCE(status_before_missing, 'pending'), status_before_missing = NULL,
+           updated_at = :now
+         WHERE id IN (SELECT value FROM json_each(:ids)) AND +status = 'missing'
+         RETURNING id`,
+        { ids: list, now: this.now() },
+      );
+      this.db.run(
+        `UPDATE images SET last_seen_scan = :scan, status_before_missing = NULL
+         WHERE id IN (SELECT value FROM json_each(:ids))`,
+        { ids: list, scan },
+      );
+      if (back.length > 0) this.changes.changed(back.map((row) => row.id));
+    });
   }
 
   /** Every image with this device+inode, any status: rename candidates (inodes are reused: check size too). */
@@ -110,11 +125,13 @@ export class ImagesRepo {
 
   /** Images of the folder that scan `scan` did not see become missing (kept with their tags). */
   markUnseenMissing(folderId: number, scan: number): number {
-    return this.db.run(
+    const count = this.db.run(
       `UPDATE images SET status_before_missing = status, status = 'missing', updated_at = :now
        WHERE folder_id = :folder_id AND status <> 'missing' AND last_seen_scan IS NOT :scan`,
       { folder_id: folderId, scan, now: this.now() },
     );
+    if (count > 0) this.changes.anyImage();
+    return count;
   }
 
   /** One path reported gone (by the watcher); false when unknown or already missing. */
@@ -124,6 +141,8 @@ export class ImagesRepo {
        WHERE path = :path AND status <> 'missing'`,
       { path, now: this.now() },
     );
+    // Reported like the bulk case: leaving the views is more than a change of one item.
+    if (changes > 0) this.changes.anyImage();
     return changes > 0;
   }
 
@@ -147,6 +166,7 @@ export class ImagesRepo {
         { from_id: fromId, to_id: toId },
       );
       this.db.run('DELETE FROM images WHERE id = :id', { id: fromId });
+      this.changes.anyImage();
     });
   }
 

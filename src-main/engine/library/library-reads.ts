@@ -1,12 +1,12 @@
-// Read-only views of the library for the app (engine): folder cards, tag counts, one photo's details, recent errors.
+// Read-only views of the library for the app (engine process): folder cards, tag counts, one photo's details, recent errors.
 
 import path from 'node:path';
-import type { FileErrorInfo, FolderInfo, ImageDetail } from '../../shared/contract.js';
-import type { FolderRow } from './library-types.js';
+import type { FolderInfo } from '../../shared/contract.js';
+import type { FolderRow, ImageDetailRow, RecordedError, TagCount } from './library-types.js';
 import { folderRanges } from './path-prefix.js';
 import { IMAGE_COLUMNS, toErrorCode, toImage, type DbImage } from './row-mappers.js';
 import type { SqlDb, SqlValue } from './sql-db.js';
-import { tagChips, type UrlBuilders } from './image-query.js';
+import { tagChips } from './image-query.js';
 
 /** Counted by path range like the grid's folder filter, so a card's number is what clicking it shows. */
 export function folderInfo(db: SqlDb, folder: FolderRow): FolderInfo {
@@ -31,8 +31,8 @@ export function folderInfo(db: SqlDb, folder: FolderRow): FolderInfo {
 }
 
 /** Tags in use (suggested or accepted) on images that are present, most used first. */
-export function tagCounts(db: SqlDb): { tag: string; count: number }[] {
-  return db.all<{ tag: string; count: number }>(
+export function tagCounts(db: SqlDb): TagCount[] {
+  return db.all<TagCount>(
     `SELECT tag, count(*) AS count FROM tags
      WHERE state <> 'rejected' AND image_id NOT IN (SELECT id FROM images WHERE status = 'missing')
      GROUP BY tag ORDER BY count DESC, tag`,
@@ -47,7 +47,7 @@ interface DbClassification {
 }
 
 /** The photo with its latest classification's predictions (the model whose tags it shows), or undefined. */
-export function imageDetail(db: SqlDb, imageId: number, urls: UrlBuilders): ImageDetail | undefined {
+export function imageDetail(db: SqlDb, imageId: number): ImageDetailRow | undefined {
   const row = db.get<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = :id`, { id: imageId });
   if (row === undefined) return undefined;
   const image = toImage(row);
@@ -73,9 +73,7 @@ export function imageDetail(db: SqlDb, imageId: number, urls: UrlBuilders): Imag
     status: image.status,
     width: image.width,
     height: image.height,
-    thumbUrl: urls.thumb(image.id),
     tags: tagChips(db, [image.id]).get(image.id) ?? [],
-    previewUrl: urls.preview(image.id),
     size: image.size,
     format: image.format,
     sha256: image.sha256,
@@ -89,7 +87,7 @@ export function imageDetail(db: SqlDb, imageId: number, urls: UrlBuilders): Imag
 }
 
 /** Photos that failed (error or crashed), most recently changed first, with when that was. */
-export function recordedErrors(db: SqlDb, limit: number): (FileErrorInfo & { at: string })[] {
+export function recordedErrors(db: SqlDb, limit: number): RecordedError[] {
   return db
     .all<{
       id: number;

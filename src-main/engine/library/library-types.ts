@@ -1,5 +1,7 @@
 // Types of the library's API (engine process): rows as the engine sees them, inputs to record, export records.
 
+import type { z } from 'zod';
+import type { FileErrorInfo, ImageDetail, ImageSummary, imageFilterSchema } from '../../shared/contract.js';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { Prediction } from '../../shared/results.js';
 
@@ -124,6 +126,8 @@ export interface StatusCounts {
 }
 
 export interface ExportFilter {
+  /** Only these images (a selection, or what the grid's filter matches); ids not in the library are skipped. */
+  imageIds?: readonly number[];
   /** Only images at or under this folder: byte-wise path prefix, ending on a path-component boundary. */
   folder?: Buffer;
   /** Only images with this tag suggested or accepted (never rejected)… */
@@ -156,3 +160,28 @@ export interface ExportImage {
   rejectedTags: string[];
   tags: TagRow[];
 }
+
+/** The photo grid's filter as the app's contract defines it, once parsed (review defaults to 'all'). */
+export type GridFilter = z.output<typeof imageFilterSchema>;
+
+/**
+ * The contract's grid item and photo details without the URLs the service adds: how pictures are served
+ * (app:// in Electron, http in the test bridge) is not the library's business.
+ */
+export type ImageSummaryRow = Omit<ImageSummary, 'thumbUrl'>;
+export type ImageDetailRow = Omit<ImageDetail, 'thumbUrl' | 'previewUrl'>;
+
+/** One page of the grid, and how many images the filter matches in all. */
+export interface PagedImages {
+  total: number;
+  items: ImageSummaryRow[];
+}
+
+export interface TagCount {
+  tag: string;
+  /** Present images with the tag suggested or accepted. */
+  count: number;
+}
+
+/** A photo that could not be classified, with when that was recorded. */
+export type RecordedError = FileErrorInfo & { at: string };

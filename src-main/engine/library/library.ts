@@ -1,21 +1,30 @@
 // The library (engine process): the engine's memory in one SQLite file — folders, images, results, tags, jobs.
 
+import type { FolderInfo } from '../../shared/contract.js';
+import { CommitFeed, type CommitListener } from './commit-feed.js';
 import { exportImages } from './export-query.js';
 import { FoldersRepo } from './folders-repo.js';
+import { matchingImageIds, queryImages } from './image-query.js';
 import { ImagesRepo } from './images-repo.js';
 import { JobsRepo, type JobProgress } from './jobs-repo.js';
+import { folderInfo, imageDetail, recordedErrors, tagCounts } from './library-reads.js';
 import type {
   ExportFilter,
   ExportImage,
   FailureRecord,
   FolderRow,
+  GridFilter,
+  ImageDetailRow,
   ImageRow,
   ImageStatus,
   JobRow,
   JobState,
+  PagedImages,
+  RecordedError,
   SeenFile,
   StatusCounts,
   SuccessRecord,
+  TagCount,
   TagHit,
   TagQuery,
   TagRow,
@@ -33,11 +42,17 @@ export interface LibraryOptions {
 }
 
 /**
- * A facade over the repositories; everything is synchronous (libsql's API) and every write is atomic on
- * its own, or part of the caller's batch inside transaction(). One instance per process and file; other
- * processes may open the same file at the same time (WAL, busy timeout).
+ * A facade over the repositories and queries: every SQL statement of Skiptag runs behind it. Everything
+ * is synchronous (libsql's API) and every write is atomic on its own, or part of the caller's batch inside
+ * transaction(). One instance per process and file; other processes may open the same file at the same
+ * time (WAL, busy timeout).
+ *
+ * Reads and writes share the one connection. A second one for reads would buy nothing: transactions are
+ * synchronous and never span an await, so a read of this process never waits behind a write of its own,
+ * and WAL lets it proceed while another process writes.
  */
 export class Library {
+  private readonly feed: CommitFeed;
   private readonly folders: FoldersRepo;
   private readonly images: ImagesRepo;
   private readonly results: ResultsRepo;
@@ -49,12 +64,14 @@ export class Library {
     private readonly db: SqlDb,
     now: () => string,
   ) {
-    this.folders = new FoldersRepo(db, now);
-    this.images = new ImagesRepo(db, now);
-    this.results = new ResultsRepo(db, now);
-    this.tags = new TagsRepo(db, now);
+    const feed = new CommitFeed(db);
+    this.feed = feed;
+    this.folders = new FoldersRepo(db, now, feed);
+    this.images = new ImagesRepo(db, now, feed);
+    this.results = new ResultsRepo(db, now, feed);
+    this.tags = new TagsRepo(db, now, feed);
     this.jobs = new JobsRepo(db, now);
-    this.xmp = new XmpRepo(db, now);
+    this.xmp = new XmpRepo(db, now, feed);
   }
 
   /**
@@ -104,6 +121,14 @@ export class Library {
   /** Runs fn atomically; nests (the inner levels become savepoints). fn must be synchronous. */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn);
+  }
+
+  /**
+   * Tells `listener` which images each committed write changed (see LibraryCommit): once the outermost
+   * transaction commits, or at once for a write outside one. Returns the unsubscribe function.
+   */
+  onCommit(listener: CommitListener): () => void {
+    return this.feed.subscribe(listener);
   }
 
   // Folders
@@ -191,6 +216,9 @@ export class Library {
   removeTag(imageIds: readonly number[], tag: string): number {
     return this.tags.removeTag(imageIds, tag);
   }
+  resetToSuggestion(imageIds: readonly number[], tag: string): number {
+    return this.tags.resetToSuggestion(imageIds, tag);
+  }
   tagsForImage(imageId: number): TagRow[] {
     return this.tags.tagsForImage(imageId);
   }
@@ -241,12 +269,35 @@ export class Library {
   statusCounts(): StatusCounts {
     return statusCounts(this.db);
   }
-  /** Streams matching images (page by page: any library size fits in memory). */
+  /** Streams matching images in path order (page by page: any library size fits in memory). */
   exportImages(filter: ExportFilter = {}): IterableIterator<ExportImage> {
     return exportImages(this.db, filter);
+  }
+
+  // The app's views: the photo grid, folder cards, tag list, one photo's details, recent failures
+  /** One page of the grid and the total the filter matches. */
+  queryImages(filter: GridFilter, page: { offset: number; limit: number }): PagedImages {
+    return queryImages(this.db, filter, page);
+  }
+  /** Every image id the grid's filter matches, in id order (to export what the grid shows). */
+  matchingImageIds(filter: GridFilter): number[] {
+    return matchingImageIds(this.db, filter);
+  }
+  folderInfo(folder: FolderRow): FolderInfo {
+    return folderInfo(this.db, folder);
+  }
+  tagCounts(): TagCount[] {
+    return tagCounts(this.db);
+  }
+  imageDetail(imageId: number): ImageDetailRow | undefined {
+    return imageDetail(this.db, imageId);
+  }
+  recordedErrors(limit: number): RecordedError[] {
+    return recordedErrors(this.db, limit);
   }
 }
 
 export { LibraryTooNewError, LATEST_SCHEMA_VERSION } from './migrations.js';
 export type { JobProgress } from './jobs-repo.js';
+export type { CommitListener, LibraryCommit } from './commit-feed.js';
 export type { RewrittenFile, XmpKeyword, XmpTarget } from './xmp-repo.js';

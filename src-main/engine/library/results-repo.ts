@@ -1,5 +1,6 @@
 // Classification results into the library (engine process): predictions, the "done" mark and auto tags, atomically.
 
+import type { ImageChanges } from './commit-feed.js';
 import type { FailureRecord, SuccessRecord } from './library-types.js';
 import { jsonList, type SqlDb } from './sql-db.js';
 
@@ -7,6 +8,7 @@ export class ResultsRepo {
   constructor(
     private readonly db: SqlDb,
     private readonly now: () => string,
+    private readonly changes: ImageChanges,
   ) {}
 
   /** The id of a model identified by its file's hash; the name is refreshed (files get renamed). */
@@ -66,6 +68,7 @@ export class ResultsRepo {
         );
       });
       this.refreshAutoTags(imageId, result, now);
+      this.changes.changed([imageId]);
     });
   }
 
@@ -95,6 +98,7 @@ export class ResultsRepo {
       this.db.run(`DELETE FROM tags WHERE image_id = :id AND source = 'auto' AND state = 'suggested'`, {
         id: imageId,
       });
+      this.changes.changed([imageId]);
     });
   }
 

@@ -27,6 +27,7 @@ export const BUSY_TIMEOUT_MS = 5000;
 export class SqlDb {
   private readonly statements = new Map<string, Prepared>();
   private depth = 0;
+  private onEnd: ((committed: boolean) => void) | null = null;
 
   constructor(private readonly db: Database.Database) {}
 
@@ -57,6 +58,19 @@ export class SqlDb {
 
   get isOpen(): boolean {
     return this.db.open;
+  }
+
+  /** Whether a transaction() is running: writes made now become visible to others only when it commits. */
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  /**
+   * Calls `listener` once the outermost transaction has ended (committed, or rolled back), after the
+   * transaction state is cleared, so the listener may read and write again. One listener per connection.
+   */
+  onTransactionEnd(listener: (committed: boolean) => void): void {
+    this.onEnd = listener;
   }
 
   close(): void {
@@ -119,12 +133,14 @@ export class SqlDb {
     const savepoint = this.depth === 0 ? null : `sp${this.depth}`;
     this.db.exec(savepoint === null ? 'BEGIN IMMEDIATE' : `SAVEPOINT ${savepoint}`);
     this.depth += 1;
+    let committed = false;
     try {
       const result = fn();
       if (isThenable(result)) {
         throw new TypeError('Library transactions are synchronous: the callback returned a promise');
       }
       this.db.exec(savepoint === null ? 'COMMIT' : `RELEASE ${savepoint}`);
+      committed = true;
       return result;
     } catch (error) {
       // Some errors (disk full, I/O) already rolled the transaction back; a second rollback would mask them.
@@ -138,6 +154,7 @@ export class SqlDb {
       throw error;
     } finally {
       this.depth -= 1;
+      if (savepoint === null) this.onEnd?.(committed);
     }
   }
 

@@ -1,5 +1,6 @@
-// Tags (engine process): the user's accept/reject/remove actions, an image's tags, and images by tag.
+// Tags (engine process): the user's accept/reject/remove/undo actions, an image's tags, and images by tag.
 
+import type { ImageChanges } from './commit-feed.js';
 import type { TagHit, TagQuery, TagRow } from './library-types.js';
 import { toTag, type DbTag } from './row-mappers.js';
 import { jsonList, type SqlDb } from './sql-db.js';
@@ -22,6 +23,7 @@ export class TagsRepo {
   constructor(
     private readonly db: SqlDb,
     private readonly now: () => string,
+    private readonly changes: ImageChanges,
   ) {}
 
   /**
@@ -29,7 +31,7 @@ export class TagsRepo {
    * Ids of images that no longer exist are skipped. Returns how many images were changed.
    */
   setTagState(imageIds: readonly number[], tag: string, state: 'accepted' | 'rejected'): number {
-    return this.db.run(
+    const count = this.db.run(
       `INSERT INTO tags (image_id, tag, source, state, score, updated_at)
        SELECT images.id, :tag, 'user', :state, NULL, :now
        FROM json_each(:ids) AS ids JOIN images ON images.id = ids.value
@@ -37,6 +39,7 @@ export class TagsRepo {
        ON CONFLICT (image_id, tag) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
       { ids: jsonList(imageIds), tag, state, now: this.now() },
     );
+    return this.reported(imageIds, count);
   }
 
   /**
@@ -44,13 +47,36 @@ export class TagsRepo {
    * it: to keep it away, reject it instead.
    */
   removeTag(imageIds: readonly number[], tag: string): number {
-    return this.db.run(
+    const count = this.db.run(
       `DELETE FROM tags WHERE tag = :tag AND image_id IN (SELECT value FROM json_each(:ids))`,
-      {
-        ids: jsonList(imageIds),
-        tag,
-      },
+      { ids: jsonList(imageIds), tag },
     );
+    return this.reported(imageIds, count);
+  }
+
+  /**
+   * Sets `tag` on these images back to a suggestion, as before the user decided: a tag the model suggested
+   * (source 'auto', or a user's tag the model has since scored) becomes a suggested auto tag with its score;
+   * a tag only the user ever gave (no score) is removed. Works from the tags rows alone, so it holds with
+   * tagging rules (aliases, rollups) too, whose tags are not prediction labels. This is how the UI undoes
+   * an accept, a reject or an add. Returns how many images changed.
+   */
+  resetToSuggestion(imageIds: readonly number[], tag: string): number {
+    const target = `tag = :tag AND image_id IN (SELECT value FROM json_each(:ids))`;
+    const ids = jsonList(imageIds);
+    return this.db.transaction(() => {
+      const restored = this.db.run(
+        `UPDATE tags SET state = 'suggested', source = 'auto', updated_at = :now
+         WHERE ${target} AND (source = 'auto' OR score IS NOT NULL)
+           AND NOT (state = 'suggested' AND source = 'auto')`,
+        { tag, ids, now: this.now() },
+      );
+      const removed = this.db.run(`DELETE FROM tags WHERE ${target} AND source = 'user' AND score IS NULL`, {
+        tag,
+        ids,
+      });
+      return this.reported(imageIds, restored + removed);
+    });
   }
 
   /** Accepted first, then suggested, then rejected; best score first within each. */
@@ -87,5 +113,11 @@ export class TagsRepo {
       { ...params, limit: query.limit, offset: query.offset ?? 0 },
     );
     return { total, hits: rows.map((r) => ({ imageId: r.image_id, score: r.score, state: r.state })) };
+  }
+
+  /** Counts say how many images changed, not which: all the ids asked for are reported. */
+  private reported(imageIds: readonly number[], count: number): number {
+    if (count > 0) this.changes.changed(imageIds);
+    return count;
   }
 }

@@ -1,5 +1,6 @@
 // Keyword write-back records (engine process): what Skiptag wrote into sidecars/photos, wnids, imported keywords.
 
+import type { ImageChanges } from './commit-feed.js';
 import { jsonList, type SqlDb } from './sql-db.js';
 
 /** Where keywords were written: an XMP sidecar beside the photo, or the photo's own metadata. */
@@ -26,6 +27,7 @@ export class XmpRepo {
   constructor(
     private readonly db: SqlDb,
     private readonly now: () => string,
+    private readonly changes: ImageChanges,
   ) {}
 
   /** Keywords Skiptag added to this image's sidecar or photo (both targets when `target` is omitted). */
@@ -85,6 +87,8 @@ export class XmpRepo {
         },
       );
       if (changed === 0) throw new Error(`no image with id ${imageId}`);
+      // The photo's size and hash, which its details show, are those of the rewritten file now.
+      this.changes.changed([imageId]);
     });
   }
 
@@ -112,7 +116,7 @@ export class XmpRepo {
    */
   importUserTags(imageId: number, keywords: readonly string[]): number {
     if (keywords.length === 0) return 0;
-    return this.db.run(
+    const count = this.db.run(
       `INSERT INTO tags (image_id, tag, source, state, score, updated_at)
        SELECT images.id, keywords.value, 'user', 'accepted', NULL, :now
        FROM json_each(:keywords) AS keywords JOIN images ON images.id = :id
@@ -121,5 +125,7 @@ export class XmpRepo {
        WHERE tags.state = 'suggested'`,
       { id: imageId, keywords: jsonList([...new Set(keywords)]), now: this.now() },
     );
+    if (count > 0) this.changes.changed([imageId]);
+    return count;
   }
 }

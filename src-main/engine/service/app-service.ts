@@ -15,18 +15,14 @@ import type { ImageVariant } from '../../shared/service-protocol.js';
 import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
 import { Library } from '../library/library.js';
-import type { SqlDb } from '../library/sql-db.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher } from './change-batcher.js';
 import { WorkerManager, type WorkerTuning } from './worker-manager.js';
 import { runExport } from './export-run.js';
 import { FolderTracker } from './folder-tracker.js';
-import type { UrlBuilders } from '../library/image-query.js';
 import { JobEvents } from './job-events.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
-import { observeLibrary } from './observed-library.js';
-import { openQueryDb } from './query-db.js';
-import { createHandlers, type RequestHandlers } from './request-handlers.js';
+import { createHandlers, type RequestHandlers, type UrlBuilders } from './request-handlers.js';
 import { AppServiceError } from './service-errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
@@ -61,7 +57,6 @@ export type ServiceEventArgs = { [C in EventChannel]: [channel: C, payload: Even
 
 export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   private readonly library: Library;
-  private readonly db: SqlDb;
   private readonly jobs: TagJobs;
   private readonly tracker: FolderTracker;
   private readonly workers: WorkerManager;
@@ -83,12 +78,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     const warn = (message: string) => this.log('warn', message);
     mkdirSync(options.dataDir, { recursive: true });
     this.library = Library.open(options.libraryFile);
-    try {
-      this.db = openQueryDb(options.libraryFile);
-    } catch (error) {
-      this.library.close();
-      throw error;
-    }
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
     this.workers = new WorkerManager(() => settings.get(), options.modelPath, {
       ...options.workerOptions,
@@ -104,17 +93,17 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       warn,
     );
     const prewarm = options.prewarmThumbnails ?? true;
-    const observed = observeLibrary(this.library, {
-      inserted: (ids) => {
-        this.changes.images(ids);
-        if (prewarm) this.thumbs.prewarm(ids);
-      },
-      changed: (ids) => this.changes.images(ids),
-      changedUnknown: () => this.changes.anyImage(),
+    this.library.onCommit(({ inserted, changed, anyImage }) => {
+      if (inserted.length > 0) {
+        this.changes.images(inserted);
+        if (prewarm) this.thumbs.prewarm(inserted);
+      }
+      if (changed.length > 0) this.changes.images(changed);
+      if (anyImage) this.changes.anyImage();
     });
     const errors = new UnrecordedErrors();
     this.jobs = new TagJobs({
-      library: observed,
+      library: this.library,
       workers: this.workers,
       includeHidden: options.includeHidden ?? false,
       onResult: (result) => this.noteError(errors, result),
@@ -142,7 +131,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     this.handlers = createHandlers({
       library: this.library,
       libraryFile: options.libraryFile,
-      db: this.db,
       jobs: this.jobs,
       tracker: this.tracker,
       settings,
@@ -165,7 +153,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
           return value.hash;
         },
       },
-      now: () => new Date().toISOString(),
     });
     const watched = this.library
       .listFolders()
@@ -208,7 +195,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   async exportTo(request: ExportRequestParsed, filePath: string): Promise<RequestOutput<'export:run'>> {
     if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
     if (filePath === '') throw new AppServiceError('bad-request', 'export needs a file path');
-    return runExport(this.library, this.db, request, filePath);
+    return runExport(this.library, request, filePath);
   }
 
   /** Resolves when every watched folder is being watched (tests change files only after this). */
@@ -225,7 +212,6 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       await this.workers.close();
       this.progress.close();
       this.changes.close();
-      this.db.close();
       this.library.close();
     })();
     return this.closing;
@@ -250,5 +236,5 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   }
 }
 
-export type { UrlBuilders } from '../library/image-query.js';
+export type { UrlBuilders } from './request-handlers.js';
 export { AppServiceError, toErrorInfo, type ServiceErrorInfo } from './service-errors.js';

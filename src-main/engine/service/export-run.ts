@@ -1,13 +1,11 @@
-// Exports requested by the app (engine): all photos, a selection, or the grid's filter, as wide/long CSV or JSON.
+// Exports requested by the app (engine, service process): all photos, a selection, or the grid's filter, as CSV or JSON.
 
 import path from 'node:path';
 import type { z } from 'zod';
 import type { exportRequestSchema } from '../../shared/contract.js';
 import { exportLibrary } from '../export/library-export.js';
-import type { ExportFilter, ExportImage } from '../library/library-types.js';
+import type { ExportFilter } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-import type { SqlDb } from '../library/sql-db.js';
-import { matchingImageIds } from '../library/image-query.js';
 import { AppServiceError } from './service-errors.js';
 
 export type ParsedExportRequest = z.infer<typeof exportRequestSchema>;
@@ -19,29 +17,11 @@ export type ParsedExportRequest = z.infer<typeof exportRequestSchema>;
  */
 export async function runExport(
   library: Library,
-  db: SqlDb,
   request: ParsedExportRequest,
   filePath: string,
 ): Promise<{ path: string; count: number }> {
   const target = path.resolve(filePath);
-  let filter: ExportFilter = {};
-  let only: Set<number> | null = null;
-  if (request.scope === 'selection') {
-    if (request.imageIds === undefined) {
-      throw new AppServiceError('bad-request', 'a selection export needs imageIds');
-    }
-    only = new Set(request.imageIds);
-  } else if (request.scope === 'filter') {
-    if (request.filter === undefined)
-      throw new AppServiceError('bad-request', 'a filter export needs a filter');
-    only = new Set(matchingImageIds(db, request.filter));
-    // The library's own filter narrows the walk; the id set makes it exact (score band, review, text).
-    if (request.filter.tag !== undefined) {
-      filter = { tag: request.filter.tag, minScore: request.filter.minScore ?? 0 };
-    }
-  }
-  const source = only === null ? library : withOnly(library, only);
-  const count = await exportLibrary(source, filter, {
+  const count = await exportLibrary(library, exportFilter(library, request), {
     format: request.layout,
     bom: request.bom,
     ...(request.format === 'csv' ? { csv: target } : { json: target }),
@@ -50,20 +30,22 @@ export async function runExport(
 }
 
 /**
- * The library as exportLibrary sees it, streaming only these images. Library.exportImages cannot select
- * by id yet, so this walks every image (page by page) and keeps the chosen ones: linear in the library,
- * which an export of a few photos from 100k can afford (about a second).
+ * The grid's filter (score band, review state, text) has no equivalent in the export's own filter, so it
+ * becomes the ids it matches now: the file holds what the grid showed when the user asked.
  */
-function withOnly(library: Library, only: ReadonlySet<number>): Library {
-  function* exportImages(filter?: ExportFilter): Generator<ExportImage, void, undefined> {
-    if (only.size === 0) return;
-    for (const image of library.exportImages(filter)) if (only.has(image.imageId)) yield image;
+function exportFilter(library: Library, request: ParsedExportRequest): ExportFilter {
+  switch (request.scope) {
+    case 'all':
+      return {};
+    case 'selection':
+      if (request.imageIds === undefined) {
+        throw new AppServiceError('bad-request', 'a selection export needs imageIds');
+      }
+      return { imageIds: request.imageIds };
+    case 'filter':
+      if (request.filter === undefined) {
+        throw new AppServiceError('bad-request', 'a filter export needs a filter');
+      }
+      return { imageIds: library.matchingImageIds(request.filter) };
   }
-  return new Proxy(library, {
-    get(target, property) {
-      if (property === 'exportImages') return exportImages;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

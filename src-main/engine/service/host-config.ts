@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { defaultLibraryPath } from '../library/library-location.js';
-import type { UrlBuilders } from '../library/image-query.js';
+import type { UrlBuilders } from './request-handlers.js';
 
 export interface HostConfig {
   libraryFile: string;

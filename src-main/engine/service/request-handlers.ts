@@ -6,19 +6,15 @@ import type { z } from 'zod';
 import type { FolderInfo, REQUESTS, RequestChannel, RequestOutput, Settings } from '../../shared/contract.js';
 import type { FolderRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-import type { SqlDb } from '../library/sql-db.js';
 import type { ChangeBatcher } from './change-batcher.js';
 import { doctorView } from './doctor-view.js';
 import type { WorkerManager } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
-import { queryImages, type UrlBuilders } from '../library/image-query.js';
 import { locateModel, ModelNotFoundError } from '../models/locate-model.js';
-import { folderInfo, imageDetail, recordedErrors, tagCounts } from '../library/library-reads.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
 import { listModelInfos } from './model-list.js';
 import { AppServiceError } from './service-errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
-import { resetToSuggestion } from '../library/tag-actions.js';
 import type { TagJobs } from './tag-jobs.js';
 import { newestErrors, type UnrecordedErrors } from './unrecorded-errors.js';
 import { enqueueXmpWrite, type XmpJobDeps } from './xmp-jobs.js';
@@ -29,12 +25,16 @@ export type RequestHandlers = {
   [C in RequestChannel]: (input: ParsedInput<C>) => RequestOutput<C> | Promise<RequestOutput<C>>;
 };
 
+/** How the renderer loads pictures: the library returns image ids, the service adds these URLs. */
+export interface UrlBuilders {
+  thumb(imageId: number): string;
+  preview(imageId: number): string;
+}
+
 export interface ServiceContext {
   library: Library;
   /** The library file, as the doctor report names it. */
   libraryFile: string;
-  /** The service's own connection to the library file, for the app's queries (see query-db.ts). */
-  db: SqlDb;
   jobs: TagJobs;
   tracker: FolderTracker;
   settings: SettingsStore;
@@ -44,7 +44,6 @@ export interface ServiceContext {
   errors: UnrecordedErrors;
   models: ModelInstallJobs;
   xmp: XmpJobDeps;
-  now: () => string;
 }
 
 /** Settings the engine fixes when it opens the model: changing one means a new engine for the next job. */
@@ -64,7 +63,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
   const settingsView = (): Settings => ({ ...ctx.settings.get(), providerInUse: ctx.workers.providerInUse });
 
   return {
-    'library:listFolders': () => ctx.library.listFolders().map((f) => folderInfo(ctx.db, f)),
+    'library:listFolders': () => ctx.library.listFolders().map((f) => ctx.library.folderInfo(f)),
     'library:addFolders': ({ paths }) => addFolders(ctx, paths),
     'library:pickFolders': () => {
       throw new AppServiceError(
@@ -94,21 +93,25 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       } else await ctx.tracker.unwatch(folder.display);
       ctx.changes.foldersChanged();
       ctx.changes.flush();
-      return folderInfo(ctx.db, folderById(folderId));
+      return ctx.library.folderInfo(folderById(folderId));
     },
     'library:rescan': ({ folderId }) => ctx.jobs.scanFolders([folderById(folderId).display], false),
-    'images:query': ({ filter, offset, limit }) => queryImages(ctx.db, filter, { offset, limit }, ctx.urls),
-    'images:get': ({ imageId }) => {
-      const detail = imageDetail(ctx.db, imageId, ctx.urls);
-      if (detail === undefined) throw new AppServiceError('not-found', `no image with id ${imageId}`);
-      return detail;
+    'images:query': ({ filter, offset, limit }) => {
+      const { total, items } = ctx.library.queryImages(filter, { offset, limit });
+      return { total, items: items.map((item) => ({ ...item, thumbUrl: ctx.urls.thumb(item.id) })) };
     },
-    'images:errors': ({ limit }) => newestErrors(ctx.errors.recent(), recordedErrors(ctx.db, limit), limit),
-    'tags:list': () => tagCounts(ctx.db),
+    'images:get': ({ imageId }) => {
+      const detail = ctx.library.imageDetail(imageId);
+      if (detail === undefined) throw new AppServiceError('not-found', `no image with id ${imageId}`);
+      return { ...detail, thumbUrl: ctx.urls.thumb(imageId), previewUrl: ctx.urls.preview(imageId) };
+    },
+    'images:errors': ({ limit }) =>
+      newestErrors(ctx.errors.recent(), ctx.library.recordedErrors(limit), limit),
+    'tags:list': () => ctx.library.tagCounts(),
     'tags:setState': ({ imageIds, tag, state }) => {
       const changed =
         state === 'suggested'
-          ? resetToSuggestion(ctx.db, imageIds, tag, ctx.now())
+          ? ctx.library.resetToSuggestion(imageIds, tag)
           : ctx.library.setTagState(imageIds, tag, state);
       imagesChanged(imageIds);
       return { changed };
@@ -164,7 +167,7 @@ async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promis
   if (files.length > 0) ctx.jobs.scanFolders(files, false);
   ctx.changes.foldersChanged();
   ctx.changes.flush();
-  return rows.map((row) => folderInfo(ctx.db, row));
+  return rows.map((row) => ctx.library.folderInfo(row));
 }
 
 async function kindOf(target: string): Promise<'folder' | 'file'> {

@@ -9,7 +9,7 @@ import { ModelNotFoundError } from '../models/locate-model.js';
 import type { WorkerManager } from './worker-manager.js';
 
 export interface TagJobsOptions {
-  /** The library the runs write to (the observed one, so commits become events). */
+  /** The library the runs write to; the service hears of their commits through Library.onCommit. */
   library: Library;
   workers: WorkerManager;
   includeHidden: boolean;
