@@ -51,17 +51,17 @@ async function readUserVersion(file: string, size: number): Promise<number | nul
   }
 }
 
-/** Installed, imported and bundled models, and which one `skiptag tag` would use without --model. */
+/** Installed, imported and bundled models, and which one `skiptag tag` uses for `model` (null: the search). */
 export async function modelsReport(
   modelsDir: string,
   bundledDir: string,
-  env: NodeJS.ProcessEnv,
+  model: string | null,
 ): Promise<ModelsReport> {
   const dirInfo = await stat(modelsDir).catch(() => null);
   let defaultModel: string | null = null;
   let defaultModelError: string | null = null;
   try {
-    defaultModel = await locateModel(undefined, env, modelsDir, bundledDir);
+    defaultModel = await locateModel(model, modelsDir, bundledDir);
   } catch (error) {
     defaultModelError = (error as Error).message;
   }

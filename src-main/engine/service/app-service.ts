@@ -15,6 +15,7 @@ import {
 } from '../../shared/contract.js';
 import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
+import type { ModelSources } from '../config.js';
 import { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
@@ -40,6 +41,8 @@ export interface AppServiceOptions {
   dataDir: string;
   /** The model to use unless the `model` setting names one; null: locateModel's search. */
   modelPath: string | null;
+  /** The models folder, catalogue and download mirror (SkiptagConfig's `models`, as for the CLI). */
+  models: ModelSources;
   engineOptions?: EngineTuning;
   /** How the renderer loads pictures: app://thumb/<id> in Electron, /thumb/<id> in the test bridge. */
   urls: UrlBuilders;
@@ -49,10 +52,7 @@ export interface AppServiceOptions {
   catchUpOnStart?: boolean;
   /** Render grid thumbnails of newly found photos in the background (default true). */
   prewarmThumbnails?: boolean;
-  /**
-   * models:install tuning (self-test photos, stall timeout). The models folder, catalogue and mirror come
-   * from SKIPTAG_MODELS_DIR, SKIPTAG_MODEL_CATALOG and SKIPTAG_MODEL_MIRROR, as for the CLI.
-   */
+  /** models:install tuning (self-test photos, stall timeout); where models come from is `models`. */
   modelInstall?: ModelInstallOptions;
   onLog?: (level: LogLevel, message: string) => void;
 }
@@ -91,7 +91,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       throw error;
     }
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
-    this.engines = new EngineHost(() => settings.get(), options.modelPath, {
+    this.engines = new EngineHost(() => settings.get(), options.modelPath, options.models.dir, {
       ...options.engineOptions,
       supervisor: { onLog: this.log, ...options.engineOptions?.supervisor },
     });
@@ -137,11 +137,13 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       settings,
       engines: this.engines,
       installed: () => this.jobs.retryAfterModelInstalled(),
+      sources: options.models,
       ...(options.modelInstall ? { options: options.modelInstall } : {}),
     });
     this.handlers = createHandlers({
       library: this.library,
       libraryFile: options.libraryFile,
+      modelSources: options.models,
       db: this.db,
       jobs: this.jobs,
       tracker: this.tracker,

@@ -2,11 +2,18 @@
 
 import { electronParentPort } from '../worker/electron-ports.js';
 import { parentPortLink, PortLauncher } from '../worker/port-launcher.js';
+import { serviceConfig } from '../config.js';
+import type { UrlBuilders } from '../library/image-query.js';
 import { AppService } from './app-service.js';
-import { ELECTRON_URLS, hostConfig } from './host-config.js';
 import { isEngineChildMessage } from '../../shared/service-protocol.js';
 import { runServiceHost } from './service-runner.js';
 import { parentPortTransport, processIpcTransport, type HostTransport } from './host-transport.js';
+
+/** Main's app:// protocol serves these: app://thumb/<id> and app://preview/<id>. */
+const ELECTRON_URLS: UrlBuilders = {
+  thumb: (id) => `app://thumb/${id}`,
+  preview: (id) => `app://preview/${id}`,
+};
 
 const transport = parentPortTransport() ?? processIpcTransport();
 if (transport === null) {
@@ -19,12 +26,15 @@ if (transport === null) {
 const parentPort = electronParentPort();
 
 const host = runServiceHost(parentPort ? withoutEngineChildMessages(transport) : transport, (log) => {
-  const config = hostConfig(process.argv.slice(2));
+  const config = serviceConfig(process.argv.slice(2));
   const launcher = parentPort
     ? new PortLauncher(parentPortLink(parentPort), { onLog: (message) => log('warn', message) })
     : null;
   return new AppService({
-    ...config,
+    libraryFile: config.libraryFile,
+    dataDir: config.dataDir,
+    modelPath: config.model,
+    models: config.models,
     urls: ELECTRON_URLS,
     onLog: log,
     ...(launcher ? { engineOptions: { supervisor: { launcher } } } : {}),

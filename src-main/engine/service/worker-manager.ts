@@ -36,6 +36,8 @@ export class EngineHost {
     private readonly settings: () => StoredSettings,
     /** The model given at startup; the `model` setting overrides it; neither: locateModel's search. */
     private readonly startupModel: string | null,
+    /** Installed and imported models, where the search and model names look. */
+    private readonly modelsDir: string,
     private readonly tuning: EngineTuning = {},
   ) {}
 
@@ -74,7 +76,7 @@ export class EngineHost {
     this.stale = false;
     await old?.engine.close();
     const settings = this.settings();
-    const modelPath = await locateModel(settings.model ?? this.startupModel ?? undefined);
+    const modelPath = await locateModel(settings.model ?? this.startupModel, this.modelsDir);
     const model = await identifyModel(modelPath);
     const engine = await EngineSupervisor.start(
       {

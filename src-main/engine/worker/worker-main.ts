@@ -1,6 +1,7 @@
 // Entry of the engine child process: native decoding and inference run here, so a crash on a poison file kills only this process.
 // Started by the supervisor's launcher: child_process.fork (CLI, tests) or, in the app, Electron main's utilityProcess.fork.
 
+import { resolveConfig } from '../config.js';
 import { testCrashHook } from './crash-injection.js';
 import { electronParentPort } from './electron-ports.js';
 import { runEngineService } from './worker-service.js';
@@ -15,4 +16,4 @@ process.on('SIGINT', () => undefined);
 const parentPort = electronParentPort();
 const transport = parentPort ? parentPortTransport(parentPort) : processTransport();
 
-runEngineService(transport, { afterStarted: testCrashHook() });
+runEngineService(transport, { afterStarted: testCrashHook(resolveConfig().testCrashMarker) });
