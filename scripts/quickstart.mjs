@@ -43,8 +43,10 @@ if (!existsSync(folder)) {
 // Use whatever model Skiptag would pick (installed, bundled or $SKIPTAG_MODEL); otherwise fetch the
 // recommended ResNet once; offline, fall back to the colour demo model and say so.
 const { locateModel } = await import(path.join(root, 'out/src-main/engine/models/locate-model.js'));
+const { resolveConfig } = await import(path.join(root, 'out/src-main/engine/config.js'));
+const config = resolveConfig();
 const modelArgs = [];
-const hasModel = await locateModel(undefined).then(
+const hasModel = await locateModel(config.model, config.models.dir).then(
   () => true,
   () => false,
 );

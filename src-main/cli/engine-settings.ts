@@ -3,8 +3,8 @@
 import type { EpChoice } from '../engine/classify/providers.js';
 import { EP_CHOICES } from '../engine/classify/providers.js';
 import { defaultThreads } from '../engine/classify/classifier.js';
+import type { SkiptagConfig } from '../engine/config.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/imaging/preprocess-spec.js';
-import { defaultLibraryPath } from '../engine/library/library-location.js';
 import { locateModel, ModelNotFoundError } from '../engine/models/locate-model.js';
 import { loadTaggingRules, type TaggingRules } from '../engine/tagging/tagging-rules.js';
 import { FatalError } from './exit-codes.js';
@@ -26,7 +26,9 @@ export const ENGINE_OPTIONS = {
   'no-library': { type: 'boolean' },
 } as const;
 
-export const ENGINE_HELP = `  --model FILE|NAME   ONNX file, or an installed/imported model's name (default:
+/** Help for the engine options; the library's default is this machine's data folder. */
+export function engineHelp(config: SkiptagConfig): string {
+  return `  --model FILE|NAME   ONNX file, or an installed/imported model's name (default:
                       $SKIPTAG_MODEL, else installed models, then models/)
   --labels FILE       class names, one per line or "wnid<TAB>name" (default: ImageNet-1k
                       when the model has 1000 classes, or MODEL.labels.txt beside the model)
@@ -41,7 +43,8 @@ export const ENGINE_HELP = `  --model FILE|NAME   ONNX file, or an installed/imp
   --rules FILE        tag rules (thresholds, aliases, hidden labels, rollups like "cat"),
                       see models/rules.example.yml (default: rules.yml in the data folder)
   --library FILE      library database (default: $SKIPTAG_LIBRARY, else
-                      ${defaultLibraryPath()})`;
+                      ${config.defaultLibraryFile})`;
+}
 
 export interface EngineSettings {
   modelPath: string;
@@ -54,13 +57,19 @@ export interface EngineSettings {
   maxPixels: number;
   includeHidden: boolean;
   rulesPath: string | null;
+  /** rules.yml in the data folder, used when there is no --rules and it exists. */
+  defaultRulesFile: string;
 }
 
 type EngineValues = {
   [K in keyof typeof ENGINE_OPTIONS]?: (typeof ENGINE_OPTIONS)[K]['type'] extends 'string' ? string : boolean;
 };
 
-export async function parseEngineSettings(values: EngineValues): Promise<EngineSettings> {
+/** The engine settings of a run; `config` has --model and --library already resolved with their variables. */
+export async function parseEngineSettings(
+  values: EngineValues,
+  config: SkiptagConfig,
+): Promise<EngineSettings> {
   const settings = {
     labelsPath: values.labels ?? null,
     topK: parseInteger('top-k', values['top-k'], 5, 1, 100_000),
@@ -77,25 +86,25 @@ export async function parseEngineSettings(values: EngineValues): Promise<EngineS
     ),
     includeHidden: values['include-hidden'] ?? false,
     rulesPath: values.rules ?? null,
+    defaultRulesFile: config.rulesFile,
   };
   try {
-    return { ...settings, modelPath: await locateModel(values.model) };
+    return { ...settings, modelPath: await locateModel(config.model, config.models.dir) };
   } catch (error) {
     if (error instanceof ModelNotFoundError) throw new FatalError(error.message);
     throw error;
   }
 }
 
-/** The library file to use, or null with --no-library. */
-export function libraryPathFrom(values: EngineValues, env: NodeJS.ProcessEnv = process.env): string | null {
-  if (values['no-library']) return null;
-  return values.library ?? (env.SKIPTAG_LIBRARY || defaultLibraryPath());
+/** The library file (--library, else $SKIPTAG_LIBRARY, else the default), or null with --no-library. */
+export function libraryPathFrom(values: EngineValues, config: SkiptagConfig): string | null {
+  return values['no-library'] ? null : config.libraryFile;
 }
 
 /** The tag rules for a run; a broken rules file stops the run with its line and field. */
 export async function loadRunRules(settings: EngineSettings): Promise<TaggingRules> {
   try {
-    return await loadTaggingRules(settings.rulesPath);
+    return await loadTaggingRules(settings.rulesPath, settings.defaultRulesFile);
   } catch (error) {
     throw new FatalError(`tag rules: ${(error as Error).message}`, { cause: error });
   }

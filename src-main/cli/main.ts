@@ -39,8 +39,15 @@ function version(): string {
   return pkg.version;
 }
 
-/** Runs the CLI with argv (without node and script) and returns the process exit code. */
-export async function runCli(argv: string[], io: CliIo = processIo): Promise<number> {
+/**
+ * Runs the CLI with argv (without node and script) and returns the process exit code. Each command
+ * resolves its options with `env`'s SKIPTAG_* variables once (engine/config.ts) and passes plain values on.
+ */
+export async function runCli(
+  argv: string[],
+  io: CliIo = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
@@ -55,19 +62,19 @@ export async function runCli(argv: string[], io: CliIo = processIo): Promise<num
         io.out(version());
         return EXIT.ok;
       case 'tag':
-        return await tagCommand(rest, io);
+        return await tagCommand(rest, io, env);
       case 'watch':
-        return await watchCommand(rest, io);
+        return await watchCommand(rest, io, env);
       case 'export':
-        return await exportCommand(rest, io);
+        return await exportCommand(rest, io, env);
       case 'status':
-        return await statusCommand(rest, io);
+        return await statusCommand(rest, io, env);
       case 'models':
-        return await modelsCommand(rest, io);
+        return await modelsCommand(rest, io, env);
       case 'doctor':
-        return await doctorCommand(rest, io);
+        return await doctorCommand(rest, io, env);
       case 'write-tags':
-        return await writeTagsCommand(rest, io);
+        return await writeTagsCommand(rest, io, env);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

@@ -77,6 +77,7 @@ describe('the service process over a MessageChannel', () => {
         libraryFile: path.join(work, 'channel', 'library.db'),
         dataDir: path.join(work, 'channel'),
         modelPath,
+        models: { dir: path.join(work, 'channel', 'models'), catalogFile: null, mirror: null },
         workerOptions: { threads: 1 },
         urls: { thumb: (id) => `app://thumb/${id}`, preview: (id) => `app://preview/${id}` },
         onLog: log,

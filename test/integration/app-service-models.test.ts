@@ -14,6 +14,7 @@ import {
   type RequestInput,
   type RequestOutput,
 } from '../../src-main/shared/contract.js';
+import type { ModelSources } from '../../src-main/engine/config.js';
 import { AppService } from '../../src-main/engine/service/app-service.js';
 import { listModelInfos } from '../../src-main/engine/service/model-list.js';
 import { bundledModelsDir, listModelFiles } from '../../src-main/engine/models/locate-model.js';
@@ -30,6 +31,7 @@ const ZOO_PATH = '/zoo/colours-test.onnx';
 let work: string;
 let photos: string;
 let modelsDir: string;
+let sources: ModelSources;
 let server: ModelServer;
 let service: AppService;
 const progress: JobSnapshotInfo[] = [];
@@ -114,15 +116,12 @@ beforeAll(async () => {
   await mkdir(modelsDir);
   // Tagging with the installed colour model needs its labels beside it (the catalogue says imagenet-1k).
   await writeFile(path.join(modelsDir, 'colours-test.labels.txt'), `${colours.labels.join('\n')}\n`);
-  // Test files run in their own processes: this environment is this file's alone.
-  delete process.env.SKIPTAG_MODEL;
-  delete process.env.SKIPTAG_MODEL_MIRROR;
-  process.env.SKIPTAG_MODELS_DIR = modelsDir;
-  process.env.SKIPTAG_MODEL_CATALOG = catalog;
+  sources = { dir: modelsDir, catalogFile: catalog, mirror: null };
   service = new AppService({
     libraryFile: path.join(work, 'data', 'library.db'),
     dataDir: path.join(work, 'data'),
     modelPath: null,
+    models: sources,
     workerOptions: { threads: 1, batchSize: 4 },
     urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
     prewarmThumbnails: false,
@@ -252,7 +251,7 @@ describe('AppService models', () => {
     await writeFile(path.join(bundled, 'other-test.onnx'), colours.bytes);
     await writeFile(path.join(bundled, 'extra.onnx'), 'x');
     await writeFile(path.join(bundled, 'my-birds.onnx'), 'shadowed by the models folder');
-    expect(await listModelInfos(process.env, bundled)).toEqual([
+    expect(await listModelInfos(sources, bundled)).toEqual([
       expect.objectContaining({ id: 'colours-test', source: 'catalog', installed: true, recommended: true }),
       expect.objectContaining({ id: 'other-test', source: 'bundled', installed: true, imagenetTop1: 12.5 }),
       {

@@ -93,6 +93,7 @@ beforeAll(async () => {
     libraryFile,
     dataDir: work,
     modelPath: null,
+    models: { dir: path.join(work, 'models'), catalogFile: null, mirror: null },
     urls: { thumb: (id) => `app://thumb/${id}`, preview: (id) => `app://preview/${id}` },
   });
 }, 120_000);

@@ -33,6 +33,7 @@ function open(dataDir: string): AppService {
     libraryFile: path.join(dataDir, 'library.db'),
     dataDir,
     modelPath,
+    models: { dir: path.join(dataDir, 'models'), catalogFile: null, mirror: null },
     workerOptions: { threads: 1, batchSize: 4 },
     urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
     prewarmThumbnails: false,

@@ -31,6 +31,7 @@ function openService(): AppService {
     libraryFile: path.join(work, 'data', 'library.db'),
     dataDir: path.join(work, 'data'),
     modelPath,
+    models: { dir: path.join(work, 'models'), catalogFile: null, mirror: null },
     workerOptions: { threads: 1, batchSize: 4 },
     urls,
     watcher: { stabilityMs: 300, pollIntervalMs: 50 },

@@ -34,7 +34,7 @@ beforeAll(async () => {
   await importModel({ file: tiny, name: 'tiny', modelsDir, labelsFile: labels });
   await writeFile(path.join(bundledDir, 'resnet50-v2-7.onnx'), 'bundled stand-in');
   openAtVersion(libraryPath, 1).close();
-  report = await runDoctor({ libraryPath, modelsDir, bundledDir, benchSeconds: 1, env: {} });
+  report = await runDoctor({ libraryPath, modelsDir, bundledDir, benchSeconds: 1, model: null });
 }, 180_000);
 
 afterAll(async () => {
@@ -119,7 +119,7 @@ describe('runDoctor', () => {
       bundledDir: path.join(dir, 'no-bundled'),
       benchSeconds: 0,
       providers: ['cpu'],
-      env: {},
+      model: null,
     });
     expect(missing.library).toMatchObject({ exists: false, sizeBytes: null, schemaVersion: null });
     expect(missing.providers[0]?.benchmarkNote).toMatch(/skipped/);
@@ -146,5 +146,27 @@ describe('runDoctor', () => {
     expect(report.models.bundled).toEqual([expect.objectContaining({ name: 'resnet50-v2-7', source: null })]);
     // The installed folder is searched first.
     expect(report.models.defaultModel).toBe(path.join(modelsDir, 'tiny.onnx'));
+  });
+
+  it('names the model that --model or $SKIPTAG_MODEL asks for as the default one', async () => {
+    const asked = await runDoctor({
+      libraryPath,
+      modelsDir,
+      bundledDir,
+      benchSeconds: 0,
+      providers: ['cpu'],
+      model: 'resnet50-v2-7',
+    });
+    expect(asked.models.defaultModel).toBe(path.join(bundledDir, 'resnet50-v2-7.onnx'));
+    const unknown = await runDoctor({
+      libraryPath,
+      modelsDir,
+      bundledDir,
+      benchSeconds: 0,
+      providers: ['cpu'],
+      model: 'nope',
+    });
+    expect(unknown.models.defaultModel).toBeNull();
+    expect(unknown.models.defaultModelError).toContain('no model named "nope"');
   });
 });

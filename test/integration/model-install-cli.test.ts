@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modelsCommand } from '../../src-main/cli/commands/models-command.js';
 import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';
 import { writeColourPhotos } from '../support/colour-photos.js';
@@ -248,17 +248,12 @@ describe('skiptag models', () => {
     const lines: string[] = [];
     const terminal = { isTTY: true, columns: 100, write: (text: string) => ((drawn += text), true) };
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l), errStream: terminal };
-    vi.stubEnv('SKIPTAG_MODELS_DIR', path.join(work, 'tty-models'));
-    vi.stubEnv('SKIPTAG_MODEL_CATALOG', env.SKIPTAG_MODEL_CATALOG ?? '');
-    try {
-      const code = await modelsCommand(
-        ['install', 'colours-test', '--expectations', passSpec],
-        io as unknown as Parameters<typeof modelsCommand>[1],
-      );
-      expect(code).toBe(0);
-    } finally {
-      vi.unstubAllEnvs();
-    }
+    const code = await modelsCommand(
+      ['install', 'colours-test', '--expectations', passSpec],
+      io as unknown as Parameters<typeof modelsCommand>[1],
+      { ...env, SKIPTAG_MODELS_DIR: path.join(work, 'tty-models') },
+    );
+    expect(code).toBe(0);
     expect(drawn).toMatch(/\r\[#{30}\] 1\.1 kB \/ 1\.1 kB \(100%\) at [\d.]+ [kMG]?B\/s/);
     // The bar is wiped before the next message, so no line is left half-overwritten.
     expect(drawn.endsWith('\r\x1b[2K')).toBe(true);

@@ -52,7 +52,7 @@ async function expectFailure(promise: Promise<unknown>): Promise<DownloadError> 
   return error as DownloadError;
 }
 
-const install = (options: Parameters<typeof installModel>[1] = {}) =>
+const install = (options: Partial<Parameters<typeof installModel>[1]> = {}) =>
   installModel(entry, { dir, selfTest: null, stallTimeoutMs: 5000, ...options });
 
 beforeAll(async () => {

@@ -64,6 +64,7 @@ describe('skiptag write-tags', () => {
     const code = await writeTagsCommand(
       ['--folder', path.join(dir, 'a'), '--dry-run', '--library', dbFile],
       io,
+      {},
     );
     expect(code).toBe(0);
     expect(out.sort()).toEqual([
@@ -76,31 +77,37 @@ describe('skiptag write-tags', () => {
 
   it('writes sidecars for a tag above a score, then reports them unchanged', async () => {
     const args = ['--tag', 'tabby', '--xmp-min-score', '0.85', '--xmp-name', 'replace', '--library', dbFile];
-    expect(await writeTagsCommand(args, io)).toBe(0);
+    expect(await writeTagsCommand(args, io, {})).toBe(0);
     expect(out).toEqual([
       `${path.join(dir, 'a/cat.jpg')}\twritten ${path.join(dir, 'a/cat.xmp')}: +tabby, +Skiptag|tabby`,
       // Below the write threshold: an empty sidecar is not created.
     ]);
     expect(err.at(-1)).toBe('1 file written, 1 unchanged, 0 skipped');
     out = [];
-    expect(await writeTagsCommand(args, io)).toBe(0);
+    expect(await writeTagsCommand(args, io, {})).toBe(0);
     expect(out).toEqual([]);
     expect(err.at(-1)).toBe('0 files written, 2 unchanged, 0 skipped');
   });
 
   it('embeds with --xmp embed and rejects bad option values', async () => {
     expect(
-      await writeTagsCommand(['--xmp', 'embed', '--folder', path.join(dir, 'b'), '--library', dbFile], io),
+      await writeTagsCommand(
+        ['--xmp', 'embed', '--folder', path.join(dir, 'b'), '--library', dbFile],
+        io,
+        {},
+      ),
     ).toBe(0);
     expect(out).toEqual([
       `${path.join(dir, 'b/other.jpg')}\twritten ${path.join(dir, 'b/other.jpg')}: +tabby, +Skiptag|tabby`,
     ]);
-    await expect(writeTagsCommand(['--xmp', 'inside', '--library', dbFile], io)).rejects.toThrow(
+    await expect(writeTagsCommand(['--xmp', 'inside', '--library', dbFile], io, {})).rejects.toThrow(
       /--xmp must be one of/,
     );
-    await expect(writeTagsCommand(['--xmp-min-score', '2', '--library', dbFile], io)).rejects.toThrow(
+    await expect(writeTagsCommand(['--xmp-min-score', '2', '--library', dbFile], io, {})).rejects.toThrow(
       /0 to 1/,
     );
-    await expect(writeTagsCommand(['stray', '--library', dbFile], io)).rejects.toThrow(/unexpected argument/);
+    await expect(writeTagsCommand(['stray', '--library', dbFile], io, {})).rejects.toThrow(
+      /unexpected argument/,
+    );
   });
 });

@@ -3,8 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../../src-main/engine/config.js';
 import {
-  installedModelsDir,
   isModelName,
   locateModel,
   ModelNotFoundError,
@@ -31,9 +31,7 @@ async function touch(dir: string, ...names: string[]): Promise<void> {
   for (const name of names) await writeFile(path.join(dir, name), 'x');
 }
 
-const noEnv: NodeJS.ProcessEnv = {};
-const locate = (explicit?: string, env: NodeJS.ProcessEnv = noEnv) =>
-  locateModel(explicit, env, installed, bundled);
+const locate = (requested?: string) => locateModel(requested, installed, bundled);
 
 describe('locateModel', () => {
   it('prefers the recommended model, then known zoo files, then imported ones alphabetically', async () => {
@@ -70,7 +68,6 @@ describe('locateModel', () => {
     await touch(bundled, 'colours.onnx', 'birds.onnx');
     expect(await locate('birds')).toBe(path.join(installed, 'birds.onnx'));
     expect(await locate('colours')).toBe(path.join(bundled, 'colours.onnx'));
-    expect(await locate(undefined, { SKIPTAG_MODEL: 'colours' })).toBe(path.join(bundled, 'colours.onnx'));
     // An explicit choice wins over whatever the search would pick.
     await touch(installed, 'resnet50-v2-7.onnx');
     expect(await locate('colours')).toBe(path.join(bundled, 'colours.onnx'));
@@ -123,10 +120,11 @@ describe('locateModel', () => {
     expect(isModelName('')).toBe(false);
   });
 
-  it('puts installed models in $SKIPTAG_MODELS_DIR or beside the default library', () => {
-    expect(installedModelsDir({ SKIPTAG_MODELS_DIR: installed })).toBe(installed);
-    if (process.platform === 'linux') {
-      expect(installedModelsDir({ XDG_DATA_HOME: '/data' })).toBe('/data/skiptag/models');
-    }
+  it('takes the configured model ($SKIPTAG_MODEL when --model is not given) as the request', async () => {
+    await touch(installed, 'resnet50-v2-7.onnx');
+    await touch(bundled, 'colours.onnx');
+    const model = resolveConfig({}, { SKIPTAG_MODEL: 'colours' }).model;
+    expect(await locate(model ?? undefined)).toBe(path.join(bundled, 'colours.onnx'));
+    expect(await locateModel(null, installed, bundled)).toBe(path.join(installed, 'resnet50-v2-7.onnx'));
   });
 });

@@ -1,17 +1,14 @@
-// Installed-model store tests (test): the models folder, listing (partials and sidecars hidden) and removal.
+// Installed-model store tests (test): listing (partials and sidecars hidden) and removal.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultLibraryPath } from '../../src-main/engine/library/library-location.js';
 import { loadCatalog } from '../../src-main/engine/models/catalog.js';
-import { installedModelsDir } from '../../src-main/engine/models/locate-model.js';
 import {
   installedPath,
   listInstalled,
   listModels,
-  modelsDir,
   partialPath,
   removeInstalled,
 } from '../../src-main/engine/models/model-store.js';
@@ -24,15 +21,6 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
-});
-
-describe('modelsDir', () => {
-  it('is models/ beside the default library, or $SKIPTAG_MODELS_DIR, the same folder locateModel searches', () => {
-    const env = { XDG_DATA_HOME: '/data', APPDATA: 'C:\\Users\\x\\AppData\\Roaming' };
-    expect(modelsDir(env)).toBe(path.join(path.dirname(defaultLibraryPath(process.platform, env)), 'models'));
-    expect(modelsDir({ ...env, SKIPTAG_MODELS_DIR: 'rel/models' })).toBe(path.resolve('rel/models'));
-    for (const e of [env, { SKIPTAG_MODELS_DIR: '/tmp/m' }]) expect(modelsDir(e)).toBe(installedModelsDir(e));
-  });
 });
 
 describe('the store', () => {

@@ -2,8 +2,8 @@
 
 import { parseArgs } from 'node:util';
 import type { DoctorReport, ModelEntry, ProviderReport } from '../../engine/doctor/doctor-report.js';
+import { resolveConfig } from '../../engine/config.js';
 import { DEFAULT_BENCH_SECONDS, runDoctor } from '../../engine/doctor/run-doctor.js';
-import { defaultLibraryPath } from '../../engine/library/library-location.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT } from '../exit-codes.js';
 import { parseInteger } from '../parse-options.js';
@@ -20,7 +20,7 @@ Options:
   --library FILE      library to report on (default: $SKIPTAG_LIBRARY, else the OS data folder)
   -h, --help          show this help`;
 
-export async function doctorCommand(args: string[], io: CliIo): Promise<number> {
+export async function doctorCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values } = parseArgs({
     args,
     strict: true,
@@ -35,8 +35,11 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<number> 
     io.out(DOCTOR_HELP);
     return EXIT.ok;
   }
+  const config = resolveConfig({ library: values.library }, env);
   const report = await runDoctor({
-    libraryPath: values.library ?? (process.env.SKIPTAG_LIBRARY || defaultLibraryPath()),
+    libraryPath: config.libraryFile,
+    modelsDir: config.models.dir,
+    model: config.model,
     benchSeconds: parseInteger('bench-seconds', values['bench-seconds'], DEFAULT_BENCH_SECONDS, 0, 600),
     onProgress: (message) => io.err(message),
   });

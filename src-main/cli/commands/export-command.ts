@@ -2,11 +2,11 @@
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveConfig } from '../../engine/config.js';
 import { exportLibrary, type ExportFormat } from '../../engine/export/library-export.js';
 import { locateModel } from '../../engine/models/locate-model.js';
 import { identifyModel } from '../../engine/models/model-identity.js';
 import type { CliIo } from '../cli-io.js';
-import { libraryPathFrom } from '../engine-settings.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary } from '../library-session.js';
 import { parseChoice, parseFraction } from '../parse-options.js';
@@ -31,7 +31,7 @@ Options:
 ${XMP_HELP}
   -h, --help          show this help`;
 
-export async function exportCommand(args: string[], io: CliIo): Promise<number> {
+export async function exportCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -59,12 +59,14 @@ export async function exportCommand(args: string[], io: CliIo): Promise<number> 
   const format = parseChoice<ExportFormat>('format', values.format, ['wide', 'long'], 'wide');
   const minScore = parseFraction('min-score', values['min-score'], 0);
   const xmp = parseXmpSettings(values, 0);
-  const libraryFile = libraryPathFrom(values) as string;
+  // Not --model: without it the export shows each photo's latest labels, whatever $SKIPTAG_MODEL says.
+  const config = resolveConfig({ library: values.library }, env);
+  const libraryFile = config.libraryFile;
   const library = openLibrary(libraryFile);
   try {
     let modelId: number | undefined;
     if (values.model) {
-      const modelPath = await locateModel(values.model).catch((error: unknown) => {
+      const modelPath = await locateModel(values.model, config.models.dir).catch((error: unknown) => {
         throw new FatalError((error as Error).message);
       });
       const model = await identifyModel(modelPath).catch((error: unknown) => {

@@ -2,6 +2,7 @@
 
 import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { resolveConfig, type ModelSources } from '../../engine/config.js';
 import { loadCatalog, type Catalog, type CatalogEntry } from '../../engine/models/catalog.js';
 import type { DownloadProgress } from '../../engine/models/download.js';
 import { DownloadError } from '../../engine/models/download-errors.js';
@@ -14,13 +15,7 @@ import {
   verifyInstalled,
 } from '../../engine/models/install.js';
 import { readModelSettings } from '../../engine/models/model-settings.js';
-import {
-  checkModelId,
-  findInstalled,
-  listModels,
-  modelsDir,
-  removeInstalled,
-} from '../../engine/models/model-store.js';
+import { checkModelId, findInstalled, listModels, removeInstalled } from '../../engine/models/model-store.js';
 import { loadSelfTestSpec } from '../../engine/models/self-test.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
@@ -29,7 +24,8 @@ import { abortOnInterrupt } from '../interrupts.js';
 import { modelsImportCommand } from './models-import-command.js';
 import { synthCommand, SYNTH_MODELS } from './models-synth-command.js';
 
-export const MODELS_HELP = `Usage: skiptag models <command> [options]
+export function modelsHelp(modelsDir: string): string {
+  return `Usage: skiptag models <command> [options]
 
 Commands:
   list                  catalogue models (installed or available) and installed imports
@@ -39,8 +35,9 @@ Commands:
   import <file.onnx>    add your own ONNX classifier (see "skiptag models import --help")
   synth <name> <file>   build a model in code: ${SYNTH_MODELS.join(', ')}
 
-Models folder: ${modelsDir()} ($SKIPTAG_MODELS_DIR to change it).
+Models folder: ${modelsDir} ($SKIPTAG_MODELS_DIR to change it).
 Run "skiptag models <command> --help" for a command's options.`;
+}
 
 const LIST_HELP = `Usage: skiptag models list [--json]
 
@@ -69,24 +66,25 @@ Re-hashes installed catalogue models (or the one given) and compares them with t
 SHA-256 (imported models: the SHA-256 recorded when they were imported): prints ok or corrupt
 for each; exit 1 if any is corrupt (reinstall or re-import it).`;
 
-export async function modelsCommand(args: string[], io: CliIo): Promise<number> {
+export async function modelsCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const [sub, ...rest] = args;
+  // `install` resolves its own configuration: its --mirror option wins over $SKIPTAG_MODEL_MIRROR.
+  if (sub === 'install') return installCommand(rest, io, env);
+  const sources = resolveConfig({}, env).models;
   switch (sub) {
     case undefined:
     case '-h':
     case '--help':
-      io.out(MODELS_HELP);
+      io.out(modelsHelp(sources.dir));
       return sub === undefined ? EXIT.usage : EXIT.ok;
     case 'list':
-      return listCommand(rest, io);
-    case 'install':
-      return installCommand(rest, io);
+      return listCommand(rest, io, sources);
     case 'remove':
-      return removeCommand(rest, io);
+      return removeCommand(rest, io, sources.dir);
     case 'verify':
-      return verifyCommand(rest, io);
+      return verifyCommand(rest, io, sources);
     case 'import':
-      return modelsImportCommand(rest, io);
+      return modelsImportCommand(rest, io, sources.dir);
     case 'synth':
       return synthCommand(rest, io);
     default:
@@ -94,10 +92,10 @@ export async function modelsCommand(args: string[], io: CliIo): Promise<number> 
   }
 }
 
-/** The catalogue: $SKIPTAG_MODEL_CATALOG (tests, private catalogues) or the bundled one. */
-async function catalog(): Promise<Catalog> {
+/** The catalogue: `catalogFile` ($SKIPTAG_MODEL_CATALOG: tests, private catalogues), else the bundled one. */
+async function catalog(catalogFile: string | null): Promise<Catalog> {
   try {
-    return await loadCatalog(process.env.SKIPTAG_MODEL_CATALOG || undefined);
+    return await loadCatalog(catalogFile ?? undefined);
   } catch (error) {
     throw new FatalError((error as Error).message, { cause: error });
   }
@@ -121,7 +119,7 @@ function helped(values: { help?: boolean }, help: string, io: CliIo): boolean {
   return values.help === true;
 }
 
-async function listCommand(args: string[], io: CliIo): Promise<number> {
+async function listCommand(args: string[], io: CliIo, sources: ModelSources): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -129,8 +127,8 @@ async function listCommand(args: string[], io: CliIo): Promise<number> {
   });
   if (helped(values, LIST_HELP, io)) return EXIT.ok;
   if (positionals.length > 0) throw new UsageError('usage: skiptag models list [--json]');
-  const cat = await catalog();
-  const dir = modelsDir();
+  const cat = await catalog(sources.catalogFile);
+  const { dir } = sources;
   const rows = await listModels(cat, dir);
   if (values.json) {
     io.out(JSON.stringify({ modelsDir: dir, recommended: cat.recommended, models: rows }, null, 2));
@@ -156,7 +154,7 @@ async function listCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function installCommand(args: string[], io: CliIo): Promise<number> {
+async function installCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -170,8 +168,9 @@ async function installCommand(args: string[], io: CliIo): Promise<number> {
   if (helped(values, INSTALL_HELP, io)) return EXIT.ok;
   const [id, ...extra] = positionals;
   if (!id || extra.length > 0) throw new UsageError('usage: skiptag models install <id> [--mirror URL]');
-  const entry = entryFor(await catalog(), id);
-  const dir = modelsDir();
+  const sources = resolveConfig({ mirror: values.mirror }, env).models;
+  const entry = entryFor(await catalog(sources.catalogFile), id);
+  const { dir } = sources;
   const present = await findInstalled(id, dir);
   if (present) {
     const check = await verifyInstalled(entry, present.path);
@@ -186,7 +185,7 @@ async function installCommand(args: string[], io: CliIo): Promise<number> {
       `${id}: the installed file was corrupt (sha256 ${check.sha256}); removed it, downloading it again`,
     );
   }
-  const mirror = values.mirror ?? (process.env.SKIPTAG_MODEL_MIRROR || undefined);
+  const mirror = sources.mirror ?? undefined;
   let url: string;
   let spec;
   try {
@@ -247,7 +246,7 @@ async function removeInstalledFile(file: string): Promise<void> {
   }
 }
 
-async function removeCommand(args: string[], io: CliIo): Promise<number> {
+async function removeCommand(args: string[], io: CliIo, dir: string): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: HELP_OPTION });
   if (helped(values, REMOVE_HELP, io)) return EXIT.ok;
   const [id, ...extra] = positionals;
@@ -257,7 +256,6 @@ async function removeCommand(args: string[], io: CliIo): Promise<number> {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-  const dir = modelsDir();
   let outcome;
   try {
     outcome = await removeInstalled(id, dir);
@@ -269,14 +267,14 @@ async function removeCommand(args: string[], io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function verifyCommand(args: string[], io: CliIo): Promise<number> {
+async function verifyCommand(args: string[], io: CliIo, sources: ModelSources): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: HELP_OPTION });
   if (helped(values, VERIFY_HELP, io)) return EXIT.ok;
   const [only, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError('usage: skiptag models verify [id]');
-  const cat = await catalog();
-  const rows = (await listModels(cat, modelsDir())).filter((r) => r.installed && (!only || r.id === only));
-  if (only && rows.length === 0) throw new FatalError(`${only} is not installed in ${modelsDir()}`);
+  const cat = await catalog(sources.catalogFile);
+  const rows = (await listModels(cat, sources.dir)).filter((r) => r.installed && (!only || r.id === only));
+  if (only && rows.length === 0) throw new FatalError(`${only} is not installed in ${sources.dir}`);
   let corrupt = 0;
   for (const row of rows) {
     if (!row.installed) continue;

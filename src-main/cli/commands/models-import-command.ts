@@ -3,13 +3,13 @@
 import { parseArgs } from 'node:util';
 import type { Rgb } from '../../engine/imaging/preprocess-spec.js';
 import { checkModelName, importModel, ModelImportError } from '../../engine/models/import-model.js';
-import { installedModelsDir } from '../../engine/models/locate-model.js';
 import { IMAGENET_LABELS_ID } from '../../engine/models/model-settings.js';
 import type { CliIo } from '../cli-io.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { parseInteger } from '../parse-options.js';
 
-export const MODELS_IMPORT_HELP = `Usage: skiptag models import <file.onnx> --name NAME [options]
+export function modelsImportHelp(modelsDir: string): string {
+  return `Usage: skiptag models import <file.onnx> --name NAME [options]
 
 Checks that an ONNX image classifier works with Skiptag (float [N,3,H,W] input, [N,K] output,
 loads and runs on the CPU) and copies it into the models folder, so "--model NAME" uses it.
@@ -24,9 +24,11 @@ Options:
   --std R,G,B           per-channel std (default 0.229,0.224,0.225)
   -h, --help            show this help
 
-Models folder (set SKIPTAG_MODELS_DIR to use another): ${installedModelsDir()}`;
+Models folder (set SKIPTAG_MODELS_DIR to use another): ${modelsDir}`;
+}
 
-export async function modelsImportCommand(args: string[], io: CliIo): Promise<number> {
+/** `modelsDir`: where the model goes (the configuration's models folder). */
+export async function modelsImportCommand(args: string[], io: CliIo, modelsDir: string): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -42,7 +44,7 @@ export async function modelsImportCommand(args: string[], io: CliIo): Promise<nu
     },
   });
   if (values.help) {
-    io.out(MODELS_IMPORT_HELP);
+    io.out(modelsImportHelp(modelsDir));
     return EXIT.ok;
   }
   const [file, ...extra] = positionals;
@@ -58,7 +60,7 @@ export async function modelsImportCommand(args: string[], io: CliIo): Promise<nu
   const request = {
     file,
     name: values.name,
-    modelsDir: installedModelsDir(),
+    modelsDir,
     labelsFile: values.labels ?? null,
     inputSize: parseSize(values.size),
     resizeShorter:

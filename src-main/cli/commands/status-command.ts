@@ -1,8 +1,8 @@
 // `skiptag status` (CLI): what the library holds — folders, photos by status, tags and unfinished jobs.
 
 import { parseArgs } from 'node:util';
+import { resolveConfig } from '../../engine/config.js';
 import type { CliIo } from '../cli-io.js';
-import { libraryPathFrom } from '../engine-settings.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { openLibrary } from '../library-session.js';
 
@@ -10,7 +10,7 @@ export const STATUS_HELP = `Usage: skiptag status [--library FILE] [--json]
 
 Prints the library's counts: folders (and which are watched), photos by status, tags.`;
 
-export async function statusCommand(args: string[], io: CliIo): Promise<number> {
+export async function statusCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -26,7 +26,7 @@ export async function statusCommand(args: string[], io: CliIo): Promise<number> 
     return EXIT.ok;
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const libraryFile = libraryPathFrom(values) as string;
+  const libraryFile = resolveConfig({ library: values.library }, env).libraryFile;
   const library = openLibrary(libraryFile);
   try {
     const counts = library.statusCounts();

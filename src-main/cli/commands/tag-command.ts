@@ -1,15 +1,17 @@
 // `skiptag tag` (CLI): classify photos in files and folders; record them in the library and print or export labels.
 
 import { parseArgs } from 'node:util';
+import { resolveConfig, type SkiptagConfig } from '../../engine/config.js';
 import type { CliIo } from '../cli-io.js';
-import { ENGINE_HELP, ENGINE_OPTIONS, libraryPathFrom, parseEngineSettings } from '../engine-settings.js';
+import { engineHelp, ENGINE_OPTIONS, libraryPathFrom, parseEngineSettings } from '../engine-settings.js';
 import { EXIT, UsageError } from '../exit-codes.js';
 import { openResultOutputs } from '../output-files.js';
 import { parseXmpSettings, XMP_HELP, XMP_OPTIONS } from '../xmp-options.js';
 import { tagDirect } from './tag-direct.js';
 import { tagWithLibrary } from './tag-library.js';
 
-export const TAG_HELP = `Usage: skiptag tag <files and folders...> [options]
+export function tagHelp(config: SkiptagConfig): string {
+  return `Usage: skiptag tag <files and folders...> [options]
 
 Classify every photo in the given files and folders (recursively). Results are recorded in the
 library, so running it again only classifies photos that are new or changed. Without
@@ -19,7 +21,7 @@ Options:
   --csv FILE          write results as CSV (see README: CSV format)
   --json FILE         write results as JSON
   --bom               start the CSV with a UTF-8 byte order mark (for Excel)
-${ENGINE_HELP}
+${engineHelp(config)}
 ${XMP_HELP}
   --no-library        classify without recording anything (everything is classified again)
   -q, --quiet         no progress display
@@ -27,8 +29,9 @@ ${XMP_HELP}
 
 Exit codes: 0 all photos tagged, 1 some files failed, 2 usage error, 3 model, library or output
 error, 130 interrupted (finished results are still written).`;
+}
 
-export async function tagCommand(args: string[], io: CliIo): Promise<number> {
+export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -43,15 +46,16 @@ export async function tagCommand(args: string[], io: CliIo): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const config = resolveConfig({ library: values.library, model: values.model }, env);
   if (values.help) {
-    io.out(TAG_HELP);
+    io.out(tagHelp(config));
     return EXIT.ok;
   }
   if (positionals.length === 0) throw new UsageError('tag needs at least one file or folder');
   if (values.library && values['no-library'])
     throw new UsageError('--library and --no-library exclude each other');
-  const settings = await parseEngineSettings(values);
-  const libraryFile = libraryPathFrom(values);
+  const settings = await parseEngineSettings(values, config);
+  const libraryFile = libraryPathFrom(values, config);
   const xmp = parseXmpSettings(values, settings.threshold);
   if (xmp && !libraryFile)
     throw new UsageError('--xmp needs the library (it remembers what it wrote); drop --no-library');

@@ -2,18 +2,13 @@
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveConfig, type SkiptagConfig } from '../../engine/config.js';
 import type { FileResult } from '../../shared/results.js';
 import { tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
 import type { Library } from '../../engine/library/library.js';
 import { FolderWatcher } from '../../engine/scan/folder-watcher.js';
 import type { CliIo } from '../cli-io.js';
-import {
-  ENGINE_HELP,
-  ENGINE_OPTIONS,
-  libraryPathFrom,
-  loadRunRules,
-  parseEngineSettings,
-} from '../engine-settings.js';
+import { engineHelp, ENGINE_OPTIONS, loadRunRules, parseEngineSettings } from '../engine-settings.js';
 import type { TaggingRules } from '../../engine/tagging/tagging-rules.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary, startEngine, type EngineSession } from '../library-session.js';
@@ -27,19 +22,21 @@ import {
 } from '../xmp-options.js';
 import { okImagesUnder } from './tag-library.js';
 
-export const WATCH_HELP = `Usage: skiptag watch [folders...] [options]
+export function watchHelp(config: SkiptagConfig): string {
+  return `Usage: skiptag watch [folders...] [options]
 
 Adds the folders to the library as watched folders (without folders: the ones watched before),
 tags whatever changed while Skiptag was not running, then keeps tagging photos as they are
 added or changed, printing a line per photo. Stop with Ctrl-C (or SIGTERM).
 
 Options:
-${ENGINE_HELP}
+${engineHelp(config)}
 ${XMP_HELP}
   --poll              poll instead of file-system events (network drives)
   -h, --help          show this help`;
+}
 
-export async function watchCommand(args: string[], io: CliIo): Promise<number> {
+export async function watchCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -51,15 +48,15 @@ export async function watchCommand(args: string[], io: CliIo): Promise<number> {
       help: { type: 'boolean', short: 'h' },
     },
   });
+  const config = resolveConfig({ library: values.library, model: values.model }, env);
   if (values.help) {
-    io.out(WATCH_HELP);
+    io.out(watchHelp(config));
     return EXIT.ok;
   }
   if (values['no-library'])
     throw new UsageError('watch keeps its state in the library; --no-library is not possible');
-  const settings = await parseEngineSettings(values);
-  const libraryFile = libraryPathFrom(values) as string;
-  const library = openLibrary(libraryFile);
+  const settings = await parseEngineSettings(values, config);
+  const library = openLibrary(config.libraryFile);
   let session: EngineSession | null = null;
   try {
     for (const folder of positionals) {

@@ -2,9 +2,9 @@
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { resolveConfig } from '../../engine/config.js';
 import { writeTagsForImages, type WriteResult } from '../../engine/xmp/write-tags.js';
 import type { CliIo } from '../cli-io.js';
-import { libraryPathFrom } from '../engine-settings.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { abortOnInterrupt } from '../interrupts.js';
 import { openLibrary } from '../library-session.js';
@@ -32,7 +32,7 @@ Options:
   --library FILE        library database (default: $SKIPTAG_LIBRARY or the data folder)
   -h, --help            show this help`;
 
-export async function writeTagsCommand(args: string[], io: CliIo): Promise<number> {
+export async function writeTagsCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
@@ -57,7 +57,7 @@ export async function writeTagsCommand(args: string[], io: CliIo): Promise<numbe
   const naming = parseChoice('xmp-name', values['xmp-name'], ['ext', 'replace'] as const, 'ext');
   const minScore = parseFraction('xmp-min-score', values['xmp-min-score'], 0);
   const dryRun = values['dry-run'] ?? false;
-  const libraryFile = libraryPathFrom(values) as string;
+  const libraryFile = resolveConfig({ library: values.library }, env).libraryFile;
   const library = openLibrary(libraryFile);
   const controller = new AbortController();
   const removeHandlers = abortOnInterrupt(controller, io, 'stopping after the current photo');

@@ -73,7 +73,7 @@ export interface ModelEntry {
 }
 
 export interface ModelsReport {
-  /** Installed and imported models ($SKIPTAG_MODELS_DIR or the OS data folder). */
+  /** Installed and imported models (the configuration's models folder). */
   dir: string;
   dirExists: boolean;
   installed: ModelEntry[];

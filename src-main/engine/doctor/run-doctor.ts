@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { defaultThreads } from '../classify/classifier.js';
 import type { ProviderName } from '../classify/providers.js';
-import { bundledModelsDir, installedModelsDir } from '../models/locate-model.js';
+import { bundledModelsDir } from '../models/locate-model.js';
 import { buildResNet } from '../synth/resnet.js';
 import { buildTinyResNet } from '../synth/tiny-resnet.js';
 import type { DoctorReport, ProviderReport } from './doctor-report.js';
@@ -18,25 +18,25 @@ export const BENCH_BATCH = 8;
 
 export interface DoctorOptions {
   libraryPath: string;
-  /** Installed-models folder; default $SKIPTAG_MODELS_DIR or the OS data folder. */
-  modelsDir?: string;
+  /** Installed-models folder (the configuration's models.dir). */
+  modelsDir: string;
+  /** The model asked for (--model or $SKIPTAG_MODEL, as `skiptag tag` would use); default null: the search. */
+  model?: string | null;
   /** Bundled models folder; default the package's models/. */
   bundledDir?: string;
   /** Seconds of ResNet-18 benchmark per provider that loads; 0 skips the benchmarks. */
   benchSeconds?: number;
   providers?: readonly ProviderName[];
   threads?: number;
-  env?: NodeJS.ProcessEnv;
   /** Progress for people ("benchmarking cpu …"); the checks take a few seconds each. */
   onProgress?: (message: string) => void;
 }
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
-  const env = options.env ?? process.env;
   const benchSeconds = options.benchSeconds ?? DEFAULT_BENCH_SECONDS;
   const threads = options.threads ?? defaultThreads();
   const progress = options.onProgress ?? (() => undefined);
-  const modelsDir = options.modelsDir ?? installedModelsDir(env);
+  const { modelsDir } = options;
   const bundledDir = options.bundledDir ?? (await bundledModelsDir());
   const work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-doctor-'));
   try {
@@ -52,7 +52,7 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       versions: await versionsReport(),
       providers,
       library: await libraryReport(options.libraryPath),
-      models: await modelsReport(modelsDir, bundledDir, env),
+      models: await modelsReport(modelsDir, bundledDir, options.model ?? null),
     };
   } finally {
     await rm(work, { recursive: true, force: true });

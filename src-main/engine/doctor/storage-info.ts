@@ -2,7 +2,7 @@
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { readSchemaVersion } from '../library/library-location.js';
+import { readSchemaVersion } from '../library/library-file.js';
 import { listModelFiles, locateModel } from '../models/locate-model.js';
 import { readModelSettings } from '../models/model-settings.js';
 import type { LibraryReport, ModelEntry, ModelsReport } from './doctor-report.js';
@@ -32,17 +32,17 @@ export async function libraryReport(file: string): Promise<LibraryReport> {
   }
 }
 
-/** Installed, imported and bundled models, and which one `skiptag tag` would use without --model. */
+/** Installed, imported and bundled models, and which one `skiptag tag` uses for `model` (null: the search). */
 export async function modelsReport(
   modelsDir: string,
   bundledDir: string,
-  env: NodeJS.ProcessEnv,
+  model: string | null,
 ): Promise<ModelsReport> {
   const dirInfo = await stat(modelsDir).catch(() => null);
   let defaultModel: string | null = null;
   let defaultModelError: string | null = null;
   try {
-    defaultModel = await locateModel(undefined, env, modelsDir, bundledDir);
+    defaultModel = await locateModel(model, modelsDir, bundledDir);
   } catch (error) {
     defaultModelError = (error as Error).message;
   }

@@ -86,8 +86,8 @@ export async function readCatalogFile(file: string): Promise<Catalog> {
 let bundled: Promise<Catalog> | undefined;
 
 /**
- * The catalogue: `file` when given (tests, private catalogues via SKIPTAG_MODEL_CATALOG), else the bundled
- * models/catalog.json, read once per process.
+ * The catalogue: `file` when given (the configuration's models.catalogFile: private catalogues, tests),
+ * else the bundled models/catalog.json, read once per process.
  */
 export function loadCatalog(file?: string): Promise<Catalog> {
   if (file) return readCatalogFile(file);

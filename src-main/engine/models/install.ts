@@ -7,7 +7,7 @@ import { downloadVerified, type DownloadProgress } from './download.js';
 import { DownloadError } from './download-errors.js';
 import { acquireInstallLock } from './download-lock.js';
 import { identifyModel } from './model-identity.js';
-import { installedPath, modelsDir, partialPath } from './model-store.js';
+import { installedPath, partialPath } from './model-store.js';
 import {
   describeSelfTestFailures,
   loadSelfTestSpec,
@@ -19,8 +19,8 @@ import {
 export type InstallStage = 'download' | 'self-test' | 'install';
 
 export interface InstallOptions {
-  /** The models folder (default: modelsDir()). */
-  dir?: string;
+  /** The models folder (SkiptagConfig's models.dir). */
+  dir: string;
   /** Fetch `<mirror>/<file name>` instead of the catalogue URL. */
   mirror?: string;
   onProgress?: (progress: DownloadProgress) => void;
@@ -73,11 +73,8 @@ export function modelUrl(entry: CatalogEntry, mirror?: string): string {
  * the catalogue and the self-test passed: the file is completed and checked as `.partial/<id>.onnx.part`,
  * then renamed within the same file system (atomic) and the folder fsync'd.
  */
-export async function installModel(
-  entry: CatalogEntry,
-  options: InstallOptions = {},
-): Promise<InstallResult> {
-  const dir = options.dir ?? modelsDir();
+export async function installModel(entry: CatalogEntry, options: InstallOptions): Promise<InstallResult> {
+  const { dir } = options;
   const target = installedPath(entry.id, dir);
   const part = partialPath(entry.id, dir);
   const url = modelUrl(entry, options.mirror);

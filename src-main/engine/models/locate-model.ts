@@ -1,9 +1,8 @@
-// Finding the model file and its labels (engine): --model path or name, SKIPTAG_MODEL, installed models, bundled models/.
+// Finding the model file and its labels (engine): a path or name asked for, else installed, then bundled models.
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { findPackageRoot } from '../package-root.js';
-import { modelsDir } from './model-store.js';
 
 /** The catalogue model `skiptag models install` recommends, and the one preferred when several are present. */
 export const RECOMMENDED_MODEL_ID = 'resnet50-v2-7';
@@ -30,11 +29,6 @@ export class ModelNotFoundError extends Error {
     super(message);
     this.name = 'ModelNotFoundError';
   }
-}
-
-/** Where installed (catalogue) and imported models live: `$SKIPTAG_MODELS_DIR`, else the OS data folder's models/. */
-export function installedModelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return modelsDir(env);
 }
 
 /** The repository's (or installer's bundled) models/ folder: a model there is used without any download. */
@@ -86,17 +80,16 @@ export function modelCandidates(modelsDir: string, bundledDir: string): string[]
 
 /**
  * Resolves which model file to use; throws ModelNotFoundError with instructions when there is none.
- * Order: `explicit` (or SKIPTAG_MODEL) as a path, or as a name looked up as `<folder>/<name>.onnx`;
- * otherwise the installed models folder (recommended model first), then the bundled models/ folder.
+ * Order: `requested` (the configuration's model: --model or $SKIPTAG_MODEL) as a path, or as a name looked
+ * up as `<folder>/<name>.onnx`; otherwise the installed models folder `modelsDir` (recommended model first),
+ * then the bundled models/ folder (default: the package's).
  */
 export async function locateModel(
-  explicit: string | undefined,
-  env: NodeJS.ProcessEnv = process.env,
-  modelsDir: string = installedModelsDir(env),
+  requested: string | null | undefined,
+  modelsDir: string,
   bundledDir?: string,
 ): Promise<string> {
   const bundled = bundledDir ?? (await bundledModelsDir());
-  const requested = explicit || env.SKIPTAG_MODEL;
   if (requested) return resolveRequested(requested, modelsDir, bundled);
   const found = modelCandidates(modelsDir, bundled)[0];
   if (found) return found;

@@ -1,8 +1,7 @@
-// Installed-model store (engine): `<data folder>/models/<id>.onnx`, with partial downloads kept apart in `.partial/`.
+// Installed-model store (engine): `<models folder>/<id>.onnx`, partial downloads kept apart in `.partial/`.
 
 import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultLibraryPath } from '../library/library-location.js';
 import { MODEL_ID, type Catalog, type CatalogEntry } from './catalog.js';
 
 export const PARTIAL_DIR = '.partial';
@@ -14,16 +13,6 @@ export interface InstalledModel {
   modifiedAt: Date;
 }
 
-/**
- * Where installed models live: `$SKIPTAG_MODELS_DIR` (tests, portable installs), else `models/` beside the
- * library in the per-user data folder, so models and library move together and survive app updates.
- */
-export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
-  const override = env.SKIPTAG_MODELS_DIR;
-  if (override) return path.resolve(override);
-  return path.join(path.dirname(defaultLibraryPath(process.platform, env)), 'models');
-}
-
 /** Refuses ids that could escape the folder or hide as dot-files; the message is fit for the user. */
 export function checkModelId(id: string): string {
   if (!MODEL_ID.test(id)) {
@@ -32,17 +21,17 @@ export function checkModelId(id: string): string {
   return id;
 }
 
-export function installedPath(id: string, dir: string = modelsDir()): string {
+export function installedPath(id: string, dir: string): string {
   return path.join(dir, `${checkModelId(id)}.onnx`);
 }
 
 /** Where a download in progress accumulates; kept after a failure so the next install resumes. */
-export function partialPath(id: string, dir: string = modelsDir()): string {
+export function partialPath(id: string, dir: string): string {
   return path.join(dir, PARTIAL_DIR, `${checkModelId(id)}.onnx.part`);
 }
 
 /** Installed models, sorted by id. Partial downloads, temp files and dot-files are never listed. */
-export async function listInstalled(dir: string = modelsDir()): Promise<InstalledModel[]> {
+export async function listInstalled(dir: string): Promise<InstalledModel[]> {
   let names: string[];
   try {
     names = await readdir(dir);
@@ -62,14 +51,14 @@ export async function listInstalled(dir: string = modelsDir()): Promise<Installe
   return models;
 }
 
-export async function findInstalled(id: string, dir: string = modelsDir()): Promise<InstalledModel | null> {
+export async function findInstalled(id: string, dir: string): Promise<InstalledModel | null> {
   return (await listInstalled(dir)).find((m) => m.id === id) ?? null;
 }
 
 /** Deletes the installed file and any partial download; returns what was there. */
 export async function removeInstalled(
   id: string,
-  dir: string = modelsDir(),
+  dir: string,
 ): Promise<{ removed: boolean; removedPartial: boolean }> {
   const target = installedPath(id, dir);
   const part = partialPath(id, dir);
@@ -95,7 +84,7 @@ export interface ModelListing {
 }
 
 /** Every catalogue model (in catalogue order) with its install state, then installed models the catalogue lacks. */
-export async function listModels(catalog: Catalog, dir: string = modelsDir()): Promise<ModelListing[]> {
+export async function listModels(catalog: Catalog, dir: string): Promise<ModelListing[]> {
   const installed = await listInstalled(dir);
   const byId = new Map(installed.map((m) => [m.id, m]));
   const rows: ModelListing[] = [];

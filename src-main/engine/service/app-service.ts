@@ -14,6 +14,7 @@ import type {
 import type { ImageVariant } from '../../shared/service-protocol.js';
 import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
+import type { ModelSources } from '../config.js';
 import { Library } from '../library/library.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher } from './change-batcher.js';
@@ -35,6 +36,8 @@ export interface AppServiceOptions {
   dataDir: string;
   /** The model to use unless the `model` setting names one; null: locateModel's search. */
   modelPath: string | null;
+  /** The models folder, catalogue and download mirror (SkiptagConfig's `models`, as for the CLI). */
+  models: ModelSources;
   workerOptions?: WorkerTuning;
   /** How the renderer loads pictures: app://thumb/<id> in Electron, /thumb/<id> in the test bridge. */
   urls: UrlBuilders;
@@ -44,10 +47,7 @@ export interface AppServiceOptions {
   catchUpOnStart?: boolean;
   /** Render grid thumbnails of newly found photos in the background (default true). */
   prewarmThumbnails?: boolean;
-  /**
-   * models:install tuning (self-test photos, stall timeout). The models folder, catalogue and mirror come
-   * from SKIPTAG_MODELS_DIR, SKIPTAG_MODEL_CATALOG and SKIPTAG_MODEL_MIRROR, as for the CLI.
-   */
+  /** models:install tuning (self-test photos, stall timeout); where models come from is `models`. */
   modelInstall?: ModelInstallOptions;
   onLog?: (level: LogLevel, message: string) => void;
 }
@@ -79,7 +79,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     mkdirSync(options.dataDir, { recursive: true });
     this.library = Library.open(options.libraryFile);
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
-    this.workers = new WorkerManager(() => settings.get(), options.modelPath, {
+    this.workers = new WorkerManager(() => settings.get(), options.modelPath, options.models.dir, {
       ...options.workerOptions,
       supervisor: { onLog: this.log, ...options.workerOptions?.supervisor },
     });
@@ -126,11 +126,13 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       settings,
       workers: this.workers,
       installed: () => this.jobs.retryAfterModelInstalled(),
+      sources: options.models,
       ...(options.modelInstall ? { options: options.modelInstall } : {}),
     });
     this.handlers = createHandlers({
       library: this.library,
       libraryFile: options.libraryFile,
+      modelSources: options.models,
       jobs: this.jobs,
       tracker: this.tracker,
       settings,

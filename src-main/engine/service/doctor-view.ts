@@ -11,10 +11,10 @@ import { runDoctor } from '../doctor/run-doctor.js';
  */
 export async function doctorView(
   libraryPath: string,
+  modelsDir: string,
   benchSeconds: number,
-  env: NodeJS.ProcessEnv = process.env,
 ): Promise<DoctorReport> {
-  const report = await runDoctor({ libraryPath, benchSeconds, env });
+  const report = await runDoctor({ libraryPath, modelsDir, benchSeconds });
   const { system, versions } = report;
   return {
     platform: `${system.platform} ${system.arch} (${system.cpuModel}, ${system.usableCores} cores)`,

@@ -1,10 +1,11 @@
 // models:install (engine): catalogue downloads as jobs on the app's queue: byte progress, pause, cancel, resume.
 
 import { rm } from 'node:fs/promises';
+import type { ModelSources } from '../config.js';
 import type { CatalogEntry } from '../models/catalog.js';
 import { DownloadError } from '../models/download-errors.js';
 import { installModel, modelUrl, verifyInstalled } from '../models/install.js';
-import { findInstalled, modelsDir } from '../models/model-store.js';
+import { findInstalled } from '../models/model-store.js';
 import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
 import type { WorkerManager } from './worker-manager.js';
@@ -26,7 +27,8 @@ export interface ModelInstallDeps {
   workers: WorkerManager;
   /** After a successful install: re-run what failed for want of a model. */
   installed: () => void;
-  env?: NodeJS.ProcessEnv;
+  /** The models folder, catalogue and mirror (from the configuration, as for the CLI). */
+  sources: ModelSources;
   options?: ModelInstallOptions;
 }
 
@@ -46,8 +48,8 @@ export class ModelInstallJobs {
     const running = this.active.get(id);
     const existing = running === undefined ? undefined : this.deps.queue.get(running);
     if (existing !== undefined && !isFinished(existing.state)) return existing;
-    const env = this.deps.env ?? process.env;
-    const catalog = await modelCatalog(env);
+    const { sources } = this.deps;
+    const catalog = await modelCatalog(sources.catalogFile);
     const entry = catalog.models.find((m) => m.id === id);
     if (entry === undefined) {
       throw new AppServiceError(
@@ -55,7 +57,7 @@ export class ModelInstallJobs {
         `unknown model "${id}"; the catalogue has ${catalog.models.map((m) => m.id).join(', ')}`,
       );
     }
-    const mirror = env.SKIPTAG_MODEL_MIRROR || undefined;
+    const mirror = sources.mirror ?? undefined;
     try {
       // A bad mirror setting is the caller's problem now, not a failed job later.
       modelUrl(entry, mirror);
@@ -64,7 +66,7 @@ export class ModelInstallJobs {
     }
     let jobId = 0;
     const job = this.deps.queue.enqueue(MODEL_INSTALL_KIND, (control) =>
-      this.run(jobId, control, entry, modelsDir(env), mirror),
+      this.run(jobId, control, entry, sources.dir, mirror),
     );
     // The job starts in a later microtask, after this assignment.
     jobId = job.id;

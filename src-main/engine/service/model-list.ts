@@ -3,15 +3,16 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelInfo } from '../../shared/contract.js';
+import type { ModelSources } from '../config.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
 import { bundledModelsDir, listModelFiles } from '../models/locate-model.js';
-import { listModels, modelsDir } from '../models/model-store.js';
+import { listModels } from '../models/model-store.js';
 import { AppServiceError } from './service-errors.js';
 
-/** The catalogue the CLI uses too: $SKIPTAG_MODEL_CATALOG (private catalogues, tests) or the bundled one. */
-export async function modelCatalog(env: NodeJS.ProcessEnv = process.env): Promise<Catalog> {
+/** The catalogue the CLI uses too: `catalogFile` (private catalogues, tests), else the bundled one. */
+export async function modelCatalog(catalogFile: string | null): Promise<Catalog> {
   try {
-    return await loadCatalog(env.SKIPTAG_MODEL_CATALOG || undefined);
+    return await loadCatalog(catalogFile ?? undefined);
   } catch (error) {
     throw new AppServiceError('failed', (error as Error).message, { cause: error });
   }
@@ -23,12 +24,12 @@ export async function modelCatalog(env: NodeJS.ProcessEnv = process.env): Promis
  * is only bundled is listed once, as bundled and installed: it needs no download.
  */
 export async function listModelInfos(
-  env: NodeJS.ProcessEnv = process.env,
+  sources: ModelSources,
   /** The bundled models folder; default the package's models/. */
   bundledFolder?: string,
 ): Promise<ModelInfo[]> {
-  const catalog = await modelCatalog(env);
-  const dir = modelsDir(env);
+  const catalog = await modelCatalog(sources.catalogFile);
+  const { dir } = sources;
   const bundledDir = bundledFolder ?? (await bundledModelsDir());
   // Only files locateModel finds by name (exactly `<name>.onnx`) can be chosen in the settings.
   const bundled =

@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { FolderInfo, REQUESTS, RequestChannel, RequestOutput, Settings } from '../../shared/contract.js';
+import type { ModelSources } from '../config.js';
 import type { FolderRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
 import type { ChangeBatcher } from './change-batcher.js';
@@ -35,6 +36,8 @@ export interface ServiceContext {
   library: Library;
   /** The library file, as the doctor report names it. */
   libraryFile: string;
+  /** The models folder, catalogue and mirror from the configuration. */
+  modelSources: ModelSources;
   jobs: TagJobs;
   tracker: FolderTracker;
   settings: SettingsStore;
@@ -133,14 +136,14 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'settings:get': () => settingsView(),
     'settings:set': async (patch) => {
       // A model that cannot be found fails here, not at the next job.
-      if (typeof patch.model === 'string') await checkModel(patch.model);
+      if (typeof patch.model === 'string') await checkModel(patch.model, ctx.modelSources.dir);
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
       return settingsView();
     },
-    'models:list': () => listModelInfos(),
+    'models:list': () => listModelInfos(ctx.modelSources),
     'models:install': ({ id }) => ctx.models.install(id),
-    'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, benchSeconds),
+    'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, ctx.modelSources.dir, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
     'export:run': () => {
       throw new AppServiceError(
@@ -192,9 +195,9 @@ async function kindOf(target: string): Promise<'folder' | 'file'> {
   }
 }
 
-async function checkModel(model: string): Promise<void> {
+async function checkModel(model: string, modelsDir: string): Promise<void> {
   try {
-    await locateModel(model);
+    await locateModel(model, modelsDir);
   } catch (error) {
     if (error instanceof ModelNotFoundError) throw new AppServiceError('bad-request', error.message);
     throw error;

@@ -1,10 +1,16 @@
 // Entry of the service process (service process): the AppService in Electron's utilityProcess (or a forked Node), for main.
 
+import { serviceConfig } from '../config.js';
 import { electronParentPort, parentPortTransport, processTransport } from '../transports.js';
 import { MainLauncher } from '../worker/worker-launcher.js';
-import { AppService } from './app-service.js';
-import { ELECTRON_URLS, hostConfig } from './host-config.js';
+import { AppService, type UrlBuilders } from './app-service.js';
 import { runService } from './service-runner.js';
+
+/** Main's app:// protocol serves these: app://thumb/<id> and app://preview/<id>. */
+const ELECTRON_URLS: UrlBuilders = {
+  thumb: (id) => `app://thumb/${id}`,
+  preview: (id) => `app://preview/${id}`,
+};
 
 // Inside Electron this process cannot fork (the RunAsNode fuse is off): main starts the workers, and its
 // reports about them share the parentPort with requests (the runner leaves worker:* messages alone).
@@ -12,10 +18,13 @@ const parentPort = electronParentPort();
 const toMain = parentPort ? parentPortTransport(parentPort) : processTransport();
 
 const run = runService(toMain, (log) => {
-  const config = hostConfig(process.argv.slice(2));
+  const config = serviceConfig(process.argv.slice(2));
   const launcher = parentPort ? new MainLauncher(toMain, { onLog: (message) => log('warn', message) }) : null;
   return new AppService({
-    ...config,
+    libraryFile: config.libraryFile,
+    dataDir: config.dataDir,
+    modelPath: config.model,
+    models: config.models,
     urls: ELECTRON_URLS,
     onLog: log,
     ...(launcher ? { workerOptions: { supervisor: { launcher } } } : {}),

@@ -39,6 +39,8 @@ export class WorkerManager {
     private readonly settings: () => StoredSettings,
     /** The model given at startup; the `model` setting overrides it; neither: locateModel's search. */
     private readonly startupModel: string | null,
+    /** Installed and imported models, where the search and model names look. */
+    private readonly modelsDir: string,
     private readonly tuning: WorkerTuning = {},
   ) {}
 
@@ -92,7 +94,7 @@ export class WorkerManager {
     this.stale = false;
     await old?.engine.close();
     const settings = this.settings();
-    const modelPath = await locateModel(settings.model ?? this.startupModel ?? undefined);
+    const modelPath = await locateModel(settings.model ?? this.startupModel, this.modelsDir);
     const model = await identifyModel(modelPath);
     const engine = await WorkerSupervisor.start({
       ...this.tuning.supervisor,

@@ -2,6 +2,7 @@
 // Started by a WorkerLauncher: child_process.fork (CLI, tests, plain Node) or, in the app, Electron main's utilityProcess.fork.
 
 import { WORKER_PORT_KIND } from '../../shared/service-protocol.js';
+import { resolveConfig } from '../config.js';
 import { testCrashHook } from './crash-injection.js';
 import { electronParentPort, portFromParentTransport, processTransport } from '../transports.js';
 import { runWorkerService } from './worker-service.js';
@@ -14,4 +15,4 @@ process.on('SIGINT', () => undefined);
 const parentPort = electronParentPort();
 const transport = parentPort ? portFromParentTransport(parentPort, WORKER_PORT_KIND) : processTransport();
 
-runWorkerService(transport, { beforeDecode: testCrashHook() });
+runWorkerService(transport, { beforeDecode: testCrashHook(resolveConfig().testCrashMarker) });

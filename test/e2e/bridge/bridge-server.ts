@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { API_METHODS } from '../../../src-main/shared/contract.js';
+import { resolveConfig } from '../../../src-main/engine/config.js';
 import { AppService, type AppServiceOptions } from '../../../src-main/engine/service/app-service.js';
 import {
   AppServiceError,
@@ -54,6 +55,8 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const service = new AppService({
     catchUpOnStart: false,
+    // As main's service process would: the models folder, catalogue and mirror from SKIPTAG_* variables.
+    models: resolveConfig().models,
     ...options.service,
     libraryFile: options.libraryFile,
     dataDir: options.dataDir,
