@@ -7,6 +7,7 @@ import {
   type HostRequest,
 } from '../shared/service-protocol.js';
 import { EVENTS, type EventChannel, type RequestChannel } from '../shared/contract.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 
 export type EngineChannel = RequestChannel | HostChannel;
 
@@ -57,18 +58,19 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export class EngineUnavailableError extends Error {
-  override name = 'EngineUnavailableError';
+/** The engine is restarting, has stopped, or did not answer in time: code engine_unavailable. */
+export class EngineUnavailableError extends AppError {
+  constructor(message: string) {
+    super('engine_unavailable', message);
+    this.name = 'EngineUnavailableError';
+  }
 }
 
-/** The engine answered with an error; `code` is the service's stable code (bad-request, not-found…). */
-export class EngineRequestError extends Error {
-  override name = 'EngineRequestError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** The engine answered with an error: the service's code (shared/errors.ts) and message, passed on as they are. */
+export class EngineRequestError extends AppError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
+    this.name = 'EngineRequestError';
   }
 }
 

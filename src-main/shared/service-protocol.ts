@@ -3,7 +3,7 @@
 
 import { z } from 'zod';
 import { EVENTS, REQUESTS, exportRequestSchema, type EventChannel, type RequestChannel } from './contract.js';
-import { SERVICE_ERROR_CODES } from '../engine/service/service-errors.js';
+import { errorInfoSchema } from './errors.js';
 
 /**
  * Requests only main makes, besides the contract's: the renderer can never name these (main's IPC layer
@@ -21,9 +21,13 @@ export type HostChannel = (typeof HOST_CHANNELS)[keyof typeof HOST_CHANNELS];
 export const exportToPathInputSchema = exportRequestSchema.extend({ path: z.string().min(1).max(4096) });
 export const exportToPathOutputSchema = REQUESTS['export:run'].output;
 
+/** thumb: the grid's (≤ 256 px) · preview: the detail view's (≤ 1024 px). */
+export const IMAGE_VARIANTS = ['thumb', 'preview'] as const;
+export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
+
 export const imageInputSchema = z.strictObject({
   imageId: z.number().int().positive(),
-  variant: z.enum(['thumb', 'preview']),
+  variant: z.enum(IMAGE_VARIANTS),
 });
 /** JPEG bytes, or null (unknown, missing or undecodable photo: main answers 404). */
 export const imageOutputSchema = z
@@ -48,11 +52,10 @@ export const hostRequestSchema = z.strictObject({
 
 // ---- host → main ----
 
-export const hostErrorSchema = z.strictObject({ code: z.enum(SERVICE_ERROR_CODES), message: z.string() });
-
 /**
- * The answer to the request with this id. id is null only when a message was so malformed that its id
- * could not be read (code 'bad-request'): main logs it, no request waits for it.
+ * The answer to the request with this id; a failure carries its error code (errors.ts). id is null only when
+ * a message was so malformed that its id could not be read (code 'bad_request'): main logs it, no request
+ * waits for it.
  */
 export const hostResponseSchema = z.discriminatedUnion('ok', [
   z.strictObject({ kind: z.literal('response'), id: messageId, ok: z.literal(true), result: z.unknown() }),
@@ -60,7 +63,7 @@ export const hostResponseSchema = z.discriminatedUnion('ok', [
     kind: z.literal('response'),
     id: messageId.nullable(),
     ok: z.literal(false),
-    error: hostErrorSchema,
+    error: errorInfoSchema,
   }),
 ]);
 

@@ -2,10 +2,10 @@
 // No Node or DOM imports: the Electron main process, the CLI and the engine child all load this file.
 
 import { z } from 'zod';
+import { EP_CHOICES } from './contract.js';
 import { FILE_ERROR_CODES } from './file-errors.js';
 import type { FileResult } from './results.js';
 
-export const ENGINE_EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 export const ENGINE_PROVIDERS = ['cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
@@ -46,7 +46,7 @@ export const engineOpenOptionsSchema = z.strictObject({
   modelPath: z.string().min(1),
   /** Explicit label file; null: ImageNet-1k for 1000-class models, else `<model>.labels.*` beside the model. */
   labelsPath: z.string().min(1).nullable(),
-  ep: z.enum(ENGINE_EP_CHOICES),
+  ep: z.enum(EP_CHOICES),
   threads: positiveInt,
   batchSize: positiveInt,
   topK: positiveInt,

@@ -105,10 +105,10 @@ describe('service host over a MessageChannel', () => {
     main.port.postMessage({ kind: 'request', id: 70, channel: 'library:nope', payload: {} });
     expect(await main.responseTo(70)).toMatchObject({
       ok: false,
-      error: { code: 'bad-request', message: expect.stringMatching(/malformed message: channel/) as unknown },
+      error: { code: 'bad_request', message: expect.stringMatching(/malformed message: channel/) as unknown },
     });
     main.port.postMessage({ kind: 'request', id: 71, channel: 'tags:list', payload: {}, sneaky: true });
-    expect(await main.responseTo(71)).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(await main.responseTo(71)).toMatchObject({ ok: false, error: { code: 'bad_request' } });
     main.port.postMessage({ kind: 'request', id: -3, channel: 'tags:list', payload: {} });
     main.port.postMessage('hello');
     await main.waitFor((m) => m.kind === 'response' && m.id === null && !m.ok);
@@ -116,10 +116,10 @@ describe('service host over a MessageChannel', () => {
     const badPayload = await main.request('images:get', { imageId: -1 });
     expect(badPayload).toMatchObject({
       ok: false,
-      error: { code: 'bad-request', message: expect.stringMatching(/imageId/) as unknown },
+      error: { code: 'bad_request', message: expect.stringMatching(/imageId/) as unknown },
     });
     const badImage = await main.request('images:image', { imageId: 1, variant: 'huge' });
-    expect(badImage).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+    expect(badImage).toMatchObject({ ok: false, error: { code: 'bad_request' } });
   });
 
   it('tags a folder, forwards events, serves image bytes and exports to a path', async () => {

@@ -111,7 +111,7 @@ describe('AppService settings for XMP', () => {
       { xmpMinScore: -0.1 },
     ]) {
       await expect(service.handle('settings:set', bad), JSON.stringify(bad)).rejects.toMatchObject({
-        code: 'bad-request',
+        code: 'bad_request',
       });
     }
     await call('settings:set', { xmpNaming: 'ext' });
@@ -200,13 +200,13 @@ describe('AppService xmp:write', () => {
 
   it('rejects invalid requests', async () => {
     await expect(service.handle('xmp:write', { imageIds: [] })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
     await expect(service.handle('xmp:write', { imageIds: [0] })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
     await expect(service.handle('xmp:write', { imageIds: [1], dryRun: 'yes' })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
   });
 });

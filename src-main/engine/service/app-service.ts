@@ -28,7 +28,7 @@ import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs
 import { observeLibrary } from './observed-library.js';
 import { openQueryDb } from './query-db.js';
 import { createHandlers, type RequestHandlers } from './request-handlers.js';
-import { AppServiceError, describeZodError } from './service-errors.js';
+import { AppError, describeZodError } from '../../shared/errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
 import { ThumbStore, type ImageBytes } from './thumb-store.js';
@@ -164,15 +164,15 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
 
   /**
    * Answers one request: the input is parsed with the contract's schema (unknown channel, extra keys or
-   * bad values → AppServiceError 'bad-request' naming the fields), the result matches its output schema.
+   * bad values → AppError 'bad_request' naming the fields), the result matches its output schema.
    */
   handle<C extends RequestChannel>(channel: C, rawInput: unknown): Promise<RequestOutput<C>>;
   handle(channel: string, rawInput: unknown): Promise<unknown>;
   async handle(channel: string, rawInput: unknown): Promise<unknown> {
-    if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
+    if (this.closing) throw new AppError('unsupported', 'the app service is closed');
     if (!isRequestChannel(channel)) {
-      throw new AppServiceError(
-        'bad-request',
+      throw new AppError(
+        'bad_request',
         `unknown request channel ${JSON.stringify(String(channel).slice(0, 100))}`,
       );
     }
@@ -181,7 +181,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       input = parseRequest(channel, rawInput);
     } catch (error) {
       if (error instanceof ZodError) {
-        throw new AppServiceError('bad-request', `invalid ${channel} request: ${describeZodError(error)}`);
+        throw new AppError('bad_request', `invalid ${channel} request: ${describeZodError(error)}`);
       }
       throw error;
     }
@@ -200,16 +200,13 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
 
   /** export:run with the file the app shell's save dialog chose. */
   async exportTo(request: unknown, filePath: string): Promise<RequestOutput<'export:run'>> {
-    if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
+    if (this.closing) throw new AppError('unsupported', 'the app service is closed');
     const parsed = exportRequestSchema.safeParse(request);
     if (!parsed.success) {
-      throw new AppServiceError(
-        'bad-request',
-        `invalid export:run request: ${describeZodError(parsed.error)}`,
-      );
+      throw new AppError('bad_request', `invalid export:run request: ${describeZodError(parsed.error)}`);
     }
     if (typeof filePath !== 'string' || filePath === '') {
-      throw new AppServiceError('bad-request', 'export needs a file path');
+      throw new AppError('bad_request', 'export needs a file path');
     }
     return runExport(this.library, this.db, parsed.data, filePath);
   }
@@ -255,4 +252,3 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
 
 export type { UrlBuilders } from '../library/image-query.js';
 export type { ImageBytes } from './thumb-store.js';
-export { AppServiceError, toErrorInfo, type ServiceErrorInfo } from './service-errors.js';

@@ -8,7 +8,7 @@ import type { ExportFilter, ExportImage } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
 import type { SqlDb } from '../library/sql-db.js';
 import { matchingImageIds } from '../library/image-query.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 
 export type ParsedExportRequest = z.infer<typeof exportRequestSchema>;
 
@@ -28,12 +28,11 @@ export async function runExport(
   let only: Set<number> | null = null;
   if (request.scope === 'selection') {
     if (request.imageIds === undefined) {
-      throw new AppServiceError('bad-request', 'a selection export needs imageIds');
+      throw new AppError('bad_request', 'a selection export needs imageIds');
     }
     only = new Set(request.imageIds);
   } else if (request.scope === 'filter') {
-    if (request.filter === undefined)
-      throw new AppServiceError('bad-request', 'a filter export needs a filter');
+    if (request.filter === undefined) throw new AppError('bad_request', 'a filter export needs a filter');
     only = new Set(matchingImageIds(db, request.filter));
     // The library's own filter narrows the walk; the id set makes it exact (score band, review, text).
     if (request.filter.tag !== undefined) {

@@ -6,14 +6,14 @@ import type { ModelInfo } from '../../shared/contract.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
 import { bundledModelsDir, listModelFiles } from '../models/locate-model.js';
 import { listModels, modelsDir } from '../models/model-store.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 
 /** The catalogue the CLI uses too: $SKIPTAG_MODEL_CATALOG (private catalogues, tests) or the bundled one. */
 export async function modelCatalog(env: NodeJS.ProcessEnv = process.env): Promise<Catalog> {
   try {
     return await loadCatalog(env.SKIPTAG_MODEL_CATALOG || undefined);
   } catch (error) {
-    throw new AppServiceError('failed', (error as Error).message, { cause: error });
+    throw new AppError('failed', (error as Error).message, { cause: error });
   }
 }
 

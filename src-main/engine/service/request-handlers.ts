@@ -12,11 +12,11 @@ import { doctorView } from './doctor-view.js';
 import type { EngineHost } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
 import { queryImages, type UrlBuilders } from '../library/image-query.js';
-import { locateModel, ModelNotFoundError } from '../models/locate-model.js';
+import { locateModel } from '../models/locate-model.js';
 import { folderInfo, imageDetail, recordedErrors, tagCounts } from '../library/library-reads.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
 import { listModelInfos } from './model-list.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import { resetToSuggestion } from '../library/tag-actions.js';
 import type { TagJobs } from './tag-jobs.js';
@@ -53,7 +53,7 @@ const ENGINE_SETTINGS: readonly (keyof StoredSettings)[] = ['model', 'ep', 'thre
 export function createHandlers(ctx: ServiceContext): RequestHandlers {
   const folderById = (folderId: number): FolderRow => {
     const folder = ctx.library.getFolder(folderId);
-    if (folder === undefined) throw new AppServiceError('not-found', `no folder with id ${folderId}`);
+    if (folder === undefined) throw new AppError('not_found', `no folder with id ${folderId}`);
     return folder;
   };
   /** The user's own actions are confirmed at once rather than with the next batch of job results. */
@@ -67,7 +67,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'library:listFolders': () => ctx.library.listFolders().map((f) => folderInfo(ctx.db, f)),
     'library:addFolders': ({ paths }) => addFolders(ctx, paths),
     'library:pickFolders': () => {
-      throw new AppServiceError(
+      throw new AppError(
         'unsupported',
         'library:pickFolders is handled by the app shell (native folder dialog), which then calls library:addFolders',
       );
@@ -100,7 +100,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'images:query': ({ filter, offset, limit }) => queryImages(ctx.db, filter, { offset, limit }, ctx.urls),
     'images:get': ({ imageId }) => {
       const detail = imageDetail(ctx.db, imageId, ctx.urls);
-      if (detail === undefined) throw new AppServiceError('not-found', `no image with id ${imageId}`);
+      if (detail === undefined) throw new AppError('not_found', `no image with id ${imageId}`);
       return detail;
     },
     'images:errors': ({ limit }) => newestErrors(ctx.errors.recent(), recordedErrors(ctx.db, limit), limit),
@@ -129,8 +129,8 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'jobs:cancel': ({ jobId }) => ({ ok: ctx.jobs.queue.cancel(jobId) }),
     'settings:get': () => settingsView(),
     'settings:set': async (patch) => {
-      // A model that cannot be found fails here, not at the next job.
-      if (typeof patch.model === 'string') await checkModel(patch.model);
+      // A model that cannot be found fails here (model_not_found), not at the next job.
+      if (typeof patch.model === 'string') await locateModel(patch.model);
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.engines.invalidate();
       return settingsView();
@@ -140,7 +140,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
     'export:run': () => {
-      throw new AppServiceError(
+      throw new AppError(
         'unsupported',
         'export:run needs a file to write: the app shell asks where to save and calls exportTo(request, path)',
       );
@@ -173,9 +173,9 @@ async function kindOf(target: string): Promise<'folder' | 'file'> {
     const info = await stat(target);
     if (info.isDirectory()) return 'folder';
     if (info.isFile()) return 'file';
-    throw new AppServiceError('bad-request', `cannot add ${shown}: not a folder or a file`);
+    throw new AppError('bad_request', `cannot add ${shown}: not a folder or a file`);
   } catch (error) {
-    if (error instanceof AppServiceError) throw error;
+    if (error instanceof AppError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT'
@@ -185,15 +185,6 @@ async function kindOf(target: string): Promise<'folder' | 'file'> {
           : code === 'ENOTDIR'
             ? 'a part of the path is not a folder'
             : (error as Error).message;
-    throw new AppServiceError('bad-request', `cannot add ${shown}: ${reason}`, { cause: error });
-  }
-}
-
-async function checkModel(model: string): Promise<void> {
-  try {
-    await locateModel(model);
-  } catch (error) {
-    if (error instanceof ModelNotFoundError) throw new AppServiceError('bad-request', error.message);
-    throw error;
+    throw new AppError('bad_request', `cannot add ${shown}: ${reason}`, { cause: error });
   }
 }

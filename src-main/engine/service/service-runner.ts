@@ -14,7 +14,7 @@ import {
   type ImageOutput,
 } from '../../shared/service-protocol.js';
 import type { HostTransport } from './host-transport.js';
-import { AppServiceError, describeZodError, toErrorInfo } from './service-errors.js';
+import { AppError, describeZodError, toErrorInfo } from '../../shared/errors.js';
 
 export interface ServiceHost {
   /** null when the service could not start (a 'fatal' message was sent). */
@@ -27,7 +27,7 @@ export interface ServiceHost {
  * Builds the service with `create` (its log goes to the parent as 'log' messages), announces 'ready' or
  * 'fatal', then serves requests until host:close. Every message is checked against the envelope schema
  * first, and every payload against its channel's schema; a malformed message is answered with a
- * 'bad-request' error (id null when even its id is unusable) and never reaches the service.
+ * 'bad_request' error (id null when even its id is unusable) and never reaches the service.
  */
 export function runServiceHost(
   transport: HostTransport,
@@ -49,7 +49,7 @@ export function runServiceHost(
     const parsed = hostRequestSchema.safeParse(data);
     if (!parsed.success) {
       const message = `malformed message: ${describeZodError(parsed.error)}`;
-      post({ kind: 'response', id: readableId(data), ok: false, error: { code: 'bad-request', message } });
+      post({ kind: 'response', id: readableId(data), ok: false, error: { code: 'bad_request', message } });
       return;
     }
     const request = parsed.data;
@@ -94,8 +94,8 @@ async function answer(service: AppService, request: HostRequest): Promise<unknow
 function parsePayload<T>(schema: ZodType<T>, request: HostRequest): T {
   const parsed = schema.safeParse(request.payload);
   if (!parsed.success) {
-    throw new AppServiceError(
-      'bad-request',
+    throw new AppError(
+      'bad_request',
       `invalid ${request.channel} request: ${describeZodError(parsed.error)}`,
     );
   }

@@ -11,8 +11,7 @@ import {
 } from '../imaging/thumbnails.js';
 import type { ImageRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-
-export type ImageVariant = 'thumb' | 'preview';
+import type { ImageVariant } from '../../shared/service-protocol.js';
 
 export interface ImageBytes {
   bytes: Buffer;
