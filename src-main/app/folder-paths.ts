@@ -2,9 +2,14 @@
 
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { AppError } from '../shared/errors.js';
 
-export class FolderPathError extends Error {
-  override name = 'FolderPathError';
+/** A dropped or picked path that cannot be added: the page sees code bad_request. */
+export class FolderPathError extends AppError {
+  constructor(message: string) {
+    super('bad_request', message);
+    this.name = 'FolderPathError';
+  }
 }
 
 /**

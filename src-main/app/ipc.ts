@@ -2,7 +2,14 @@
 
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import type { z } from 'zod';
-import { REQUESTS, type FolderInfo, type RequestChannel, type RequestOutput } from '../shared/contract.js';
+import {
+  REQUESTS,
+  type ApiResult,
+  type FolderInfo,
+  type RequestChannel,
+  type RequestOutput,
+} from '../shared/contract.js';
+import { AppError, describeZodError, toErrorInfo } from '../shared/errors.js';
 import { DROPPED_PATHS_CHANNEL } from './channels.js';
 import { resolveFolderPaths } from './folder-paths.js';
 import { SERVICE_CHANNELS, type ServiceChannel } from '../shared/service-protocol.js';
@@ -23,27 +30,19 @@ export interface IpcDeps {
   dialogs: NativeDialogs;
   /** Folder paths → real, existing directories (default: resolveFolderPaths). */
   resolveFolders?: (paths: readonly string[]) => Promise<string[]>;
+  /** Where failures without a known code go, with their stack (default console.error). */
+  log?: (message: string, error: unknown) => void;
 }
 
 /** An export request after validation (defaults filled in). */
 export type ExportRun = z.output<(typeof REQUESTS)['export:run']['input']>;
 
-export class IpcRejectedError extends Error {
-  override name = 'IpcRejectedError';
-}
-
-/** "images:get: invalid payload — imageId: Invalid input: expected number, received string". */
-export function describeInvalidPayload(channel: string, error: z.ZodError): string {
-  const fields = error.issues.map((issue) => {
-    const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '(payload)';
-    return `${where}: ${issue.message}`;
-  });
-  return `${channel}: invalid payload — ${fields.join('; ')}`;
-}
-
+/** bad_request "images:get: invalid payload — imageId: Invalid input: expected number, received string". */
 function parsePayload<S extends z.ZodType>(channel: string, schema: S, payload: unknown): z.infer<S> {
   const parsed = schema.safeParse(payload);
-  if (!parsed.success) throw new IpcRejectedError(describeInvalidPayload(channel, parsed.error));
+  if (!parsed.success) {
+    throw new AppError('bad_request', `${channel}: invalid payload — ${describeZodError(parsed.error)}`);
+  }
   return parsed.data;
 }
 
@@ -84,13 +83,16 @@ type Handler = (payload: unknown) => Promise<unknown>;
 /**
  * Registers exactly one handler per contract request channel (plus the preload's dropped-paths channel).
  * Each refuses foreign senders before looking at the payload, and validates the payload before anything else.
+ * Every handler resolves to an ApiResult, never rejects: Electron would hand the page only the message of a
+ * rejection ("Error invoking remote method …"), and the page branches on the code.
  */
 export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcDeps): AppActions {
   const actions = createAppActions(deps);
   const special: Partial<Record<RequestChannel, Handler>> = {
     'library:addFolders': () =>
       Promise.reject(
-        new IpcRejectedError(
+        new AppError(
+          'forbidden',
           'library:addFolders: folder paths are only accepted from a drop (addDroppedFiles) or the folder dialog (pickFolders)',
         ),
       ),
@@ -99,12 +101,23 @@ export function registerIpcHandlers(ipcMain: Pick<IpcMain, 'handle'>, deps: IpcD
   };
 
   const register = (channel: string, schema: z.ZodType, handler: Handler) => {
-    ipcMain.handle(channel, async (event: IpcMainInvokeEvent, payload: unknown) => {
-      if (!deps.isTrustedSender(event)) {
-        throw new IpcRejectedError(`${channel}: refused, the caller is not the Skiptag window`);
-      }
-      return handler(parsePayload(channel, schema, payload));
-    });
+    ipcMain.handle(
+      channel,
+      async (event: IpcMainInvokeEvent, payload: unknown): Promise<ApiResult<unknown>> => {
+        if (!deps.isTrustedSender(event)) {
+          const message = `${channel}: refused, the caller is not the Skiptag window`;
+          return { ok: false, error: { code: 'forbidden', message } };
+        }
+        try {
+          return { ok: true, value: await handler(parsePayload(channel, schema, payload)) };
+        } catch (error) {
+          const info = toErrorInfo(error);
+          // The page gets the message only; a failure nobody foresaw needs its stack in main's log.
+          if (info.code === 'failed') (deps.log ?? console.error)(`[ipc] ${channel} failed`, error);
+          return { ok: false, error: info };
+        }
+      },
+    );
   };
 
   for (const channel of Object.keys(REQUESTS) as RequestChannel[]) {

@@ -1,7 +1,8 @@
 // window.skiptag as the preload builds it (preload): one named function per contract method, nothing generic.
+// Requests answer with main's ApiResult envelope, passed on untouched: the page's API module unwraps it.
 
 import type { IpcRenderer, IpcRendererEvent, WebUtils } from 'electron';
-import { API_METHODS, type EventChannel, type SkiptagApi } from '../shared/contract.js';
+import { API_METHODS, type ApiResult, type EventChannel, type SkiptagApi } from '../shared/contract.js';
 import { DROPPED_PATHS_CHANNEL } from './channels.js';
 
 export type IpcRendererLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
@@ -30,16 +31,38 @@ function subscribe<T>(ipcRenderer: IpcRendererLike, channel: EventChannel, liste
   };
 }
 
+/**
+ * Main's handlers answer every request with an ApiResult and never reject; invoke itself rejects only when
+ * no handler is registered or the input cannot be cloned. That becomes an ApiResult too, so the page has
+ * one way to learn of a failure.
+ */
+async function request(
+  ipcRenderer: IpcRendererLike,
+  channel: string,
+  input: unknown,
+): Promise<ApiResult<unknown>> {
+  try {
+    return (await ipcRenderer.invoke(channel, input)) as ApiResult<unknown>;
+  } catch (error) {
+    return {
+      ok: false,
+      error: { code: 'failed', message: error instanceof Error ? error.message : String(error) },
+    };
+  }
+}
+
 export function createApi(ipcRenderer: IpcRendererLike, webUtils: WebUtilsLike): SkiptagApi {
   const api: Record<string, unknown> = {};
   for (const [method, channel] of Object.entries(API_METHODS)) {
     // Paths come only from addDroppedFiles (here) or pickFolders (main's dialog), never from the page.
     if (method === 'addFolders') continue;
-    api[method] = (input: unknown) => ipcRenderer.invoke(channel, input);
+    api[method] = (input: unknown) => request(ipcRenderer, channel, input);
   }
-  api['addDroppedFiles'] = async (files: readonly unknown[]) => {
+  api['addDroppedFiles'] = async (files: readonly unknown[]): Promise<ApiResult<unknown>> => {
     const paths = droppedPaths(webUtils, Array.from(files));
-    return paths.length === 0 ? [] : ipcRenderer.invoke(DROPPED_PATHS_CHANNEL, { paths });
+    return paths.length === 0
+      ? { ok: true, value: [] }
+      : request(ipcRenderer, DROPPED_PATHS_CHANNEL, { paths });
   };
   api['onJobProgress'] = (listener: (payload: unknown) => void) =>
     subscribe(ipcRenderer, 'jobs:progress', listener);

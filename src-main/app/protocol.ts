@@ -3,6 +3,7 @@
 import type { CustomScheme, Protocol } from 'electron';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { IMAGE_VARIANTS, type ImageVariant } from '../shared/service-protocol.js';
 import { UI_FILE_TYPES } from '../shared/ui-file-types.js';
 import { CONTENT_SECURITY_POLICY } from './csp.js';
 
@@ -21,7 +22,9 @@ export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
 };
 
-export type ImageVariant = 'thumb' | 'preview';
+function isImageVariant(host: string): host is ImageVariant {
+  return (IMAGE_VARIANTS as readonly string[]).includes(host);
+}
 
 export type AppTarget =
   | { kind: 'file'; path: string; mime: string }
@@ -72,7 +75,7 @@ export function resolveAppUrl(url: string, rootDir: string): AppTarget {
     if (segment !== '') segments.push(segment);
   }
 
-  if (parsed.host === 'thumb' || parsed.host === 'preview') {
+  if (isImageVariant(parsed.host)) {
     const [id, ...rest] = segments;
     if (id === undefined || rest.length > 0 || !IMAGE_ID.test(id))
       return fail(400, 'image id must be a positive integer');

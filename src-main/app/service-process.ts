@@ -14,6 +14,7 @@ import {
   type ToService,
 } from '../shared/service-protocol.js';
 import type { MessagePortLike, Transport } from '../shared/transport.js';
+import { AppError, type ErrorCode } from '../shared/errors.js';
 import { WorkerBroker } from './worker-broker.js';
 
 /** Shown in the OS task manager and in app.getAppMetrics(). */
@@ -63,18 +64,19 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-export class ServiceUnavailableError extends Error {
-  override name = 'ServiceUnavailableError';
+/** The service is restarting, has stopped, or did not answer in time: code engine_unavailable. */
+export class ServiceUnavailableError extends AppError {
+  constructor(message: string) {
+    super('engine_unavailable', message);
+    this.name = 'ServiceUnavailableError';
+  }
 }
 
-/** The service answered with an error; `code` is its stable code (bad-request, not-found…). */
-export class ServiceRequestError extends Error {
-  override name = 'ServiceRequestError';
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
+/** The service answered with an error: its code (shared/errors.ts) and message, passed on as they are. */
+export class ServiceRequestError extends AppError {
+  constructor(code: ErrorCode, message: string) {
+    super(code, message);
+    this.name = 'ServiceRequestError';
   }
 }
 

@@ -3,7 +3,10 @@
 // No Node or DOM imports here.
 
 import { z } from 'zod';
+import { errorInfoSchema, type ErrorInfo } from './errors.js';
 import { FILE_ERROR_CODES } from './file-errors.js';
+
+export { ERROR_CODES, type ErrorCode, type ErrorInfo } from './errors.js';
 
 const id = z.number().int().positive();
 const ids = z.array(id).min(1).max(100_000);
@@ -16,11 +19,28 @@ const tagName = z
   .max(200)
   .regex(/^[^\p{Cc}]+$/u, 'no control characters');
 
+/**
+ * pending: new or changed, needs classifying · ok: classified · error: could not be read or decoded ·
+ * missing: not found by the last scan of its folder (kept, with its tags, in case it comes back) ·
+ * crashed: took the decoder down; skipped until the file changes.
+ */
 export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] as const;
 export const TAG_STATES = ['suggested', 'accepted', 'rejected'] as const;
 export const TAG_SOURCES = ['auto', 'user'] as const;
 export const REVIEW_STATES = ['all', 'untagged', 'needs-review', 'errors'] as const;
+/** What the user may ask for (settings, `--ep`); auto tries the GPU providers of the platform, then the CPU. */
 export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
+/**
+ * tag: a folder scan (added, rescanned, or the catch-up at startup) · watch: files the watcher reported ·
+ * xmp-write: tags written into the photos or their sidecars · model-install: a catalogue model downloaded.
+ */
+export const JOB_KINDS = ['tag', 'watch', 'xmp-write', 'model-install'] as const;
+export const JOB_STATES = ['queued', 'running', 'paused', 'done', 'cancelled', 'failed'] as const;
+
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+export type EpChoice = (typeof EP_CHOICES)[number];
+export type JobKind = (typeof JOB_KINDS)[number];
+export type JobState = (typeof JOB_STATES)[number];
 
 export const folderInfoSchema = z.strictObject({
   id,
@@ -76,8 +96,8 @@ export const imageFilterSchema = z.strictObject({
 
 export const jobSnapshotSchema = z.strictObject({
   id,
-  kind: z.string(),
-  state: z.enum(['queued', 'running', 'paused', 'done', 'cancelled', 'failed']),
+  kind: z.enum(JOB_KINDS),
+  state: z.enum(JOB_STATES),
   progress: z.strictObject({
     done: z.number().int().nonnegative(),
     total: z.number().int().nonnegative().nullable(),
@@ -86,7 +106,8 @@ export const jobSnapshotSchema = z.strictObject({
     etaSeconds: z.number().nonnegative().nullable(),
     current: z.string().nullable(),
   }),
-  error: z.string().nullable(),
+  /** Why a failed job failed: `model_not_found` for a tagging run with no model to tag with. */
+  error: errorInfoSchema.nullable(),
 });
 
 export const fileErrorInfoSchema = z.strictObject({
@@ -285,15 +306,22 @@ export const API_METHODS = {
 export type ApiMethod = keyof typeof API_METHODS;
 
 /**
+ * What every request answers, failed or not. Main's IPC wrapper builds it (a rejected ipcMain.handle reaches
+ * the page as a bare message: Electron and the contextBridge drop an error's `code`), the preload passes it
+ * on, and the renderer's API module turns `ok: false` into an error whose `code` the stores branch on.
+ */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo };
+
+/**
  * The API the renderer sees as window.skiptag. `addDroppedFiles` takes File objects from a drop event:
  * the preload turns them into paths with webUtils.getPathForFile, so the page never supplies a path.
  */
 export type SkiptagApi = {
   [M in Exclude<ApiMethod, 'addFolders'>]: (
     input: RequestInput<(typeof API_METHODS)[M]>,
-  ) => Promise<RequestOutput<(typeof API_METHODS)[M]>>;
+  ) => Promise<ApiResult<RequestOutput<(typeof API_METHODS)[M]>>>;
 } & {
-  addDroppedFiles: (files: readonly unknown[]) => Promise<FolderInfo[]>;
+  addDroppedFiles: (files: readonly unknown[]) => Promise<ApiResult<FolderInfo[]>>;
   onJobProgress: (listener: (job: JobSnapshotInfo) => void) => () => void;
   onLibraryChanged: (listener: (change: EventPayload<'library:changed'>) => void) => () => void;
 };

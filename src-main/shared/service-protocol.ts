@@ -9,7 +9,7 @@ import type {
   RequestInputParsed,
   RequestOutput,
 } from './contract.js';
-import type { SERVICE_ERROR_CODES } from '../engine/service/service-errors.js';
+import type { ErrorInfo } from './errors.js';
 
 /**
  * Requests only main makes, besides the contract's: the renderer can never name these (main's IPC layer
@@ -49,12 +49,6 @@ export type ServiceOutput<C extends ServiceChannel> = C extends RequestChannel
     ? MainOnlyRequests[C]['output']
     : never;
 
-export type ServiceErrorCode = (typeof SERVICE_ERROR_CODES)[number];
-export interface ServiceErrorInfo {
-  code: ServiceErrorCode;
-  message: string;
-}
-
 // ---- workers, brokered by main ----
 // Inside Electron the service cannot fork (no ELECTRON_RUN_AS_NODE): main forks each worker as a
 // utilityProcess for it and hands the two ends of a MessageChannelMain to the worker and the service. The
@@ -90,7 +84,7 @@ export type ToService =
 
 export type FromService =
   | { kind: 'response'; id: number; ok: true; result: unknown }
-  | { kind: 'response'; id: number; ok: false; error: ServiceErrorInfo }
+  | { kind: 'response'; id: number; ok: false; error: ErrorInfo }
   | { kind: 'event'; channel: EventChannel; payload: unknown }
   /** Sent once, when the service is up (library open). Requests sent earlier are queued, not lost. */
   | { kind: 'ready' }

@@ -11,6 +11,12 @@ import ProgressBar from './ProgressBar.svelte';
 
 const noop = (): void => {};
 
+/** The job id of the install the store started: the click returns before the request has answered. */
+async function installStarted(modelId: string): Promise<number> {
+  await waitFor(() => expect(models.installs.has(modelId)).toBe(true));
+  return models.installs.get(modelId) as number;
+}
+
 /** A fresh install: no model chosen, none installed. */
 function firstRun(count = 3) {
   const list = makeModels().map((m) => ({ ...m, installed: false }));
@@ -38,7 +44,7 @@ describe('FirstRunPanel', () => {
 
     await fireEvent.click(within(panel).getByRole('button', { name: 'Download' }));
     expect(fake.api.installModel).toHaveBeenCalledWith({ id: 'resnet50-v2-7' });
-    const jobId = models.installs.get('resnet50-v2-7') as number;
+    const jobId = await installStarted('resnet50-v2-7');
     fake.emitProgress(downloading(jobId, 51_221_226, 102_442_452));
     const bar = await within(panel).findByRole('progressbar', { name: 'Downloading ResNet-50' });
     expect((bar as HTMLProgressElement).value).toBe(51_221_226);
@@ -65,7 +71,7 @@ describe('FirstRunPanel', () => {
     await loadAll();
     render(FirstRunPanel, { onchoose: noop });
     await fireEvent.click(screen.getByRole('button', { name: 'Download' }));
-    const jobId = models.installs.get('resnet50-v2-7') as number;
+    const jobId = await installStarted('resnet50-v2-7');
     fake.emitProgress(downloading(jobId, 1000, 102_442_452));
     await screen.findByRole('progressbar');
 
@@ -85,12 +91,12 @@ describe('FirstRunPanel', () => {
     await loadAll();
     render(FirstRunPanel, { onchoose: noop });
     await fireEvent.click(screen.getByRole('button', { name: 'Download' }));
-    let jobId = models.installs.get('resnet50-v2-7') as number;
+    let jobId = await installStarted('resnet50-v2-7');
     fake.finishInstall(jobId, 'failed', 'connection reset');
     await waitFor(() => expect(screen.getByRole('alert').textContent).toContain('connection reset'));
 
     await fireEvent.click(screen.getByRole('button', { name: 'Try again' }));
-    jobId = models.installs.get('resnet50-v2-7') as number;
+    jobId = await installStarted('resnet50-v2-7');
     fake.api.listJobs.mockResolvedValue([
       { ...downloading(99, 0, 1), kind: 'tag', progress: { ...downloading(99, 0, 1).progress, total: null } },
     ]);
@@ -114,7 +120,10 @@ describe('FirstRunPanel', () => {
       kind: 'tag',
       state: 'failed',
       progress: { done: 0, total: null, failed: 0, rate: 0, etaSeconds: null, current: null },
-      error: 'No model found. Skiptag needs an ONNX image classifier. Either:\n  - install …',
+      error: {
+        code: 'model_not_found',
+        message: 'No model found. Skiptag needs an ONNX image classifier. Either:\n  - install …',
+      },
     });
     const panel = await screen.findByRole('region', { name: 'Skiptag needs an image model' });
     // The panel says it all: no second, command-line worded message in the progress bar.
@@ -127,6 +136,37 @@ describe('FirstRunPanel', () => {
     const bar = await screen.findByRole('region', { name: 'Tagging progress' });
     expect(within(bar).getByRole('alert').textContent).toContain('No image model is installed yet');
     expect(bar.querySelector('progress')).toBeNull();
+    stop();
+  });
+
+  it('knows a missing model by the error code, never by the words of the message', async () => {
+    const fake = installFakeSkiptag({ count: 2 });
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    render(ProgressBar, { hidden: (job: JobSnapshotInfo) => models.shownByPanel(job) });
+    const failed = (id: number, code: 'failed' | 'model_not_found', message: string): JobSnapshotInfo => ({
+      id,
+      kind: 'watch',
+      state: 'failed',
+      progress: { done: 0, total: null, failed: 0, rate: 0, etaSeconds: null, current: null },
+      error: { code, message },
+    });
+
+    // Worded like the first-run message, but another failure: the bar shows it as it is.
+    fake.emitProgress(failed(6, 'failed', 'No model found in the backup drive'));
+    const bar = await screen.findByRole('region', { name: 'Tagging progress' });
+    expect(within(bar).getByRole('alert').textContent).toBe('No model found in the backup drive');
+    expect(models.missing).toBe(false);
+    expect(screen.queryByRole('region', { name: 'Skiptag needs an image model' })).toBeNull();
+
+    // Worded any way at all, model_not_found brings the panel, which then speaks for the run.
+    fake.emitProgress(failed(7, 'model_not_found', 'model file not found: /gone/resnet50.onnx'));
+    await screen.findByRole('region', { name: 'Skiptag needs an image model' });
+    expect(models.missing).toBe(true);
+    await waitFor(() =>
+      expect(within(bar).getByRole('alert').textContent).toBe('No model found in the backup drive'),
+    );
     stop();
   });
 });

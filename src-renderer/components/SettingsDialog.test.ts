@@ -15,6 +15,12 @@ async function openSettings(): Promise<HTMLElement> {
   return screen.getByRole('dialog', { name: 'Settings' });
 }
 
+/** The job id of the install the store started: the click returns before the request has answered. */
+async function installStarted(modelId: string): Promise<number> {
+  await waitFor(() => expect(models.installs.has(modelId)).toBe(true));
+  return models.installs.get(modelId) as number;
+}
+
 describe('SettingsDialog', () => {
   it('shows the provider in use and saves provider, threshold and top-k', async () => {
     const fake = installFakeSkiptag();
@@ -59,7 +65,7 @@ describe('SettingsDialog', () => {
     expect(screen.getByText('More models to download (1)')).toBeTruthy();
     await fireEvent.click(screen.getByRole('button', { name: 'Install ResNet-18' }));
     expect(fake.api.installModel).toHaveBeenCalledWith({ id: 'resnet18-v1-7' });
-    const jobId = models.installs.get('resnet18-v1-7') as number;
+    const jobId = await installStarted('resnet18-v1-7');
     fake.emitProgress({
       id: jobId,
       kind: 'model-install',

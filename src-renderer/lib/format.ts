@@ -51,10 +51,9 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 }
 
 /**
- * A readable message from anything thrown. Electron prefixes IPC failures with
- * "Error invoking remote method 'channel': Error: …"; the prefix means nothing to users.
+ * A readable message from anything thrown. Failed requests arrive as SkiptagError with the service's own
+ * message (lib/api.ts), so there is nothing to strip.
  */
 export function errorMessage(err: unknown): string {
-  const raw = err instanceof Error ? err.message : String(err);
-  return raw.replace(/^Error invoking remote method '[^']*': (?:\w*Error: )?/, '');
+  return err instanceof Error ? err.message : String(err);
 }

@@ -1,19 +1,22 @@
-// Job kinds (renderer): what a job from the service is doing, for its labels and units, and model errors.
+// Job kinds (renderer): how the window words and measures each kind of job, and which failures it explains itself.
+import type { JobKind, JobSnapshotInfo } from '$contract';
 
-/** tag: scanning and classifying photos; xmp: writing tags into files; model: downloading a model. */
-export type JobKind = 'tag' | 'xmp' | 'model';
+/** tag: scanning and classifying photos · xmp: writing tags into files · model: downloading a model. */
+export type JobGroup = 'tag' | 'xmp' | 'model';
 
-/**
- * The service names kinds freely ('tag', 'watch', 'xmp', 'model-install'…): anything about XMP or writing
- * tags is a write job, anything about models or downloads an install, the rest tags photos.
- */
-export function jobKind(kind: string): JobKind {
-  if (/xmp|write/i.test(kind)) return 'xmp';
-  if (/model|install|download/i.test(kind)) return 'model';
-  return 'tag';
+/** Every kind of the contract has its group: a new kind does not compile until it is placed here. */
+const GROUPS: Record<JobKind, JobGroup> = {
+  tag: 'tag',
+  watch: 'tag',
+  'xmp-write': 'xmp',
+  'model-install': 'model',
+};
+
+export function jobGroup(kind: JobKind): JobGroup {
+  return GROUPS[kind];
 }
 
-/** A tagging job that failed because no model is installed (the engine's first-run message). */
-export function isNoModelError(error: string | null | undefined): boolean {
-  return typeof error === 'string' && /no model found|no models are installed/i.test(error);
+/** A job that failed because there is no model to tag with: the first-run panel offers the download. */
+export function failedForWantOfModel(job: JobSnapshotInfo): boolean {
+  return job.state === 'failed' && job.error?.code === 'model_not_found';
 }

@@ -1,7 +1,9 @@
 // Fake window.skiptag for component tests (renderer tests): an in-memory library in place of the preload.
 import { vi } from 'vitest';
 import type {
+  ApiResult,
   DoctorReport,
+  ErrorCode,
   EventPayload,
   ExportRequest,
   FolderInfo,
@@ -14,6 +16,20 @@ import type {
   SkiptagApi,
   TagChip,
 } from '$contract';
+import type { SkiptagClient } from '../lib/api';
+
+/**
+ * What the fake's handlers throw to fail a request with a code, as the service does; anything else thrown
+ * answers with code 'failed', as main's IPC wrapper does.
+ */
+export class FakeServiceError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export type FakeImage = ImageSummary;
 
@@ -163,7 +179,7 @@ export function createFakeSkiptag(
     removeFolder: vi.fn(async () => ({ ok: true })),
     setWatched: vi.fn(async ({ folderId, watched }: { folderId: number; watched: boolean }) => {
       const f = folders.find((x) => x.id === folderId);
-      if (!f) throw new Error('no such folder');
+      if (!f) throw new FakeServiceError('not_found', `no folder with id ${folderId}`);
       f.watched = watched;
       return { ...f };
     }),
@@ -179,7 +195,7 @@ export function createFakeSkiptag(
     ),
     getImage: vi.fn(async ({ imageId }: { imageId: number }): Promise<ImageDetail> => {
       const img = byId.get(imageId);
-      if (!img) throw new Error(`no image ${imageId}`);
+      if (!img) throw new FakeServiceError('not_found', `no image with id ${imageId}`);
       return {
         ...structuredClone(img),
         previewUrl: img.thumbUrl.replace('thumb', 'preview'),
@@ -240,7 +256,7 @@ export function createFakeSkiptag(
     listModels: vi.fn(async () => models.map((m) => ({ ...m }))),
     installModel: vi.fn(async ({ id }: { id: string }): Promise<JobSnapshotInfo> => {
       const model = models.find((m) => m.id === id);
-      if (!model) throw new Error(`unknown model ${id}`);
+      if (!model) throw new FakeServiceError('not_found', `unknown model "${id}"`);
       const jobId = nextJobId++;
       installing.set(jobId, id);
       return {
@@ -255,7 +271,7 @@ export function createFakeSkiptag(
     writeTagsToFiles: vi.fn(
       async ({ imageIds }: { imageIds: number[]; dryRun?: boolean }): Promise<JobSnapshotInfo> => ({
         id: nextJobId++,
-        kind: 'xmp',
+        kind: 'xmp-write',
         state: 'queued',
         progress: { done: 0, total: imageIds.length, failed: 0, rate: 0, etaSeconds: null, current: null },
         error: null,
@@ -273,7 +289,7 @@ export function createFakeSkiptag(
       changeListeners.add(listener);
       return () => changeListeners.delete(listener);
     }),
-  } satisfies SkiptagApi;
+  } satisfies SkiptagClient;
 
   return {
     api,
@@ -284,11 +300,11 @@ export function createFakeSkiptag(
       changeListeners.forEach((l) => l(change)),
     chip: (id: number, tag: string) => byId.get(id)?.tags.find((t) => t.tag === tag),
     models,
-    /** Ends an install job: done marks the model installed first, as the service would. */
+    /** Ends an install job: done marks the model installed first, as the service would; failed with `message`. */
     finishInstall: (
       jobId: number,
       state: 'done' | 'failed' | 'cancelled' = 'done',
-      error: string | null = null,
+      message = 'the download failed',
     ) => {
       const model = models.find((m) => m.id === installing.get(jobId));
       if (!model) throw new Error(`no install job ${jobId}`);
@@ -307,16 +323,39 @@ export function createFakeSkiptag(
             etaSeconds: 0,
             current: null,
           },
-          error,
+          error: state === 'failed' ? { code: 'download_failed', message } : null,
         }),
       );
     },
   };
 }
 
-/** Creates a fake library and installs it as window.skiptag. */
+/**
+ * window.skiptag over the fake's handlers, as the preload gives it to the page: every request answers with an
+ * ApiResult envelope (a thrown FakeServiceError keeps its code), the subscriptions pass through.
+ */
+function asPreload(handlers: SkiptagClient): SkiptagApi {
+  const envelope = async (call: () => Promise<unknown>): Promise<ApiResult<unknown>> => {
+    try {
+      return { ok: true, value: await call() };
+    } catch (error) {
+      const code = error instanceof FakeServiceError ? error.code : 'failed';
+      return { ok: false, error: { code, message: error instanceof Error ? error.message : String(error) } };
+    }
+  };
+  const api: Record<string, unknown> = {};
+  for (const [name, handler] of Object.entries(handlers) as [string, (...args: unknown[]) => unknown][]) {
+    api[name] =
+      name === 'onJobProgress' || name === 'onLibraryChanged'
+        ? handler
+        : (...args: unknown[]) => envelope(async () => handler(...args));
+  }
+  return Object.freeze(api) as SkiptagApi;
+}
+
+/** Creates a fake library and installs it as window.skiptag; tests drive and inspect `fake.api`'s handlers. */
 export function installFakeSkiptag(options: Parameters<typeof createFakeSkiptag>[0] = {}): FakeSkiptag {
   const fake = createFakeSkiptag(options);
-  window.skiptag = fake.api;
+  window.skiptag = asPreload(fake.api);
   return fake;
 }

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'csv-parse/sync';
+import Database from 'libsql';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -344,5 +345,26 @@ describe('the desktop UI against the real app service', () => {
     const broken = all.items.find((img) => img.name === BROKEN);
     expect(broken?.status).toBe('error');
     expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /thumb/${broken?.id}`] : []));
+  });
+
+  it('says to try again when another program holds the library: the error code reaches the window', async () => {
+    // Another connection takes the write lock, as a second Skiptag or an sqlite3 shell could; the service's
+    // write waits out its busy timeout, then fails with SQLITE_BUSY, which the window gets as library_busy.
+    const other = new Database(path.join(tmp, 'library.db'));
+    other.exec('BEGIN IMMEDIATE');
+    try {
+      await page.getByRole('button', { name: 'Select all' }).click();
+      await page.getByRole('grid', { name: 'Photos' }).focus();
+      await page.keyboard.press('a');
+      const notice = page.locator('.notice.error[data-code="library_busy"]');
+      await notice.waitFor(SLOW);
+      expect((await notice.textContent())?.trim()).toMatch(
+        /^Accept top suggestion on \d+ photos: the library is busy: another program is writing to it .*\(try again in a moment\)$/,
+      );
+      await shot('11-library-busy');
+    } finally {
+      other.exec('ROLLBACK');
+      other.close();
+    }
   });
 });

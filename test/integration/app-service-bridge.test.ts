@@ -29,13 +29,14 @@ const INDEX_HTML = `<!doctype html>
 const APP_JS = `window.__appSawApi = typeof window.skiptag === 'object' && typeof window.skiptag.listFolders === 'function';\n`;
 
 /** What the page sees, for typing the code that runs in Chromium. */
+type Envelope<T = unknown> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
 interface PageWindow extends Record<string, unknown> {
   skiptag: {
-    pickFolders(input: unknown): Promise<unknown>;
-    addDroppedFiles(files: unknown[]): Promise<{ path: string }[]>;
-    listFolders(input: unknown): Promise<unknown[]>;
-    exportLabels(input: unknown): Promise<unknown>;
-    getImage(input: unknown): Promise<unknown>;
+    pickFolders(input: unknown): Promise<Envelope>;
+    addDroppedFiles(files: unknown[]): Promise<Envelope<{ path: string }[]>>;
+    listFolders(input: unknown): Promise<Envelope<unknown[]>>;
+    exportLabels(input: unknown): Promise<Envelope>;
+    getImage(input: unknown): Promise<Envelope>;
     onLibraryChanged(listener: (change: unknown) => void): () => void;
   };
 }
@@ -79,7 +80,7 @@ async function api(
   input: unknown,
 ): Promise<{
   status: number;
-  body: { ok: boolean; result?: unknown; error?: { code: string; message: string } };
+  body: { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 }> {
   const response = await fetch(`${bridge.url}/api/${channel}`, {
     method: 'POST',
@@ -127,11 +128,11 @@ async function readStream(): Promise<void> {
 
 describe('test bridge', () => {
   it('answers /api requests with the service and streams its events', async () => {
-    expect(await api('library:listFolders', {})).toEqual({ status: 200, body: { ok: true, result: [] } });
+    expect(await api('library:listFolders', {})).toEqual({ status: 200, body: { ok: true, value: [] } });
     await readStream();
     const added = await api('library:addFolders', { paths: [photos] });
     expect(added.status).toBe(200);
-    REQUESTS['library:addFolders'].output.parse(added.body.result);
+    REQUESTS['library:addFolders'].output.parse(added.body.value);
     await until('the job to finish on the stream', () =>
       streamed.some(
         (e) => e.channel === 'jobs:progress' && (e.payload as { state: string }).state === 'done',
@@ -139,7 +140,7 @@ describe('test bridge', () => {
     );
     expect(streamed.some((e) => e.channel === 'library:changed')).toBe(true);
     const page = await api('images:query', { filter: { tag: 'red', minScore: 0.5 }, offset: 0, limit: 10 });
-    const items = REQUESTS['images:query'].output.parse(page.body.result).items;
+    const items = REQUESTS['images:query'].output.parse(page.body.value).items;
     expect(items.map((i) => i.name)).toEqual(['red-photo.jpg']);
     const thumb = await fetch(`${bridge.url}${items[0]?.thumbUrl ?? ''}`);
     expect(thumb.status).toBe(200);
@@ -150,11 +151,22 @@ describe('test bridge', () => {
   it('answers errors with the service error code and refuses foreign requests', async () => {
     expect(await api('library:nope', {})).toMatchObject({
       status: 400,
-      body: { ok: false, error: { code: 'bad-request' } },
+      body: { ok: false, error: { code: 'bad_request' } },
     });
     expect(await api('images:get', { imageId: 99999 })).toMatchObject({
       status: 404,
-      body: { error: { code: 'not-found' } },
+      body: { ok: false, error: { code: 'not_found', message: 'no image with id 99999' } },
+    });
+    // Checked against the contract by the bridge itself, as main's IPC wrapper does, in main's words.
+    expect(await api('tags:add', { imageIds: [], tag: ' ' })).toEqual({
+      status: 400,
+      body: {
+        ok: false,
+        error: {
+          code: 'bad_request',
+          message: expect.stringMatching(/^tags:add: invalid payload — imageIds: .*; tag: /) as unknown,
+        },
+      },
     });
     const plainPost = await fetch(`${bridge.url}/api/tags:list`, { method: 'POST', body: '{}' });
     expect(plainPost.status).toBe(415);
@@ -217,8 +229,10 @@ describe('test bridge', () => {
             const noDialog = await w.skiptag.exportLabels({ format: 'csv', scope: 'all' });
             w.__skiptagTestExportPath = file;
             const exported = await w.skiptag.exportLabels({ format: 'csv', scope: 'all' });
-            let rejected = '';
-            await w.skiptag.getImage({ imageId: -1 }).catch((e: Error) => (rejected = e.message));
+            const rejected = await w.skiptag.getImage({ imageId: -1 });
+            const missing = await w.skiptag.getImage({ imageId: 99999 });
+            delete w.__skiptagTestDropPaths;
+            const nothingDropped = await w.skiptag.addDroppedFiles([]);
             await new Promise((r) => setTimeout(r, 500));
             const replaced = (() => {
               try {
@@ -230,30 +244,41 @@ describe('test bridge', () => {
             })();
             return {
               cancelled,
-              dropped: dropped.map((f) => f.path),
-              folders: folders.length,
+              dropped,
+              folders,
               noDialog,
               exported,
               rejected,
+              missing,
+              nothingDropped,
               changes: changes.length,
               replaced,
             };
           },
           { folder: photos, file: exportPath },
         );
+        // The same envelopes as the preload's: values under `value`, failures with their code.
         expect(outcome).toMatchObject({
-          cancelled: [],
-          dropped: [photos],
-          folders: 1,
-          noDialog: { path: null, count: 0 },
-          exported: { path: exportPath, count: 6 },
-          rejected: expect.stringMatching(/imageId/) as unknown,
+          cancelled: { ok: true, value: [] },
+          dropped: { ok: true, value: [{ path: photos }] },
+          folders: { ok: true, value: [{ path: photos }] },
+          noDialog: { ok: true, value: { path: null, count: 0 } },
+          exported: { ok: true, value: { path: exportPath, count: 6 } },
+          rejected: {
+            ok: false,
+            error: {
+              code: 'bad_request',
+              message: expect.stringMatching(/^images:get: invalid payload — imageId/),
+            },
+          },
+          missing: { ok: false, error: { code: 'not_found', message: 'no image with id 99999' } },
+          nothingDropped: { ok: false, error: { code: 'bad_request' } },
           replaced: true,
         });
         expect(outcome.changes).toBeGreaterThan(0);
         expect((await readFile(exportPath, 'utf8')).split('\r\n').filter(Boolean)).toHaveLength(7);
-        // The 400 of the deliberately invalid request is the only console error: no CSP violation, no exception.
-        expect(problems.filter((p) => !/status of 400/.test(p))).toEqual([]);
+        // The 400 and 404 of the deliberately bad requests are the only console errors: no CSP violation, no exception.
+        expect(problems.filter((p) => !/status of (400|404)/.test(p))).toEqual([]);
       } finally {
         await browser.close();
       }

@@ -109,7 +109,7 @@ describe('the service process over a MessageChannel', () => {
     // Main only forwards contract channels it validated; a bug that names another still gets an answer.
     expect(await main.request('library:nope', {})).toMatchObject({
       ok: false,
-      error: { code: 'bad-request' },
+      error: { code: 'bad_request' },
     });
     main.port.postMessage({ kind: 'worker:exit', workerId: 1, code: 0, error: null });
     const after = await main.request('tags:list', {});

@@ -142,7 +142,7 @@ afterAll(async () => {
 });
 
 describe('AppService models', () => {
-  it('first run without a model: queries work, the tag job fails with the first-run message', async () => {
+  it('first run without a model: queries work, the tag job fails with model_not_found and the first-run message', async () => {
     // A model dropped into the repository's models/ would be found, and this would be no first run.
     expect(listModelFiles(await bundledModelsDir()), 'bundled .onnx files').toEqual([]);
     const [folder] = await call('library:addFolders', { paths: [photos] });
@@ -152,8 +152,10 @@ describe('AppService models', () => {
     );
     const ended = await settled(job.id);
     expect(ended.state).toBe('failed');
-    expect(ended.error).toMatch(/^No model found\. Skiptag needs an ONNX image classifier/);
-    expect(ended.error).toContain(modelsDir);
+    // The code is what the window branches on; the message is the CLI's first-run help.
+    expect(ended.error?.code).toBe('model_not_found');
+    expect(ended.error?.message).toMatch(/^No model found\. Skiptag needs an ONNX image classifier/);
+    expect(ended.error?.message).toContain(modelsDir);
     expect(await call('images:query', { filter: {}, offset: 0, limit: 10 })).toEqual({ total: 0, items: [] });
     expect((await call('settings:get', {})).model).toBeNull();
   });
@@ -241,7 +243,8 @@ describe('AppService models', () => {
     const job = await call('models:install', { id: 'other-test' });
     const ended = await settled(job.id);
     expect(ended.state).toBe('failed');
-    expect(ended.error).toMatch(/HTTP 404/);
+    expect(ended.error?.code).toBe('download_failed');
+    expect(ended.error?.message).toMatch(/HTTP 404/);
   });
 
   it('lists imported models from the models folder and bundled ones', async () => {
@@ -278,14 +281,14 @@ describe('AppService models', () => {
 
   it('rejects unknown and malformed model ids', async () => {
     await expect(callService(service, 'models:install', { id: 'nope' })).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'not_found',
       message: expect.stringMatching(/unknown model "nope".*colours-test, other-test/) as unknown,
     });
     await expect(callService(service, 'models:install', { id: '../evil' })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
     await expect(callService(service, 'models:list', { all: true })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
   });
 
@@ -303,7 +306,7 @@ describe('AppService models', () => {
       expect(p.imagesPerSecond).toBeNull();
     }
     await expect(callService(service, 'doctor:get', { benchSeconds: 60 })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
   }, 120_000);
 });

@@ -113,7 +113,7 @@ describe('AppService settings for XMP', () => {
       { xmpMinScore: -0.1 },
     ]) {
       await expect(callService(service, 'settings:set', bad), JSON.stringify(bad)).rejects.toMatchObject({
-        code: 'bad-request',
+        code: 'bad_request',
       });
     }
     await call('settings:set', { xmpNaming: 'ext' });
@@ -202,13 +202,13 @@ describe('AppService xmp:write', () => {
 
   it('rejects invalid requests', async () => {
     await expect(callService(service, 'xmp:write', { imageIds: [] })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
     await expect(callService(service, 'xmp:write', { imageIds: [0] })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
     await expect(callService(service, 'xmp:write', { imageIds: [1], dryRun: 'yes' })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
   });
 });

@@ -15,7 +15,8 @@ import {
   type RequestInput,
   type RequestOutput,
 } from '../../src-main/shared/contract.js';
-import { AppService, AppServiceError } from '../../src-main/engine/service/app-service.js';
+import { AppService } from '../../src-main/engine/service/app-service.js';
+import { AppError } from '../../src-main/shared/errors.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 
 let work: string;
@@ -269,7 +270,7 @@ describe('AppService', () => {
     expect(detail.predictions.map((p) => p.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(detail.predictions[0]).toMatchObject({ label: 'red' });
     await expect(callService(service, 'images:get', { imageId: 424242 })).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'not_found',
     });
   });
 
@@ -330,9 +331,9 @@ describe('AppService', () => {
         () => null,
         (e: unknown) => e,
       );
-      expect(error).toBeInstanceOf(AppServiceError);
+      expect(error).toBeInstanceOf(AppError);
       expect(error).toMatchObject({
-        code: 'bad-request',
+        code: 'bad_request',
         message: expect.stringMatching(message) as unknown,
       });
     };
@@ -353,7 +354,7 @@ describe('AppService', () => {
     });
     expect(await call('library:removeFolder', { folderId: 999 })).toEqual({ ok: false });
     await expect(callService(service, 'library:rescan', { folderId: 999 })).rejects.toMatchObject({
-      code: 'not-found',
+      code: 'not_found',
     });
     expect(await call('jobs:cancel', { jobId: 999 })).toEqual({ ok: false });
   });
@@ -428,12 +429,12 @@ describe('AppService', () => {
       ...xmpDefaults,
     });
     await expect(callService(service, 'settings:set', { topK: 0 })).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'bad_request',
     });
     await expect(
       callService(service, 'settings:set', { model: path.join(work, 'no-such.onnx') }),
     ).rejects.toMatchObject({
-      code: 'bad-request',
+      code: 'model_not_found',
       message: expect.stringMatching(/model file not found/) as unknown,
     });
     await service.close();

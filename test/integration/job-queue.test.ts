@@ -3,9 +3,12 @@ import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promis
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jobSnapshotSchema } from '../../src-main/shared/contract.js';
 import { JobQueue, type JobSnapshot } from '../../src-main/engine/jobs/job-queue.js';
 import { enqueueTagJob } from '../../src-main/engine/jobs/tag-job.js';
 import { Library } from '../../src-main/engine/library/library.js';
+import { DownloadError } from '../../src-main/engine/models/download-errors.js';
+import { ModelNotFoundError } from '../../src-main/engine/models/locate-model.js';
 import { identifyModel } from '../../src-main/engine/models/model-identity.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
 import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
@@ -19,7 +22,7 @@ describe('JobQueue', () => {
     const order: string[] = [];
     const updates: JobSnapshot[] = [];
     queue.on('update', (s) => updates.push(s));
-    const a = queue.enqueue('a', async (control) => {
+    const a = queue.enqueue('tag', async (control) => {
       order.push('a-start');
       control.report({ done: 0, total: 6, current: null });
       for (let i = 1; i <= 6; i++) {
@@ -28,7 +31,7 @@ describe('JobQueue', () => {
       }
       order.push('a-end');
     });
-    const b = queue.enqueue('b', async () => {
+    const b = queue.enqueue('watch', async () => {
       order.push('b');
     });
     expect((await queue.settled(a.id)).state).toBe('done');
@@ -41,13 +44,13 @@ describe('JobQueue', () => {
 
   it('cancels queued and running jobs, and records failures', async () => {
     const queue = new JobQueue();
-    const running = queue.enqueue('long', async (control) => {
+    const running = queue.enqueue('tag', async (control) => {
       while (!control.signal.aborted) await sleep(10);
     });
-    const queued = queue.enqueue('never', async () => {
+    const queued = queue.enqueue('watch', async () => {
       throw new Error('must not run');
     });
-    const failing = queue.enqueue('fails', async () => {
+    const failing = queue.enqueue('xmp-write', async () => {
       throw new Error('disk full');
     });
     await sleep(30);
@@ -56,7 +59,32 @@ describe('JobQueue', () => {
     expect((await queue.settled(running.id)).state).toBe('cancelled');
     expect((await queue.settled(queued.id)).state).toBe('cancelled');
     const failed = await queue.settled(failing.id);
-    expect(failed).toMatchObject({ state: 'failed', error: 'disk full' });
+    expect(failed).toMatchObject({ state: 'failed', error: { code: 'failed', message: 'disk full' } });
+  });
+
+  it('keeps the code of what failed a job, so the app can tell why without reading the message', async () => {
+    const queue = new JobQueue();
+    const failWith = (error: Error) =>
+      queue.enqueue('tag', async () => {
+        throw error;
+      });
+    const noModel = failWith(
+      new ModelNotFoundError('No model found. Skiptag needs an ONNX image classifier.'),
+    );
+    const download = failWith(new DownloadError('checksum', 'SHA-256 mismatch', false));
+    const busy = failWith(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(await queue.settled(noModel.id)).toMatchObject({
+      kind: 'tag',
+      state: 'failed',
+      error: { code: 'model_not_found', message: 'No model found. Skiptag needs an ONNX image classifier.' },
+    });
+    expect((await queue.settled(download.id)).error).toEqual({
+      code: 'download_failed',
+      message: 'SHA-256 mismatch',
+    });
+    expect((await queue.settled(busy.id)).error).toMatchObject({ code: 'library_busy' });
+    // Every snapshot, also one read later, matches the contract that carries it to the window.
+    for (const job of queue.list()) jobSnapshotSchema.parse(job);
   });
 });
 

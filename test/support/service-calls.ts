@@ -9,11 +9,11 @@ import {
   type RequestOutput,
 } from '../../src-main/shared/contract.js';
 import type { AppService } from '../../src-main/engine/service/app-service.js';
-import { AppServiceError, describeZodError } from '../../src-main/engine/service/service-errors.js';
+import { AppError, describeZodError } from '../../src-main/shared/errors.js';
 
 /**
  * The trust boundary in a test: main's IPC wrapper (or the test bridge) validates every request from the
- * renderer before the service sees it; a payload that fails is refused with 'bad-request'.
+ * renderer before the service sees it; a payload that fails is refused with 'bad_request'.
  */
 export function call<C extends RequestChannel>(
   service: AppService,
@@ -23,17 +23,14 @@ export function call<C extends RequestChannel>(
 export function call(service: AppService, channel: string, input: unknown): Promise<unknown>;
 export async function call(service: AppService, channel: string, input: unknown): Promise<unknown> {
   if (!isRequestChannel(channel)) {
-    throw new AppServiceError(
-      'bad-request',
-      `unknown request channel ${JSON.stringify(channel.slice(0, 100))}`,
-    );
+    throw new AppError('bad_request', `unknown request channel ${JSON.stringify(channel.slice(0, 100))}`);
   }
   let parsed;
   try {
     parsed = parseRequest(channel, input);
   } catch (error) {
     if (error instanceof ZodError) {
-      throw new AppServiceError('bad-request', `invalid ${channel} request: ${describeZodError(error)}`);
+      throw new AppError('bad_request', `invalid ${channel} request: ${describeZodError(error)}`);
     }
     throw error;
   }
@@ -44,7 +41,7 @@ export async function call(service: AppService, channel: string, input: unknown)
 export async function exportTo(service: AppService, request: unknown, file: string) {
   const parsed = exportRequestSchema.safeParse(request);
   if (!parsed.success) {
-    throw new AppServiceError('bad-request', `invalid export:run request: ${describeZodError(parsed.error)}`);
+    throw new AppError('bad_request', `invalid export:run request: ${describeZodError(parsed.error)}`);
   }
   return service.exportTo(parsed.data, file);
 }

@@ -1,11 +1,12 @@
-// Unit tests (Electron main code) for the IPC wrapper: sender checks, zod validation, forwarding, dialogs.
+// Unit tests (Electron main code) for the IPC wrapper: sender checks, zod validation, forwarding, dialogs, envelopes.
 
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { REQUESTS } from '../../src-main/shared/contract.js';
+import { REQUESTS, type ApiResult, type ErrorInfo } from '../../src-main/shared/contract.js';
+import { AppError } from '../../src-main/shared/errors.js';
 import { DROPPED_PATHS_CHANNEL } from '../../src-main/app/channels.js';
 import { registerIpcHandlers, type IpcDeps } from '../../src-main/app/ipc.js';
 import { allowedOrigins, isTrustedSender } from '../../src-main/app/security.js';
@@ -26,6 +27,7 @@ const OURS = senderEvent('app://app/index.html');
 
 let handlers: Map<string, Listener>;
 let forward: ReturnType<typeof vi.fn<IpcDeps['forward']>>;
+let log: ReturnType<typeof vi.fn<NonNullable<IpcDeps['log']>>>;
 let dialogs: {
   pickFolders: ReturnType<typeof vi.fn>;
   pickExportPath: ReturnType<typeof vi.fn>;
@@ -41,20 +43,36 @@ function setup(overrides: Partial<IpcDeps> = {}) {
     }),
   };
   forward = vi.fn<IpcDeps['forward']>(async () => ({ forwarded: true }));
+  log = vi.fn<NonNullable<IpcDeps['log']>>();
   dialogs = { pickFolders: vi.fn(), pickExportPath: vi.fn(), reveal: vi.fn() };
   const policy = { webContentsIds: () => new Set([1]), origins: allowedOrigins() };
   return registerIpcHandlers(ipcMain, {
     isTrustedSender: (event) => isTrustedSender(event, policy),
     forward,
     dialogs: dialogs as unknown as IpcDeps['dialogs'],
+    log,
     ...overrides,
   });
 }
 
-function call(channel: string, payload: unknown, event = OURS): Promise<unknown> {
+/** What the handler answers: always an ApiResult, never a rejection (Electron would drop the code). */
+async function answer(channel: string, payload: unknown, event = OURS): Promise<ApiResult<unknown>> {
   const handler = handlers.get(channel);
   if (!handler) throw new Error(`no handler for ${channel}`);
-  return handler(event, payload);
+  return (await handler(event, payload)) as ApiResult<unknown>;
+}
+
+async function call(channel: string, payload: unknown, event = OURS): Promise<unknown> {
+  const result = await answer(channel, payload, event);
+  if (!result.ok) throw new Error(`${channel} failed: ${result.error.code}: ${result.error.message}`);
+  return result.value;
+}
+
+/** The error of a request that must fail. */
+async function failure(channel: string, payload: unknown, event = OURS): Promise<ErrorInfo> {
+  const result = await answer(channel, payload, event);
+  if (result.ok) throw new Error(`${channel} succeeded: ${JSON.stringify(result.value)}`);
+  return result.error;
 }
 
 beforeEach(() => {
@@ -69,16 +87,19 @@ describe('registration', () => {
 
 describe('sender checks', () => {
   it('refuses a foreign webContents before looking at the payload', async () => {
-    await expect(
-      call('images:get', { imageId: 1 }, senderEvent('app://app/index.html', { id: 9 })),
-    ).rejects.toThrow(/images:get: refused/);
+    expect(
+      await answer('images:get', { imageId: 1 }, senderEvent('app://app/index.html', { id: 9 })),
+    ).toEqual({
+      ok: false,
+      error: { code: 'forbidden', message: 'images:get: refused, the caller is not the Skiptag window' },
+    });
     expect(forward).not.toHaveBeenCalled();
   });
 
   it('refuses a subframe, even of our own page', async () => {
-    await expect(
-      call('images:get', { imageId: 1 }, senderEvent('app://app/index.html', { subframe: true })),
-    ).rejects.toThrow(/refused/);
+    expect(
+      await failure('images:get', { imageId: 1 }, senderEvent('app://app/index.html', { subframe: true })),
+    ).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/refused/) });
     expect(forward).not.toHaveBeenCalled();
   });
 
@@ -89,48 +110,72 @@ describe('sender checks', () => {
       'app://thumb/1',
       'http://localhost:5173/',
     ]) {
-      await expect(call('tags:list', {}, senderEvent(url)), url).rejects.toThrow(/refused/);
+      expect(await failure('tags:list', {}, senderEvent(url)), url).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringMatching(/refused/),
+      });
     }
     expect(forward).not.toHaveBeenCalled();
   });
 
   it('applies to the special channels too', async () => {
     const stranger = senderEvent('https://evil.example/');
-    await expect(call('library:pickFolders', {}, stranger)).rejects.toThrow(/refused/);
-    await expect(call('export:run', { format: 'csv', scope: 'all' }, stranger)).rejects.toThrow(/refused/);
-    await expect(call(DROPPED_PATHS_CHANNEL, { paths: ['/tmp'] }, stranger)).rejects.toThrow(/refused/);
+    const refused = { code: 'forbidden', message: expect.stringMatching(/refused/) };
+    expect(await failure('library:pickFolders', {}, stranger)).toMatchObject(refused);
+    expect(await failure('export:run', { format: 'csv', scope: 'all' }, stranger)).toMatchObject(refused);
+    expect(await failure(DROPPED_PATHS_CHANNEL, { paths: ['/tmp'] }, stranger)).toMatchObject(refused);
     expect(dialogs.pickFolders).not.toHaveBeenCalled();
     expect(dialogs.pickExportPath).not.toHaveBeenCalled();
   });
 });
 
 describe('payload validation', () => {
-  it('rejects a bad payload with a message naming the channel and the fields', async () => {
-    await expect(call('images:get', { imageId: 'x' })).rejects.toThrow(
-      /^images:get: invalid payload — imageId: /,
-    );
-    await expect(call('tags:setState', { imageIds: [], tag: '', state: 'maybe' })).rejects.toThrow(
-      /tags:setState: invalid payload — imageIds: .*; tag: .*; state: /,
-    );
-    await expect(call('library:listFolders', { extra: 1 })).rejects.toThrow(
-      /library:listFolders: invalid payload/,
-    );
-    await expect(call('library:listFolders', undefined)).rejects.toThrow(/\(payload\)/);
+  it('rejects a bad payload with code bad_request and a message naming the channel and the fields', async () => {
+    expect(await failure('images:get', { imageId: 'x' })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/^images:get: invalid payload — imageId: /),
+    });
+    expect(await failure('tags:setState', { imageIds: [], tag: '', state: 'maybe' })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/tags:setState: invalid payload — imageIds: .*; tag: .*; state: /),
+    });
+    expect(await failure('library:listFolders', { extra: 1 })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/library:listFolders: invalid payload/),
+    });
+    expect((await failure('library:listFolders', undefined)).message).toMatch(/\(input\)/);
     expect(forward).not.toHaveBeenCalled();
   });
 
   it('forwards a good call with the parsed payload (defaults filled, strings trimmed)', async () => {
-    await expect(call('images:query', { filter: {}, offset: 0, limit: 50 })).resolves.toEqual({
-      forwarded: true,
+    expect(await answer('images:query', { filter: {}, offset: 0, limit: 50 })).toEqual({
+      ok: true,
+      value: { forwarded: true },
     });
     expect(forward).toHaveBeenCalledWith('images:query', { filter: { review: 'all' }, offset: 0, limit: 50 });
     await call('tags:add', { imageIds: [1, 2], tag: '  cat  ' });
     expect(forward).toHaveBeenLastCalledWith('tags:add', { imageIds: [1, 2], tag: 'cat' });
   });
 
-  it('passes engine errors through', async () => {
-    forward.mockRejectedValueOnce(new Error('library:rescan: folder 3 not found'));
-    await expect(call('library:rescan', { folderId: 3 })).rejects.toThrow('folder 3 not found');
+  it('passes the engine’s error code and message through; anything else is failed', async () => {
+    forward.mockRejectedValueOnce(new AppError('not_found', 'no folder with id 3'));
+    expect(await answer('library:rescan', { folderId: 3 })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'no folder with id 3' },
+    });
+    forward.mockRejectedValueOnce(new AppError('model_not_found', 'No model found.'));
+    expect(await failure('settings:set', { model: 'gone' })).toEqual({
+      code: 'model_not_found',
+      message: 'No model found.',
+    });
+    forward.mockRejectedValueOnce(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }));
+    expect(await failure('tags:list', {})).toMatchObject({ code: 'library_busy' });
+    expect(log).not.toHaveBeenCalled();
+    const unforeseen = new TypeError('something broke');
+    forward.mockRejectedValueOnce(unforeseen);
+    expect(await failure('tags:list', {})).toEqual({ code: 'failed', message: 'something broke' });
+    // Only that one reaches main's log, with its stack.
+    expect(log).toHaveBeenCalledExactlyOnceWith('[ipc] tags:list failed', unforeseen);
   });
 });
 
@@ -147,7 +192,10 @@ describe('folders', () => {
   });
 
   it('never takes paths from the page on library:addFolders', async () => {
-    await expect(call('library:addFolders', { paths: [dir] })).rejects.toThrow(/only accepted from a drop/);
+    expect(await failure('library:addFolders', { paths: [dir] })).toMatchObject({
+      code: 'forbidden',
+      message: expect.stringMatching(/only accepted from a drop/),
+    });
     expect(forward).not.toHaveBeenCalled();
   });
 
@@ -160,11 +208,18 @@ describe('folders', () => {
     await call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'photo.jpg')] });
     expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [path.join(dir, 'photo.jpg')] });
     forward.mockClear();
-    await expect(call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'gone')] })).rejects.toThrow(
-      /not found/,
-    );
-    await expect(call(DROPPED_PATHS_CHANNEL, { paths: ['photos'] })).rejects.toThrow(/not an absolute path/);
-    await expect(call(DROPPED_PATHS_CHANNEL, { paths: [] })).rejects.toThrow(/invalid payload/);
+    expect(await failure(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'gone')] })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/not found/),
+    });
+    expect(await failure(DROPPED_PATHS_CHANNEL, { paths: ['photos'] })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/not an absolute path/),
+    });
+    expect(await failure(DROPPED_PATHS_CHANNEL, { paths: [] })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/invalid payload/),
+    });
     expect(forward).not.toHaveBeenCalled();
   });
 
@@ -174,7 +229,7 @@ describe('folders', () => {
     expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [path.join(dir, 'photos')] });
     dialogs.pickFolders.mockResolvedValueOnce([]);
     forward.mockClear();
-    await expect(call('library:pickFolders', {})).resolves.toEqual([]);
+    expect(await call('library:pickFolders', {})).toEqual([]);
     expect(forward).not.toHaveBeenCalled();
   });
 });
@@ -183,7 +238,7 @@ describe('export:run', () => {
   it('asks where to save, exports there and reveals the file', async () => {
     dialogs.pickExportPath.mockResolvedValueOnce('/home/me/labels.json');
     forward.mockResolvedValueOnce({ path: '/home/me/labels.json', count: 12 });
-    await expect(call('export:run', { format: 'json', scope: 'all' })).resolves.toEqual({
+    expect(await call('export:run', { format: 'json', scope: 'all' })).toEqual({
       path: '/home/me/labels.json',
       count: 12,
     });
@@ -198,9 +253,19 @@ describe('export:run', () => {
     expect(dialogs.reveal).toHaveBeenCalledWith('/home/me/labels.json');
   });
 
+  it('answers failed, not bad_request, when the engine’s answer breaks the contract', async () => {
+    dialogs.pickExportPath.mockResolvedValueOnce('/home/me/labels.csv');
+    forward.mockResolvedValueOnce({ written: 'yes' });
+    expect(await failure('export:run', { format: 'csv', scope: 'all' })).toMatchObject({
+      code: 'failed',
+      message: expect.stringMatching(/^export:toPath: unexpected answer from the engine/),
+    });
+    expect(dialogs.reveal).not.toHaveBeenCalled();
+  });
+
   it('does nothing when the dialog is cancelled', async () => {
     dialogs.pickExportPath.mockResolvedValueOnce(null);
-    await expect(call('export:run', { format: 'csv', scope: 'all' })).resolves.toEqual({
+    expect(await call('export:run', { format: 'csv', scope: 'all' })).toEqual({
       path: null,
       count: 0,
     });
@@ -209,9 +274,10 @@ describe('export:run', () => {
   });
 
   it('never lets the page name the path', async () => {
-    await expect(call('export:run', { format: 'csv', scope: 'all', path: '/etc/passwd' })).rejects.toThrow(
-      /invalid payload/,
-    );
+    expect(await failure('export:run', { format: 'csv', scope: 'all', path: '/etc/passwd' })).toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/invalid payload/),
+    });
     expect(dialogs.pickExportPath).not.toHaveBeenCalled();
   });
 });

@@ -1,4 +1,4 @@
-// Unit tests (preload code) for window.skiptag: exactly the contract's methods, right channels, payload-only events.
+// Unit tests (preload code) for window.skiptag: exactly the contract's methods, right channels, envelopes, payload-only events.
 
 import type { IpcRendererEvent } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
@@ -19,7 +19,7 @@ type Listener = (event: IpcRendererEvent, ...args: unknown[]) => void;
 function fakeIpc() {
   const listeners = new Map<string, Set<Listener>>();
   const ipc = {
-    invoke: vi.fn(async (channel: string, payload?: unknown) => ({ channel, payload })),
+    invoke: vi.fn(async (channel: string, payload?: unknown) => ({ ok: true, value: { channel, payload } })),
     on: vi.fn((channel: string, listener: Listener) => {
       if (!listeners.has(channel)) listeners.set(channel, new Set());
       listeners.get(channel)?.add(listener);
@@ -57,16 +57,29 @@ describe('createApi', () => {
       expect(api).not.toHaveProperty(forbidden);
   });
 
-  it('invokes the contract channel of each method with the input as given', async () => {
+  it('invokes the contract channel of each method with the input as given, and passes main’s envelope on', async () => {
     const { ipc, api } = fakeIpc();
     for (const [method, channel] of Object.entries(API_METHODS)) {
       if (method === 'addFolders') continue;
       const input = { probe: method };
       const call = (api as unknown as Record<string, (input: unknown) => Promise<unknown>>)[method];
-      await expect(call?.(input)).resolves.toEqual({ channel, payload: input });
+      await expect(call?.(input)).resolves.toEqual({ ok: true, value: { channel, payload: input } });
       expect(ipc.invoke).toHaveBeenLastCalledWith(channel, input);
     }
     expect(ipc.invoke).toHaveBeenCalledTimes(Object.keys(API_METHODS).length - 1);
+
+    const refused = { ok: false, error: { code: 'forbidden', message: 'tags:list: refused' } };
+    ipc.invoke.mockResolvedValueOnce(refused as never);
+    await expect(api.listTags({})).resolves.toEqual(refused);
+  });
+
+  it('turns a rejected invoke (no handler in main, an input that cannot be cloned) into a failed envelope', async () => {
+    const { ipc, api } = fakeIpc();
+    ipc.invoke.mockRejectedValueOnce(new Error("No handler registered for 'tags:list'"));
+    await expect(api.listTags({})).resolves.toEqual({
+      ok: false,
+      error: { code: 'failed', message: "No handler registered for 'tags:list'" },
+    });
   });
 
   it('listeners receive only the payload and can unsubscribe', () => {
@@ -75,7 +88,7 @@ describe('createApi', () => {
     const changes: unknown[][] = [];
     const offJobs = api.onJobProgress((...args) => jobs.push(args));
     const offChanges = api.onLibraryChanged((...args) => changes.push(args));
-    const job = { id: 1, kind: 'scan', state: 'running' } as unknown as JobSnapshotInfo;
+    const job = { id: 1, kind: 'tag', state: 'running' } as unknown as JobSnapshotInfo;
     emit('jobs:progress', job);
     emit('library:changed', { folders: true });
     expect(jobs).toEqual([[job]]);
@@ -90,7 +103,11 @@ describe('createApi', () => {
   });
 
   it('addDroppedFiles resolves paths with webUtils and sends them on the dedicated channel', async () => {
-    const ipc = { invoke: vi.fn(async () => []), on: vi.fn(), removeListener: vi.fn() };
+    const ipc = {
+      invoke: vi.fn(async () => ({ ok: true, value: [] })),
+      on: vi.fn(),
+      removeListener: vi.fn(),
+    };
     const files = [{ name: 'Photos' }, { name: 'pasted.png' }, 'not a file', { name: 'Trips' }];
     const webUtils: WebUtilsLike = {
       getPathForFile: vi.fn((file: unknown) => {
@@ -99,13 +116,13 @@ describe('createApi', () => {
       }),
     };
     const api = createApi(ipc as unknown as IpcRendererLike, webUtils);
-    await api.addDroppedFiles(files);
+    await expect(api.addDroppedFiles(files)).resolves.toEqual({ ok: true, value: [] });
     expect(ipc.invoke).toHaveBeenCalledWith(DROPPED_PATHS_CHANNEL, {
       paths: ['/home/me/Photos', '/home/me/Trips'],
     });
 
     ipc.invoke.mockClear();
-    await expect(api.addDroppedFiles([{ name: 'pasted.png' }])).resolves.toEqual([]);
+    await expect(api.addDroppedFiles([{ name: 'pasted.png' }])).resolves.toEqual({ ok: true, value: [] });
     expect(ipc.invoke).not.toHaveBeenCalled();
   });
 });

@@ -3,9 +3,10 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { EP_CHOICES, type EpChoice } from '../../shared/contract.js';
 
-export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
-export type EpChoice = (typeof EP_CHOICES)[number];
+// Defined once, in the contract (the settings offer them); the engine and the CLI import them from here.
+export { EP_CHOICES, type EpChoice };
 export type ProviderName = Exclude<EpChoice, 'auto'>;
 
 export function isEpChoice(value: string): value is EpChoice {

@@ -1,26 +1,12 @@
 // Job queue (engine): long tasks run one at a time with progress (done, total, rate, ETA, file), pause, resume, cancel.
 
 import { EventEmitter } from 'node:events';
+import type { JobKind, JobSnapshotInfo } from '../../shared/contract.js';
+import { toErrorInfo } from '../../shared/errors.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 
-export type JobState = 'queued' | 'running' | 'paused' | 'done' | 'cancelled' | 'failed';
-
-export interface JobProgress {
-  done: number;
-  total: number | null;
-  failed: number;
-  rate: number;
-  etaSeconds: number | null;
-  current: string | null;
-}
-
-export interface JobSnapshot {
-  id: number;
-  kind: string;
-  state: JobState;
-  progress: JobProgress;
-  error: string | null;
-}
+/** A job as jobs:list and jobs:progress show it: the contract's type, so the two cannot drift. */
+export type JobSnapshot = JobSnapshotInfo;
 
 /** What a running job gets: a cancel signal, a pause checkpoint and a way to report progress. */
 export interface JobControl {
@@ -45,7 +31,7 @@ export class JobQueue extends EventEmitter<Events> {
   private nextId = 1;
   private running: Job | null = null;
 
-  enqueue(kind: string, run: (control: JobControl) => Promise<void>): JobSnapshot {
+  enqueue(kind: JobKind, run: (control: JobControl) => Promise<void>): JobSnapshot {
     const job: Job = {
       id: this.nextId++,
       kind,
@@ -137,7 +123,8 @@ export class JobQueue extends EventEmitter<Events> {
       job.state = job.abort.signal.aborted ? 'cancelled' : 'done';
     } catch (error) {
       job.state = job.abort.signal.aborted ? 'cancelled' : 'failed';
-      job.error = job.state === 'failed' ? (error instanceof Error ? error.message : String(error)) : null;
+      // The error's code travels with the job (model_not_found, download_failed…): the UI branches on it.
+      job.error = job.state === 'failed' ? toErrorInfo(error) : null;
     }
     job.progress.current = null;
     this.running = null;
@@ -173,5 +160,11 @@ export class JobQueue extends EventEmitter<Events> {
 }
 
 function snapshot(job: Job): JobSnapshot {
-  return { id: job.id, kind: job.kind, state: job.state, progress: { ...job.progress }, error: job.error };
+  return {
+    id: job.id,
+    kind: job.kind,
+    state: job.state,
+    progress: { ...job.progress },
+    error: job.error === null ? null : { ...job.error },
+  };
 }

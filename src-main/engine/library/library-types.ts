@@ -1,17 +1,19 @@
 // Types of the library's API (engine process): rows as the engine sees them, inputs to record, export records.
 
 import type { z } from 'zod';
-import type { FileErrorInfo, ImageDetail, ImageSummary, imageFilterSchema } from '../../shared/contract.js';
+import type {
+  FileErrorInfo,
+  ImageDetail,
+  ImageStatus,
+  ImageSummary,
+  JobState,
+  imageFilterSchema,
+} from '../../shared/contract.js';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { Prediction } from '../../shared/results.js';
 
-export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] as const;
-/**
- * pending: new or changed, needs classifying · ok: classified · error: could not be read or decoded ·
- * missing: not found by the last scan of its folder (kept, with its tags, in case it comes back) ·
- * crashed: took the decoder down; skipped until the file changes.
- */
-export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+// Defined once, in the contract (the app shows them); the library's modules import them from here.
+export { IMAGE_STATUSES, type ImageStatus, type JobState } from '../../shared/contract.js';
 
 /** A file found on disk by a scan. devIno is "dev:ino" in decimal, from a bigint stat (inodes can exceed 2^53). */
 export interface SeenFile {
@@ -99,9 +101,6 @@ export interface TagQuery {
   limit: number;
   offset?: number;
 }
-
-export const JOB_STATES = ['queued', 'running', 'paused', 'done', 'cancelled', 'failed'] as const;
-export type JobState = (typeof JOB_STATES)[number];
 
 export interface JobRow {
   id: number;

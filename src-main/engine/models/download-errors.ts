@@ -1,5 +1,7 @@
 // Download failures (engine): one error class whose kind tells callers (CLI, app) what happened and what to do.
 
+import { AppError } from '../../shared/errors.js';
+
 export type DownloadErrorKind =
   /** The server answered with an HTTP error status (404, 500, …). */
   | 'http'
@@ -18,7 +20,8 @@ export type DownloadErrorKind =
   /** Another process is installing the same model. */
   | 'busy';
 
-export class DownloadError extends Error {
+/** Every kind reaches callers across a process (the app's install job) as `download_failed`. */
+export class DownloadError extends AppError {
   constructor(
     readonly kind: DownloadErrorKind,
     message: string,
@@ -26,7 +29,7 @@ export class DownloadError extends Error {
     readonly partialKept: boolean,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super('download_failed', message, options);
     this.name = 'DownloadError';
   }
 }

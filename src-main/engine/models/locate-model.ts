@@ -2,6 +2,7 @@
 
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { AppError } from '../../shared/errors.js';
 import { findPackageRoot } from '../package-root.js';
 
 /** The catalogue model `skiptag models install` recommends, and the one preferred when several are present. */
@@ -24,9 +25,10 @@ export const PREFERRED_MODEL_FILES = [
   'resnet18-v1-7.onnx',
 ];
 
-export class ModelNotFoundError extends Error {
+/** No model to tag with, or the one asked for is not there: callers across a process see `model_not_found`. */
+export class ModelNotFoundError extends AppError {
   constructor(message: string) {
-    super(message);
+    super('model_not_found', message);
     this.name = 'ModelNotFoundError';
   }
 }

@@ -24,7 +24,7 @@ import { FolderTracker } from './folder-tracker.js';
 import { JobEvents } from './job-events.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
 import { createHandlers, type RequestHandlers, type UrlBuilders } from './request-handlers.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
 import { ThumbStore } from './thumb-store.js';
@@ -172,10 +172,10 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     channel: C,
     input: RequestInputParsed<C>,
   ): Promise<RequestOutput<C>> {
-    if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
+    if (this.closing) throw new AppError('unsupported', 'the app service is closed');
     if (!Object.hasOwn(this.handlers, channel)) {
-      throw new AppServiceError(
-        'bad-request',
+      throw new AppError(
+        'bad_request',
         `unknown request channel ${JSON.stringify(String(channel).slice(0, 100))}`,
       );
     }
@@ -195,8 +195,8 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
 
   /** export:run with the file the app shell's save dialog chose. */
   async exportTo(request: ExportRequestParsed, filePath: string): Promise<RequestOutput<'export:run'>> {
-    if (this.closing) throw new AppServiceError('unsupported', 'the app service is closed');
-    if (filePath === '') throw new AppServiceError('bad-request', 'export needs a file path');
+    if (this.closing) throw new AppError('unsupported', 'the app service is closed');
+    if (filePath === '') throw new AppError('bad_request', 'export needs a file path');
     return runExport(this.library, request, filePath);
   }
 
@@ -239,4 +239,3 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
 }
 
 export type { UrlBuilders } from './request-handlers.js';
-export { AppServiceError, toErrorInfo, type ServiceErrorInfo } from './service-errors.js';

@@ -6,7 +6,7 @@ import type { exportRequestSchema } from '../../shared/contract.js';
 import { exportLibrary } from '../export/library-export.js';
 import type { ExportFilter } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 
 export type ParsedExportRequest = z.infer<typeof exportRequestSchema>;
 
@@ -39,12 +39,12 @@ function exportFilter(library: Library, request: ParsedExportRequest): ExportFil
       return {};
     case 'selection':
       if (request.imageIds === undefined) {
-        throw new AppServiceError('bad-request', 'a selection export needs imageIds');
+        throw new AppError('bad_request', 'a selection export needs imageIds');
       }
       return { imageIds: request.imageIds };
     case 'filter':
       if (request.filter === undefined) {
-        throw new AppServiceError('bad-request', 'a filter export needs a filter');
+        throw new AppError('bad_request', 'a filter export needs a filter');
       }
       return { imageIds: library.matchingImageIds(request.filter) };
   }

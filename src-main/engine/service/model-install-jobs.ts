@@ -10,7 +10,7 @@ import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
 import type { WorkerManager } from './worker-manager.js';
 import { modelCatalog } from './model-list.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { SettingsStore } from './settings-store.js';
 import { isFinished } from './tag-jobs.js';
 
@@ -32,8 +32,6 @@ export interface ModelInstallDeps {
   options?: ModelInstallOptions;
 }
 
-export const MODEL_INSTALL_KIND = 'model-install';
-
 /**
  * Progress is in bytes (done/total) with `current` naming the stage. The UI learns that the models
  * changed from the job's end (done, failed or cancelled) and refetches models:list then.
@@ -52,8 +50,8 @@ export class ModelInstallJobs {
     const catalog = await modelCatalog(sources.catalogFile);
     const entry = catalog.models.find((m) => m.id === id);
     if (entry === undefined) {
-      throw new AppServiceError(
-        'not-found',
+      throw new AppError(
+        'not_found',
         `unknown model "${id}"; the catalogue has ${catalog.models.map((m) => m.id).join(', ')}`,
       );
     }
@@ -62,10 +60,10 @@ export class ModelInstallJobs {
       // A bad mirror setting is the caller's problem now, not a failed job later.
       modelUrl(entry, mirror);
     } catch (error) {
-      throw new AppServiceError('bad-request', (error as Error).message, { cause: error });
+      throw new AppError('bad_request', (error as Error).message, { cause: error });
     }
     let jobId = 0;
-    const job = this.deps.queue.enqueue(MODEL_INSTALL_KIND, (control) =>
+    const job = this.deps.queue.enqueue('model-install', (control) =>
       this.run(jobId, control, entry, sources.dir, mirror),
     );
     // The job starts in a later microtask, after this assignment.

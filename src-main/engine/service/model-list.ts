@@ -7,14 +7,14 @@ import type { ModelSources } from '../config.js';
 import { loadCatalog, type Catalog } from '../models/catalog.js';
 import { bundledModelsDir, listModelFiles } from '../models/locate-model.js';
 import { listModels } from '../models/model-store.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 
 /** The catalogue the CLI uses too: `catalogFile` (private catalogues, tests), else the bundled one. */
 export async function modelCatalog(catalogFile: string | null): Promise<Catalog> {
   try {
     return await loadCatalog(catalogFile ?? undefined);
   } catch (error) {
-    throw new AppServiceError('failed', (error as Error).message, { cause: error });
+    throw new AppError('failed', (error as Error).message, { cause: error });
   }
 }
 

@@ -11,10 +11,10 @@ import type { ChangeBatcher } from './change-batcher.js';
 import { doctorView } from './doctor-view.js';
 import type { WorkerManager } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
-import { locateModel, ModelNotFoundError } from '../models/locate-model.js';
+import { locateModel } from '../models/locate-model.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
 import { listModelInfos } from './model-list.js';
-import { AppServiceError } from './service-errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import type { TagJobs } from './tag-jobs.js';
 import { newestErrors, type UnrecordedErrors } from './unrecorded-errors.js';
@@ -55,7 +55,7 @@ const ENGINE_SETTINGS: readonly (keyof StoredSettings)[] = ['model', 'ep', 'thre
 export function createHandlers(ctx: ServiceContext): RequestHandlers {
   const folderById = (folderId: number): FolderRow => {
     const folder = ctx.library.getFolder(folderId);
-    if (folder === undefined) throw new AppServiceError('not-found', `no folder with id ${folderId}`);
+    if (folder === undefined) throw new AppError('not_found', `no folder with id ${folderId}`);
     return folder;
   };
   /** The user's own actions are confirmed at once rather than with the next batch of job results. */
@@ -69,7 +69,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'library:listFolders': () => ctx.library.listFolders().map((f) => ctx.library.folderInfo(f)),
     'library:addFolders': ({ paths }) => addFolders(ctx, paths),
     'library:pickFolders': () => {
-      throw new AppServiceError(
+      throw new AppError(
         'unsupported',
         'library:pickFolders is handled by the app shell (native folder dialog), which then calls library:addFolders',
       );
@@ -105,7 +105,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     },
     'images:get': ({ imageId }) => {
       const detail = ctx.library.imageDetail(imageId);
-      if (detail === undefined) throw new AppServiceError('not-found', `no image with id ${imageId}`);
+      if (detail === undefined) throw new AppError('not_found', `no image with id ${imageId}`);
       return { ...detail, thumbUrl: ctx.urls.thumb(imageId), previewUrl: ctx.urls.preview(imageId) };
     },
     'images:errors': ({ limit }) =>
@@ -135,8 +135,8 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'jobs:cancel': ({ jobId }) => ({ ok: ctx.jobs.queue.cancel(jobId) }),
     'settings:get': () => settingsView(),
     'settings:set': async (patch) => {
-      // A model that cannot be found fails here, not at the next job.
-      if (typeof patch.model === 'string') await checkModel(patch.model, ctx.modelSources.dir);
+      // A model that cannot be found fails here (model_not_found), not at the next job.
+      if (typeof patch.model === 'string') await locateModel(patch.model, ctx.modelSources.dir);
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
       return settingsView();
@@ -146,7 +146,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, ctx.modelSources.dir, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
     'export:run': () => {
-      throw new AppServiceError(
+      throw new AppError(
         'unsupported',
         'export:run needs a file to write: the app shell asks where to save and calls exportTo(request, path)',
       );
@@ -179,9 +179,9 @@ async function kindOf(target: string): Promise<'folder' | 'file'> {
     const info = await stat(target);
     if (info.isDirectory()) return 'folder';
     if (info.isFile()) return 'file';
-    throw new AppServiceError('bad-request', `cannot add ${shown}: not a folder or a file`);
+    throw new AppError('bad_request', `cannot add ${shown}: not a folder or a file`);
   } catch (error) {
-    if (error instanceof AppServiceError) throw error;
+    if (error instanceof AppError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
       code === 'ENOENT'
@@ -191,15 +191,6 @@ async function kindOf(target: string): Promise<'folder' | 'file'> {
           : code === 'ENOTDIR'
             ? 'a part of the path is not a folder'
             : (error as Error).message;
-    throw new AppServiceError('bad-request', `cannot add ${shown}: ${reason}`, { cause: error });
-  }
-}
-
-async function checkModel(model: string, modelsDir: string): Promise<void> {
-  try {
-    await locateModel(model, modelsDir);
-  } catch (error) {
-    if (error instanceof ModelNotFoundError) throw new AppServiceError('bad-request', error.message);
-    throw error;
+    throw new AppError('bad_request', `cannot add ${shown}: ${reason}`, { cause: error });
   }
 }

@@ -11,7 +11,7 @@ import {
 import type { RequestChannel } from '../../shared/contract.js';
 import type { Transport } from '../../shared/transport.js';
 import type { AppService } from './app-service.js';
-import { toErrorInfo } from './service-errors.js';
+import { toErrorInfo } from '../../shared/errors.js';
 
 export interface ServiceRun {
   /** null when the service could not start (a 'fatal' message was sent). */

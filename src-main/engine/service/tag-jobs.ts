@@ -125,7 +125,7 @@ export class TagJobs {
     try {
       lease = await this.options.workers.acquire();
     } catch (error) {
-      // The job fails with locateModel's first-run message (the UI offers the download from it).
+      // The job fails with code model_not_found (the UI offers the download for it) and the first-run message.
       if (error instanceof ModelNotFoundError) for (const input of inputs) this.needModel.set(input, retry);
       throw error;
     }

@@ -17,8 +17,6 @@ export interface XmpJobDeps {
   pixelHash: PixelHasher;
 }
 
-export const XMP_WRITE_KIND = 'xmp-write';
-
 /**
  * writeTagsForImages has no pause point of its own, so the ids go in slices with the job's checkpoint
  * between them; each slice costs one ExifTool start, which is small beside writing this many files.
@@ -32,7 +30,7 @@ const SLICE = 100;
  */
 export function enqueueXmpWrite(deps: XmpJobDeps, imageIds: readonly number[], dryRun: boolean): JobSnapshot {
   const ids = [...new Set(imageIds)];
-  return deps.queue.enqueue(XMP_WRITE_KIND, async (control) => {
+  return deps.queue.enqueue('xmp-write', async (control) => {
     try {
       await writeAll(deps, control, ids, dryRun);
     } finally {

@@ -1,6 +1,6 @@
 // Detail store (renderer): the one photo open in the detail panel, with all its predictions and file facts.
 import type { ImageDetail } from '$contract';
-import { skiptag } from '../api';
+import { hasErrorCode, skiptag } from '../api';
 import { errorMessage } from '../format';
 
 class DetailStore {
@@ -48,7 +48,14 @@ class DetailStore {
         this.error = null;
       }
     } catch (err) {
-      if (this.imageId === imageId) this.error = errorMessage(err);
+      if (this.imageId !== imageId) return;
+      if (hasErrorCode(err, 'not_found')) {
+        // Removed (with its folder) while the panel was open: nothing stale stays on screen.
+        this.image = null;
+        this.error = 'it is no longer in the library';
+      } else {
+        this.error = errorMessage(err);
+      }
     } finally {
       this.loading = false;
     }

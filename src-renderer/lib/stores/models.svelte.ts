@@ -1,7 +1,7 @@
 // Models store (renderer): installed and downloadable models, installs as jobs, and whether a model is missing.
 import type { JobSnapshotInfo, ModelInfo } from '$contract';
 import { skiptag } from '../api';
-import { isNoModelError, jobKind } from '../job-kinds';
+import { failedForWantOfModel, jobGroup } from '../job-kinds';
 import { folders } from './folders.svelte';
 import { isActive, jobs } from './jobs.svelte';
 import { attempt, notices } from './notices.svelte';
@@ -35,11 +35,11 @@ class ModelsStore {
   }
 
   /**
-   * No model to tag with: none chosen and none installed, or a tagging job failed for want of one (the
-   * engine's word beats the list, which the service may not know about yet).
+   * No model to tag with: none chosen and none installed, or a tagging job failed for want of one (code
+   * model_not_found: the engine's word beats the list, which the service may not know about yet).
    */
   get missing(): boolean {
-    if (jobs.list.some((j) => j.state === 'failed' && isNoModelError(j.error))) return true;
+    if (jobs.list.some(failedForWantOfModel)) return true;
     return (
       this.loaded && settings.value !== null && settings.value.model === null && this.installed.length === 0
     );
@@ -59,7 +59,7 @@ class ModelsStore {
   /** Jobs the first-run panel speaks for while it shows: its download and the runs that failed for want of a model. */
   shownByPanel(job: JobSnapshotInfo): boolean {
     if (!this.firstRunVisible) return false;
-    return job.id === this.firstRunJob?.id || (job.state === 'failed' && isNoModelError(job.error));
+    return job.id === this.firstRunJob?.id || failedForWantOfModel(job);
   }
 
   /** The job installing this model, if one was started in this session. */
@@ -104,11 +104,11 @@ class ModelsStore {
     if (modelId === undefined || job.state !== 'done') return;
     const wasMissing = this.missing;
     // The tagging runs that failed for want of a model are answered now; their errors would only confuse.
-    jobs.forget((j) => j.state === 'failed' && isNoModelError(j.error));
+    jobs.forget(failedForWantOfModel);
     // The service may already have re-run what failed for want of a model: the job list says.
     await Promise.all([this.load(), settings.load(), jobs.load()]);
     const name = this.list.find((m) => m.id === modelId)?.name ?? modelId;
-    const tagging = jobs.list.some((j) => isActive(j) && jobKind(j.kind) === 'tag');
+    const tagging = jobs.list.some((j) => isActive(j) && jobGroup(j.kind) === 'tag');
     notices.info(`${name} is installed${tagging ? ': tagging your photos now.' : '.'}`);
     if (wasMissing && !tagging && folders.list.length > 0) this.offerTagNow = true;
   }

@@ -82,9 +82,7 @@ describe('review', () => {
     expect(review.canRedo).toBe(true);
     await review.setState([2], 'green', 'rejected');
     expect(review.canRedo).toBe(false);
-    fake.api.setTagState.mockRejectedValueOnce(
-      new Error("Error invoking remote method 'tags:setState': Error: disk full"),
-    );
+    fake.api.setTagState.mockRejectedValueOnce(new Error('disk full'));
     expect(await review.setState([3], 'red', 'accepted')).toBe(false);
     expect(review.done).toHaveLength(1);
   });

@@ -5,15 +5,17 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_METHODS } from '../../../src-main/shared/contract.js';
+import type { z } from 'zod';
+import {
+  API_METHODS,
+  REQUESTS,
+  isRequestChannel,
+  type ApiResult,
+  type ErrorCode,
+} from '../../../src-main/shared/contract.js';
+import { AppError, describeZodError, toErrorInfo } from '../../../src-main/shared/errors.js';
 import { resolveConfig } from '../../../src-main/engine/config.js';
 import { AppService, type AppServiceOptions } from '../../../src-main/engine/service/app-service.js';
-import {
-  AppServiceError,
-  toErrorInfo,
-  type ServiceErrorInfo,
-} from '../../../src-main/engine/service/service-errors.js';
-import { call, exportTo } from '../../support/service-calls.js';
 import { serveEvents } from './event-stream.js';
 import { serveRendererFile, SHIM_PATH } from './renderer-files.js';
 
@@ -44,8 +46,9 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
  * Routes:
- * - `POST /api/<channel>` JSON input → `{ ok: true, result }` or `{ ok: false, error: { code, message } }`;
- * - `POST /bridge/export` `{ request, path }` → exportTo (the shim's stand-in for main's save dialog);
+ * - `POST /api/<channel>` JSON input → the ApiResult main's IPC wrapper answers with: `{ ok: true, value }` or
+ *   `{ ok: false, error: { code, message } }`; like main, the bridge checks the input against the contract;
+ * - `POST /bridge/export` `{ request, path }` → service.exportTo (the shim's stand-in for main's save dialog);
  * - `GET /events` Server-Sent Events, `event: <channel>`, `data: <payload>`;
  * - `GET /thumb/<id>`, `GET /preview/<id>` JPEGs (the service's urls point here);
  * - `GET /bridge-shim.js` window.skiptag over fetch + EventSource; everything else: the renderer's files.
@@ -82,13 +85,21 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       }
       if (pathname.startsWith('/api/')) {
         const channel = pathname.slice('/api/'.length);
-        // The bridge plays main: it validates every payload against the contract before the service sees it.
-        return answer(res, async () => call(service, channel, await readJson(req)));
+        return answer(res, async () => {
+          if (!isRequestChannel(channel)) {
+            throw new AppError(
+              'bad_request',
+              `unknown request channel ${JSON.stringify(channel.slice(0, 100))}`,
+            );
+          }
+          return service.handle(channel, parseInput(channel, REQUESTS[channel].input, await readJson(req)));
+        });
       }
       if (pathname === '/bridge/export') {
         return answer(res, async () => {
           const { request, path: file } = (await readJson(req)) as { request?: unknown; path?: unknown };
-          return exportTo(service, request, typeof file === 'string' ? file : '');
+          const input = parseInput('export:run', REQUESTS['export:run'].input, request);
+          return service.exportTo(input, typeof file === 'string' ? file : '');
         });
       }
       return text(res, 404, 'no such endpoint');
@@ -135,25 +146,44 @@ async function shimScript(): Promise<string> {
   return `window.__skiptagApiMethods = ${JSON.stringify(API_METHODS)};\n${source}`;
 }
 
-async function answer(res: ServerResponse, run: () => Promise<unknown>): Promise<void> {
-  try {
-    sendJson(res, 200, { ok: true, result: await run() });
-  } catch (error) {
-    const info = toErrorInfo(error);
-    sendJson(res, statusFor(info), { ok: false, error: info });
+/** Main's check of a request (ipc.ts), with the same code and wording: the page cannot tell the two apart. */
+function parseInput<S extends z.ZodType>(channel: string, schema: S, payload: unknown): z.infer<S> {
+  const parsed = schema.safeParse(payload);
+  if (!parsed.success) {
+    throw new AppError('bad_request', `${channel}: invalid payload — ${describeZodError(parsed.error)}`);
   }
+  return parsed.data;
 }
 
-function statusFor(error: ServiceErrorInfo): number {
-  return { 'bad-request': 400, 'not-found': 404, unsupported: 501, failed: 500 }[error.code];
+async function answer(res: ServerResponse, run: () => Promise<unknown>): Promise<void> {
+  let result: ApiResult<unknown>;
+  try {
+    result = { ok: true, value: await run() };
+  } catch (error) {
+    result = { ok: false, error: toErrorInfo(error) };
+  }
+  sendJson(res, result.ok ? 200 : HTTP_STATUS[result.error.code], result);
 }
+
+/** For people reading the bridge's traffic; the shim reads only the body. */
+const HTTP_STATUS: Record<ErrorCode, number> = {
+  bad_request: 400,
+  forbidden: 403,
+  not_found: 404,
+  unsupported: 501,
+  model_not_found: 409,
+  download_failed: 502,
+  library_busy: 503,
+  engine_unavailable: 503,
+  failed: 500,
+};
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new AppServiceError('bad-request', 'request body too large');
+    if (size > MAX_BODY_BYTES) throw new AppError('bad_request', 'request body too large');
     chunks.push(chunk as Buffer);
   }
   const textBody = Buffer.concat(chunks).toString('utf8');
@@ -162,7 +192,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(textBody) as unknown;
   } catch {
-    throw new AppServiceError('bad-request', 'the request body is not valid JSON');
+    throw new AppError('bad_request', 'the request body is not valid JSON');
   }
 }
 

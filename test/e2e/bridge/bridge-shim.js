@@ -5,7 +5,7 @@
 // - window.__skiptagTestDropPaths (string[]): the folder paths a test "drops" or "picks". Outside Electron a
 //   page cannot turn a File into a path (the preload uses webUtils.getPathForFile), so addDroppedFiles and
 //   pickFolders ignore their arguments and send these paths to library:addFolders; none set: pickFolders
-//   resolves [] like a cancelled dialog, addDroppedFiles rejects.
+//   answers [] like a cancelled dialog, addDroppedFiles fails with code bad_request.
 // - window.__skiptagTestExportPath (string): where exportLabels writes, in place of main's save dialog;
 //   none set: { path: null, count: 0 }, like a cancelled dialog.
 /* global window, EventSource */
@@ -15,18 +15,26 @@
   const methods = window.__skiptagApiMethods;
   if (typeof methods !== 'object' || methods === null) throw new Error('bridge shim: API methods missing');
 
+  // Every request answers with the ApiResult envelope the preload passes on from main: `{ ok: true, value }` or
+  // `{ ok: false, error: { code, message } }`; a request the bridge never answered becomes one too.
+  const failure = (code, message) => ({ ok: false, error: { code, message } });
   async function post(url, body) {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body === undefined ? {} : body),
-    });
-    const reply = await response.json();
-    if (reply.ok) return reply.result;
-    // Same shape as an ipcRenderer.invoke rejection as the page sees it: an Error with the message.
-    const error = new Error(reply.error.message);
-    error.code = reply.error.code;
-    throw error;
+    let response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body === undefined ? {} : body),
+      });
+    } catch (error) {
+      return failure('failed', `bridge: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const reply = await response.json().catch(() => null);
+    const isEnvelope =
+      reply !== null &&
+      typeof reply === 'object' &&
+      (reply.ok === true ? 'value' in reply : reply.ok === false && typeof reply.error === 'object');
+    return isEnvelope ? reply : failure('failed', `bridge: HTTP ${response.status} without an answer`);
   }
   const request = (channel, input) => post(`/api/${encodeURIComponent(channel)}`, input);
 
@@ -43,17 +51,20 @@
   api.addDroppedFiles = async () => {
     const paths = testPaths();
     if (paths.length === 0) {
-      throw new Error('bridge: set window.__skiptagTestDropPaths to the folder paths being dropped');
+      return failure(
+        'bad_request',
+        'bridge: set window.__skiptagTestDropPaths to the folder paths being dropped',
+      );
     }
     return request('library:addFolders', { paths });
   };
   api.pickFolders = async () => {
     const paths = testPaths();
-    return paths.length === 0 ? [] : request('library:addFolders', { paths });
+    return paths.length === 0 ? { ok: true, value: [] } : request('library:addFolders', { paths });
   };
   api.exportLabels = async (input) => {
     const path = window.__skiptagTestExportPath;
-    if (typeof path !== 'string' || path === '') return { path: null, count: 0 };
+    if (typeof path !== 'string' || path === '') return { ok: true, value: { path: null, count: 0 } };
     return post('/bridge/export', { request: input, path });
   };
 
