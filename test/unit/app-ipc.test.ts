@@ -253,16 +253,6 @@ describe('export:run', () => {
     expect(dialogs.reveal).toHaveBeenCalledWith('/home/me/labels.json');
   });
 
-  it('answers failed, not bad_request, when the engine’s answer breaks the contract', async () => {
-    dialogs.pickExportPath.mockResolvedValueOnce('/home/me/labels.csv');
-    forward.mockResolvedValueOnce({ written: 'yes' });
-    expect(await failure('export:run', { format: 'csv', scope: 'all' })).toMatchObject({
-      code: 'failed',
-      message: expect.stringMatching(/^export:toPath: unexpected answer from the engine/),
-    });
-    expect(dialogs.reveal).not.toHaveBeenCalled();
-  });
-
   it('does nothing when the dialog is cancelled', async () => {
     dialogs.pickExportPath.mockResolvedValueOnce(null);
     expect(await call('export:run', { format: 'csv', scope: 'all' })).toEqual({
