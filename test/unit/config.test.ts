@@ -170,18 +170,3 @@ describe('serviceConfig', () => {
     expect(() => serviceConfig(['stray'], {})).toThrow();
   });
 });
-
-describe('the configuration module is the only reader of SKIPTAG_* variables', () => {
-  it('has no other file in src-main reading one', async () => {
-    const root = path.resolve(import.meta.dirname, '..', '..', 'src-main');
-    const files = (await readdir(root, { recursive: true })).filter((f) => /\.(ts|js|mjs)$/.test(f));
-    const readers: string[] = [];
-    for (const file of files) {
-      if (file === path.join('engine', 'config.ts')) continue;
-      const text = await readFile(path.join(root, file), 'utf8');
-      // process.env.SKIPTAG_X, env.SKIPTAG_X, env['SKIPTAG_X']: a read; "$SKIPTAG_X" in a help text is not.
-      if (/(?:\.|\[\s*['"`])SKIPTAG_[A-Z_]+/.test(text)) readers.push(file);
-    }
-    expect(readers).toEqual([]);
-  });
-});
