@@ -1,5 +1,4 @@
 // Configuration tests (test): option > SKIPTAG_* variable > default for each setting, and each OS's data folder.
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import {
