@@ -1,6 +1,8 @@
-// The one IPC wrapper (Electron main): sender check, zod validation, then the engine — for every contract channel.
+// The one IPC wrapper (Electron main): sender check, zod validation, real folder paths, then the engine — for every contract channel.
 
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type { z } from 'zod';
 import {
   REQUESTS,
@@ -10,8 +12,7 @@ import {
   type RequestOutput,
 } from '../shared/contract.js';
 import { AppError, describeZodError, toErrorInfo } from '../shared/errors.js';
-import { DROPPED_PATHS_CHANNEL } from './channels.js';
-import { resolveFolderPaths } from './folder-paths.js';
+import { DROPPED_PATHS_CHANNEL } from './preload-api.js';
 import { SERVICE_CHANNELS, type ServiceChannel } from '../shared/service-protocol.js';
 
 /** Native UI that only main may show; injected so tests need no Electron. */
@@ -36,6 +37,38 @@ export interface IpcDeps {
 
 /** An export request after validation (defaults filled in). */
 export type ExportRun = z.output<(typeof REQUESTS)['export:run']['input']>;
+
+/** A dropped or picked path that cannot be added: the page sees code bad_request. */
+export class FolderPathError extends AppError {
+  constructor(message: string) {
+    super('bad_request', message);
+    this.name = 'FolderPathError';
+  }
+}
+
+/**
+ * Checks dropped or picked paths before they reach the engine: resolves each to its real path (symbolic
+ * links followed) and keeps one of each. Folders are added and watched, single files (a dropped photo) are
+ * tagged where they are. Fails, naming the path, if one is relative, missing, or neither a folder nor a
+ * regular file.
+ */
+export async function resolveFolderPaths(paths: readonly string[]): Promise<string[]> {
+  const resolved = new Set<string>();
+  for (const candidate of paths) {
+    if (!isAbsolute(candidate)) throw new FolderPathError(`not an absolute path: ${candidate}`);
+    let real: string;
+    try {
+      real = await realpath(candidate);
+    } catch {
+      throw new FolderPathError(`folder not found: ${candidate}`);
+    }
+    const info = await stat(real);
+    if (!info.isDirectory() && !info.isFile())
+      throw new FolderPathError(`not a folder or a file: ${candidate}`);
+    resolved.add(real);
+  }
+  return [...resolved];
+}
 
 /** bad_request "images:get: invalid payload — imageId: Invalid input: expected number, received string". */
 function parsePayload<S extends z.ZodType>(channel: string, schema: S, payload: unknown): z.infer<S> {

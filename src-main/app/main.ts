@@ -13,11 +13,10 @@ import {
   utilityProcess,
 } from 'electron';
 import type { EventChannel } from '../shared/contract.js';
-import { createNativeDialogs } from './dialogs.js';
 import { SERVICE_CHANNELS } from '../shared/service-protocol.js';
 import { ServiceProcess, utilityProcessForker } from './service-process.js';
 import { MENU_EXPORT_REQUEST, registerIpcHandlers } from './ipc.js';
-import { menuTemplate } from './menu.js';
+import { createNativeDialogs, menuTemplate } from './native-ui.js';
 import { APP_INDEX_URL, installAppProtocol, registerAppScheme } from './protocol.js';
 import {
   allowedOrigins,

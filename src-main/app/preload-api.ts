@@ -1,9 +1,16 @@
-// window.skiptag as the preload builds it (preload): one named function per contract method, nothing generic.
+// window.skiptag as the preload builds it (preload): one named function per contract method, nothing generic; the dropped-paths channel.
 // Requests answer with main's ApiResult envelope, passed on untouched: the page's API module unwraps it.
 
 import type { IpcRenderer, IpcRendererEvent, WebUtils } from 'electron';
 import { API_METHODS, type ApiResult, type EventChannel, type SkiptagApi } from '../shared/contract.js';
-import { DROPPED_PATHS_CHANNEL } from './channels.js';
+
+/**
+ * The one IPC channel private to the Electron shell, beyond the contract's REQUESTS and EVENTS: the preload
+ * sends folder paths it resolved from dropped File objects here. It is the only way a path from the renderer
+ * reaches `library:addFolders`; the contract channel itself refuses paths typed by the page. Main's IPC
+ * wrapper imports it from here: the sandboxed preload can bundle nothing but this file and the contract.
+ */
+export const DROPPED_PATHS_CHANNEL = 'library:addDroppedPaths';
 
 export type IpcRendererLike = Pick<IpcRenderer, 'invoke' | 'on' | 'removeListener'>;
 export type WebUtilsLike = Pick<WebUtils, 'getPathForFile'>;

@@ -1,11 +1,9 @@
-// The app:// protocol (Electron main): serves the built UI from out/renderer and photos' thumbnails via the engine.
+// The app:// protocol (Electron main): serves the built UI from out/renderer, with its CSP, and photos' thumbnails via the engine.
 
 import type { CustomScheme, Protocol } from 'electron';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { IMAGE_VARIANTS, type ImageVariant } from '../shared/service-protocol.js';
-import { UI_FILE_TYPES } from '../shared/ui-file-types.js';
-import { CONTENT_SECURITY_POLICY } from './csp.js';
 
 export const APP_SCHEME = 'app';
 /** `app://app/...` is the UI; `app://thumb/<id>` and `app://preview/<id>` are photos. */
@@ -20,6 +18,48 @@ export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
 export const APP_SCHEME_PRIVILEGES: CustomScheme = {
   scheme: APP_SCHEME,
   privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+};
+
+/**
+ * Nothing inline, nothing evaluated, nothing remote: scripts and styles only from the app's own files, images
+ * also from app://thumb and app://preview (other hosts of the app: scheme, hence `app:`). Sent with every HTML page.
+ */
+export const CSP_DIRECTIVES: Readonly<Record<string, string>> = {
+  'default-src': "'none'",
+  'script-src': "'self'",
+  'style-src': "'self'",
+  'img-src': "'self' app:",
+  'font-src': "'self'",
+  'connect-src': "'self'",
+  'base-uri': "'none'",
+  'form-action': "'none'",
+  'frame-ancestors': "'none'",
+};
+
+export const CONTENT_SECURITY_POLICY = Object.entries(CSP_DIRECTIVES)
+  .map(([directive, sources]) => `${directive} ${sources}`)
+  .join('; ');
+
+/**
+ * Content types of the built UI's files; only these are served from the UI folder, anything else (source
+ * maps, dotfiles…) is a 404. The test bridge serves the UI to Chromium with the same table.
+ */
+export const UI_FILE_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
 };
 
 function isImageVariant(host: string): host is ImageVariant {

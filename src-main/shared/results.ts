@@ -1,6 +1,14 @@
-// Result records produced by the engine for each input file; consumed by exporters, CLI and app.
+// Result records produced by the engine for each input file, and the class labels they name (shared); consumed by exporters, CLI and app.
 
 import type { FileErrorCode } from './file-errors.js';
+
+/** One class of a classifier's label set, in output-index order. */
+export interface ClassLabel {
+  /** WordNet id (nXXXXXXXX) or '' for label sets without one. */
+  wnid: string;
+  /** Readable name, e.g. "tabby". */
+  name: string;
+}
 
 /** One ranked class of a classifier's output. */
 export interface Prediction {

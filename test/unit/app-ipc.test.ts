@@ -7,7 +7,7 @@ import type { IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { REQUESTS, type ApiResult, type ErrorInfo } from '../../src-main/shared/contract.js';
 import { AppError } from '../../src-main/shared/errors.js';
-import { DROPPED_PATHS_CHANNEL } from '../../src-main/app/channels.js';
+import { DROPPED_PATHS_CHANNEL } from '../../src-main/app/preload-api.js';
 import { registerIpcHandlers, type IpcDeps } from '../../src-main/app/ipc.js';
 import { allowedOrigins, isTrustedSender } from '../../src-main/app/security.js';
 

@@ -2,8 +2,11 @@
 
 import type { MenuItemConstructorOptions } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { menuTemplate } from '../../src-main/app/menu.js';
+import { menuTemplate } from '../../src-main/app/native-ui.js';
 import { isAllowedExternalUrl } from '../../src-main/app/security.js';
+
+// Electron cannot run here; the template needs none of it (the dialogs beside it in native-ui.ts do).
+vi.mock('electron', () => ({}));
 
 function actions() {
   return { addFolder: vi.fn(), exportLabels: vi.fn(), showAbout: vi.fn() };

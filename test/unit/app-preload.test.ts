@@ -3,8 +3,12 @@
 import type { IpcRendererEvent } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
 import { API_METHODS, type JobSnapshotInfo } from '../../src-main/shared/contract.js';
-import { DROPPED_PATHS_CHANNEL } from '../../src-main/app/channels.js';
-import { createApi, type IpcRendererLike, type WebUtilsLike } from '../../src-main/app/preload-api.js';
+import {
+  createApi,
+  DROPPED_PATHS_CHANNEL,
+  type IpcRendererLike,
+  type WebUtilsLike,
+} from '../../src-main/app/preload-api.js';
 
 // Electron cannot run here: stand-ins for what preload.ts imports, to check what it exposes.
 const bridge = vi.hoisted(() => ({ exposed: new Map<string, unknown>() }));

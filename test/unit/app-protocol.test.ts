@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp.js';
 import {
   APP_SCHEME_PRIVILEGES,
+  CONTENT_SECURITY_POLICY,
   createAppProtocolHandler,
   registerAppScheme,
   resolveAppUrl,

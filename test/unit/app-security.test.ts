@@ -2,7 +2,7 @@
 
 import type { IpcMainInvokeEvent } from 'electron';
 import { describe, expect, it, vi } from 'vitest';
-import { CONTENT_SECURITY_POLICY } from '../../src-main/app/csp.js';
+import { CONTENT_SECURITY_POLICY } from '../../src-main/app/protocol.js';
 import {
   allowedOrigins,
   hardenSession,

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { softmax, topK } from '../../src-main/engine/classify/postprocess.js';
-import type { ClassLabel } from '../../src-main/shared/labels.js';
+import type { ClassLabel } from '../../src-main/shared/results.js';
 
 const labels = (n: number): ClassLabel[] =>
   Array.from({ length: n }, (_, i) => ({ wnid: `n${String(i).padStart(8, '0')}`, name: `class ${i}` }));

@@ -1,7 +1,6 @@
 // Classifier output post-processing (engine process): softmax over raw logits and top-k selection.
 
-import type { ClassLabel } from '../../shared/labels.js';
-import type { Prediction } from '../../shared/results.js';
+import type { ClassLabel, Prediction } from '../../shared/results.js';
 
 /**
  * Softmax of `logits[offset .. offset+length)`, computed in float64 after subtracting the maximum so

@@ -1,6 +1,6 @@
 // Label resolution (engine): explicit file, `<model>.labels.*` sidecar, or ImageNet-1k when the model has 1000 classes.
 
-import type { ClassLabel } from '../../shared/labels.js';
+import type { ClassLabel } from '../../shared/results.js';
 import { IMAGENET_CLASS_COUNT, imagenetLabels, loadLabelFile } from './labels.js';
 import { sidecarLabelsFile } from '../models/locate-model.js';
 

@@ -3,8 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ClassLabel } from '../../shared/labels.js';
-import type { Prediction } from '../../shared/results.js';
+import type { ClassLabel, Prediction } from '../../shared/results.js';
 import { Classifier } from '../classify/classifier.js';
 import { loadLabelFile } from '../classify/labels.js';
 import type { EpChoice } from '../classify/providers.js';

@@ -1,8 +1,7 @@
 // Classification pipeline (engine): file items → read + decode + preprocess (overlapping inference) → batch → classify → results.
 
 import { isFileError, type FileErrorCode } from '../../shared/file-errors.js';
-import type { ClassLabel } from '../../shared/labels.js';
-import { errorResult, type FileResult } from '../../shared/results.js';
+import { type ClassLabel, errorResult, type FileResult } from '../../shared/results.js';
 import type { Classifier } from '../classify/classifier.js';
 import { softmax, topK } from '../classify/postprocess.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';

@@ -2,7 +2,7 @@
 
 import path from 'node:path';
 import { isFileError } from '../../shared/file-errors.js';
-import type { ClassLabel } from '../../shared/labels.js';
+import type { ClassLabel } from '../../shared/results.js';
 import type { Transport } from '../../shared/transport.js';
 import type {
   ClassifyItem,

@@ -3,7 +3,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import path from 'node:path';
-import { UI_FILE_TYPES } from '../../../src-main/shared/ui-file-types.js';
+import { UI_FILE_TYPES } from '../../../src-main/app/protocol.js';
 
 // The same types as app:// serves, plus source maps and text files, which help when debugging a failing test.
 const CONTENT_TYPES: Readonly<Record<string, string>> = {

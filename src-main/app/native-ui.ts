@@ -1,6 +1,14 @@
-// The application menu (Electron main) as a plain template, so a test can read it without Electron.
+// What main shows outside the window (Electron main): the application menu, as a plain template a test can read, and the native dialogs.
 
-import type { MenuItemConstructorOptions } from 'electron';
+import {
+  dialog,
+  shell,
+  type BrowserWindow,
+  type FileFilter,
+  type MenuItemConstructorOptions,
+  type OpenDialogOptions,
+} from 'electron';
+import type { NativeDialogs } from './ipc.js';
 
 export interface MenuActions {
   addFolder(): void;
@@ -56,4 +64,41 @@ export function menuTemplate(options: MenuOptions, actions: MenuActions): MenuIt
     submenu: [{ label: 'About Skiptag', click: () => actions.showAbout() }],
   };
   return options.isMac ? [{ role: 'appMenu' }, file, edit, view, help] : [file, edit, view, help];
+}
+
+const EXPORT_FILTERS: Record<'csv' | 'json', FileFilter> = {
+  csv: { name: 'CSV (spreadsheets)', extensions: ['csv'] },
+  json: { name: 'JSON', extensions: ['json'] },
+};
+
+/** Dialogs are modal to the window when there is one, so they cannot end up behind it. */
+export function createNativeDialogs(getWindow: () => BrowserWindow | null): NativeDialogs {
+  return {
+    async pickFolders() {
+      const options: OpenDialogOptions = {
+        title: 'Add photo folders',
+        properties: ['openDirectory', 'multiSelections'],
+      };
+      const window = getWindow();
+      const result = window
+        ? await dialog.showOpenDialog(window, options)
+        : await dialog.showOpenDialog(options);
+      return result.canceled ? [] : result.filePaths;
+    },
+    async pickExportPath(format) {
+      const options = {
+        title: 'Export labels',
+        defaultPath: `skiptag-labels.${format}`,
+        filters: [EXPORT_FILTERS[format]],
+      };
+      const window = getWindow();
+      const result = window
+        ? await dialog.showSaveDialog(window, options)
+        : await dialog.showSaveDialog(options);
+      return result.canceled || !result.filePath ? null : result.filePath;
+    },
+    reveal(path) {
+      shell.showItemInFolder(path);
+    },
+  };
 }
