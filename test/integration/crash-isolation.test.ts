@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isRequestChannel, REQUESTS, type ImageSummary } from '../../src-main/shared/contract.js';
 import type { FromService } from '../../src-main/shared/service-protocol.js';
 import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
-import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
+import { isProcessAlive } from '../../src-main/engine/process-alive.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { REPO_ROOT, runCli } from '../support/run-cli.js';
 

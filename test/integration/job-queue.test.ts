@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSnapshotSchema } from '../../src-main/shared/contract.js';
 import { JobQueue, type JobSnapshot } from '../../src-main/engine/jobs/job-queue.js';
-import { enqueueTagJob } from '../../src-main/engine/jobs/tag-job.js';
+import { tagIntoLibrary, type LibraryTagOptions } from '../../src-main/engine/jobs/tag-into-library.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { DownloadError } from '../../src-main/engine/models/download-errors.js';
 import { ModelNotFoundError } from '../../src-main/engine/models/locate-model.js';
@@ -15,6 +15,22 @@ import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor
 import { PHOTOS_DIR } from '../support/run-cli.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** tagIntoLibrary driven by a JobQueue, the way the service's TagJobs runs it: pausable, resumable, cancellable. */
+function enqueueTagJob(
+  queue: JobQueue,
+  options: Omit<LibraryTagOptions, 'signal' | 'checkpoint' | 'onProgress'>,
+): JobSnapshot {
+  return queue.enqueue('tag', async (control) => {
+    await tagIntoLibrary({
+      ...options,
+      signal: control.signal,
+      checkpoint: control.checkpoint,
+      onProgress: (p) =>
+        control.report({ done: p.seen, total: p.total, failed: p.failed, current: p.current }),
+    });
+  });
+}
 
 describe('JobQueue', () => {
   it('runs jobs one at a time in order and reports progress with rate', async () => {

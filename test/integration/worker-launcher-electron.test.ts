@@ -20,7 +20,7 @@ import { MainLauncher, resolveWorkerEntry } from '../../src-main/engine/worker/w
 import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { classifyAll, testModel, workItem } from '../support/worker-work.js';
-import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
+import { isProcessAlive } from '../../src-main/engine/process-alive.js';
 
 const SHIM = pathToFileURL(path.join(import.meta.dirname, 'worker-launcher-electron-shim.mjs')).href;
 

@@ -9,7 +9,7 @@ import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-inject
 import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { classifyAll, testModel, workItem } from '../support/worker-work.js';
-import { isProcessAlive } from '../../src-main/engine/util/process-alive.js';
+import { isProcessAlive } from '../../src-main/engine/process-alive.js';
 
 let work: string;
 let model: string;

@@ -1,8 +1,8 @@
 // Unit tests (engine): extension classification and byte-path helpers used by the input walker.
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { classifyExtension } from '../../src-main/engine/scan/image-extensions.js';
-import { displayPath, joinPathBytes, splitPathBytes } from '../../src-main/engine/scan/path-bytes.js';
+import { classifyExtension } from '../../src-main/engine/scan/name-rules.js';
+import { displayPath, joinPathBytes, splitPathBytes } from '../../src-main/engine/scan/walk-items.js';
 
 describe('classifyExtension', () => {
   it.each([

@@ -4,7 +4,6 @@ import { randomBytes } from 'node:crypto';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { truncateUtf8 } from '../util/truncate-utf8.js';
 
 export interface AtomicWriter {
   /** Absolute path of the file that commit() replaces. */
@@ -30,6 +29,22 @@ const MAX_BASE_BYTES = 96;
 
 // Platforms and file systems that cannot fsync a directory (Windows, some network mounts) report these.
 const IGNORED_DIR_SYNC_CODES = new Set(['EINVAL', 'EPERM', 'EISDIR', 'ENOTSUP', 'EACCES']);
+
+/**
+ * Cuts text to a byte budget without splitting a character: a temp file's name must stay under 255 bytes.
+ * Also used for the temp names of keyword writes (xmp/).
+ */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > maxBytes) break;
+    out += char;
+    bytes += size;
+  }
+  return out;
+}
 
 function errorCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string'

@@ -1,7 +1,8 @@
-// Incremental scan decisions (engine): what to do with one file found on disk, given what the library knows.
+// Incremental scan decisions (engine): which library folder an input belongs to, and what to do with each file found on disk.
 
 import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { sep } from 'node:path';
 import type { Library } from '../library/library.js';
 import type { SeenFile } from '../library/library-types.js';
 
@@ -67,4 +68,35 @@ export function decideSeen(
   }
   const inserted = library.insertImage(seen, folderId, scan);
   return { imageId: inserted.id, outcome: 'new', needsWork: true };
+}
+
+/**
+ * The library folder for an input: a folder input is recorded (created on first use); a file belongs to
+ * the innermost library folder that contains it (how files reported by the watcher find their folder),
+ * or to none.
+ */
+export async function folderFor(
+  library: Library,
+  absolute: string,
+  watch: boolean,
+): Promise<{ folderId: number | null; isFolder: boolean }> {
+  const info = await stat(absolute).catch(() => null);
+  const bytes = Buffer.from(absolute);
+  const folders = library.listFolders();
+  if (info?.isDirectory()) {
+    const existing = folders.find((f) => f.path.equals(bytes));
+    return {
+      folderId: library.upsertFolder(bytes, absolute, watch || (existing?.watched ?? false)).id,
+      isFolder: true,
+    };
+  }
+  const containing = folders
+    .filter(
+      (f) =>
+        bytes.length > f.path.length &&
+        bytes.subarray(0, f.path.length).equals(f.path) &&
+        bytes[f.path.length] === sep.charCodeAt(0),
+    )
+    .sort((a, b) => b.path.length - a.path.length)[0];
+  return { folderId: containing?.id ?? null, isFolder: false };
 }

@@ -9,12 +9,9 @@ import type { TaggingRules } from '../tagging/tagging-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
-import { closeAbandonedJobs } from './abandoned-jobs.js';
-import { folderFor } from './input-folders.js';
-import { recordResult, walkErrorResult } from './record-result.js';
-import { KeywordImporter } from './keyword-importer.js';
-import { ResultCommitter } from './result-committer.js';
-import { decideSeen, statSeen, type ScanOutcome } from './scan-decision.js';
+import { isProcessAlive } from '../process-alive.js';
+import { KeywordImporter, recordResult, ResultCommitter, walkErrorResult } from './result-writer.js';
+import { decideSeen, folderFor, statSeen, type ScanOutcome } from './scan-decision.js';
 
 export interface LibraryTagProgress {
   /** Files looked at so far (unchanged ones included) and in all (null while counting). */
@@ -243,4 +240,16 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
   current = null;
   report();
   return summary;
+}
+
+/**
+ * Jobs left 'running' by a process that was killed can never finish; their work is simply redone by
+ * this scan. Jobs of a process that is still alive (watch beside us) are left alone.
+ */
+function closeAbandonedJobs(library: Library): void {
+  for (const job of library.unfinishedJobs()) {
+    const pid = (job.params as { pid?: unknown } | null)?.pid;
+    if (typeof pid === 'number' && pid !== process.pid && isProcessAlive(pid)) continue;
+    library.finishJob(job.id, 'failed');
+  }
 }

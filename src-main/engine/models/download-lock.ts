@@ -2,7 +2,7 @@
 
 import { open, readFile, rm } from 'node:fs/promises';
 import { DownloadError } from './download-errors.js';
-import { isProcessAlive } from '../util/process-alive.js';
+import { isProcessAlive } from '../process-alive.js';
 
 /**
  * Takes `<lockPath>` exclusively, holding our pid. A lock left by a process that no longer exists

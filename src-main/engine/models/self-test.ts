@@ -10,7 +10,7 @@ import type { EpChoice } from '../classify/providers.js';
 import { resolveLabels } from '../classify/resolve-labels.js';
 import { imagenetPreprocess } from '../imaging/preprocess-spec.js';
 import { classifyItems } from '../pipeline/tag-photos.js';
-import type { WalkItem } from '../scan/walk-types.js';
+import type { WalkItem } from '../scan/walk-items.js';
 import { findPackageRoot } from '../package-root.js';
 
 /** The shipped expectations for ImageNet-1k models, relative to the package root. */

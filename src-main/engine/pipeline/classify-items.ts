@@ -7,7 +7,7 @@ import { softmax, topK } from '../classify/postprocess.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { loadAndPreprocess, ReadPhotoError } from '../imaging/photo-input.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../imaging/read-photo.js';
-import type { WalkItem } from '../scan/walk-types.js';
+import type { WalkItem } from '../scan/walk-items.js';
 import { AsyncQueue, Slots } from './async-queue.js';
 import { OrderedEmitter } from './ordered-emitter.js';
 import { RateMeter } from './rate-meter.js';

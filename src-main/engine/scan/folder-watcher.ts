@@ -1,12 +1,17 @@
 // Folder watcher (engine process): reports photos arriving in, changing in and leaving watched folders.
 
 import { EventEmitter } from 'node:events';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
-import { pollingReason } from './watcher-fallback.js';
-import { cancelPendingWrites, settledPaths, watchedPaths } from './watcher-internals.js';
-import { isReportableFile, watchIgnoreRule } from './watcher-filter.js';
-import { waitUntilSettled } from './watcher-settle.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type FSWatcher, watch } from 'chokidar';
+import {
+  cancelPendingWrites,
+  isReportableFile,
+  settledPaths,
+  watchedPaths,
+  watchIgnoreRule,
+} from './chokidar-adapter.js';
 
 export type WatchMode = 'events' | 'polling';
 
@@ -236,4 +241,62 @@ function isInside(folder: string, p: string): boolean {
   if (p === folder) return true;
   const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
   return p.startsWith(prefix);
+}
+
+/** On a switch to polling: one line for the user saying why watching got slower and, where there is one, how to fix it. */
+function pollingReason(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      // inotify_add_watch reports the per-user watch limit as ENOSPC ("no space" for watches, not disk).
+      return 'file watch limit reached (ENOSPC); using polling (slower) — raise fs.inotify.max_user_watches to fix';
+    case 'EMFILE':
+    case 'ENFILE':
+      return `too many open files or watchers (${code}); using polling (slower) — raise fs.inotify.max_user_instances or the open-file limit to fix`;
+    case 'EPERM':
+    case 'EACCES':
+      // Typical of SMB/NFS mounts, where the kernel cannot deliver change events at all.
+      return `native watching not permitted (${code}, common on network drives); using polling (slower)`;
+    default:
+      return `native watching failed (${code ?? error.message}); using polling (slower)`;
+  }
+}
+
+/**
+ * The write-finish wait outside chokidar, for files found while the watcher was switching: resolves true
+ * once `file` is a regular file whose size and mtime have not moved for `stabilityMs` (checked every
+ * `pollMs`), the same test chokidar's awaitWriteFinish applies; false if it vanished, is not a regular
+ * file, or `signal` aborted.
+ */
+async function waitUntilSettled(
+  file: string,
+  stabilityMs: number,
+  pollMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  let last: { size: number; mtimeMs: number } | null = null;
+  let stableSince = Date.now();
+  while (!signal.aborted) {
+    let stats;
+    try {
+      // stat, not lstat: the watcher follows symlinks, like the walker.
+      stats = await fsp.stat(file);
+    } catch {
+      return false;
+    }
+    if (!stats.isFile()) return false;
+    const now = Date.now();
+    if (last === null || stats.size !== last.size || stats.mtimeMs !== last.mtimeMs) {
+      last = { size: stats.size, mtimeMs: stats.mtimeMs };
+      stableSince = now;
+    } else if (now - stableSince >= stabilityMs) {
+      return true;
+    }
+    try {
+      await sleep(pollMs, undefined, { signal });
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }

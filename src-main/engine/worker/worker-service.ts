@@ -18,7 +18,7 @@ import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
 import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
-import type { WalkItem } from '../scan/walk-types.js';
+import type { WalkItem } from '../scan/walk-items.js';
 import type { DecodeKind } from './crash-injection.js';
 
 interface OpenModel {

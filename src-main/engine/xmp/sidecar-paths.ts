@@ -2,7 +2,7 @@
 
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { classifyExtension } from '../scan/image-extensions.js';
+import { classifyExtension } from '../scan/name-rules.js';
 
 /** ext: `photo.jpg.xmp` (darktable, digiKam); replace: `photo.xmp` (Lightroom, Bridge). */
 export type SidecarNaming = 'ext' | 'replace';

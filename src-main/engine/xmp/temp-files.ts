@@ -4,8 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { lstat, open, readdir, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { isProcessAlive } from '../util/process-alive.js';
-import { truncateUtf8 } from '../util/truncate-utf8.js';
+import { isProcessAlive } from '../process-alive.js';
+import { truncateUtf8 } from '../export/atomic-file.js';
 
 // The temp name must fit NAME_MAX (255 bytes) even when the target's own name is close to it.
 const MAX_BASE_BYTES = 96;

@@ -1,9 +1,10 @@
-// Name rules of the folder watcher (engine process): which paths under a watched folder are worth reporting.
+// The folder watcher's dealings with chokidar (engine process): which paths are worth reporting, what a watcher tracks, its write-finish waits.
+// `_pendingWrites` is chokidar's own but declared in its typings; each use degrades safely if it goes away.
 
 import path from 'node:path';
 import type { Stats } from 'node:fs';
-import { isHiddenName, isSystemFileName, isSystemFolderName } from './entry-filters.js';
-import { classifyExtension } from './image-extensions.js';
+import type { FSWatcher } from 'chokidar';
+import { classifyExtension, isHiddenName, isSystemFileName, isSystemFolderName } from './name-rules.js';
 
 /**
  * Names browsers, download managers and office suites give a file while it is still being written;
@@ -47,4 +48,39 @@ export function watchIgnoreRule(root: string, includeHidden: boolean): (p: strin
 export function isReportableFile(p: string): boolean {
   const name = path.basename(p);
   return !isPartialDownloadName(name) && classifyExtension(name) !== 'other';
+}
+
+/** Every path (files and folders) a chokidar watcher is tracking: what it listed at start plus what it saw since. */
+export function watchedPaths(watcher: FSWatcher): Set<string> {
+  const paths = new Set<string>();
+  for (const [dir, names] of Object.entries(watcher.getWatched())) {
+    for (const name of names) paths.add(path.join(dir, name));
+  }
+  return paths;
+}
+
+/**
+ * Paths a watcher has reported or listed at start, leaving out files still in its write-finish wait:
+ * those were never reported, so after a switch they must count as new. Without `_pendingWrites` they are
+ * simply left to the reconcile pass.
+ */
+export function settledPaths(watcher: FSWatcher): Set<string> {
+  const paths = watchedPaths(watcher);
+  const pending: unknown = watcher._pendingWrites;
+  if (pending instanceof Map) for (const key of pending.keys()) paths.delete(String(key));
+  return paths;
+}
+
+/**
+ * chokidar's close() leaves write-finish waits running: each keeps stat'ing its file (and the process
+ * alive) until the size settles, forever for a file that keeps growing. Cancelling them first makes
+ * close() final.
+ */
+export function cancelPendingWrites(watcher: FSWatcher): void {
+  const pending: unknown = watcher._pendingWrites;
+  if (!(pending instanceof Map)) return;
+  for (const write of [...pending.values()] as unknown[]) {
+    const cancel = (write as { cancelWait?: unknown } | null)?.cancelWait;
+    if (typeof cancel === 'function') cancel.call(write);
+  }
 }
