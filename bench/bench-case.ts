@@ -10,7 +10,7 @@ import { imagenetLabels } from '../src-main/engine/classify/labels.js';
 import { loadAndPreprocess } from '../src-main/engine/imaging/photo-input.js';
 import { imagenetPreprocess } from '../src-main/engine/imaging/preprocess-spec.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../src-main/engine/imaging/read-photo.js';
-import { tagPhotos } from '../src-main/engine/pipeline/tag-photos.js';
+import { tagPhotos } from '../src-main/engine/pipeline/classify-items.js';
 import { sizeThreadpoolForDecoding } from '../src-main/engine/threadpool.js';
 
 // Same decode parallelism as the CLI (bin/skiptag.js); nothing has used libuv's pool yet.

@@ -6,7 +6,7 @@ import { defaultThreads } from '../engine/classify/classifier.js';
 import type { SkiptagConfig } from '../engine/config.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/imaging/preprocess-spec.js';
 import { locateModel, ModelNotFoundError } from '../engine/models/locate-model.js';
-import { loadTaggingRules, type TaggingRules } from '../engine/tagging/tagging-rules.js';
+import { loadTaggingRules, type TaggingRules } from '../engine/tagging/tag-rules.js';
 import { FatalError } from './exit-codes.js';
 import { parseChoice, parseFraction, parseInteger } from './parse-options.js';
 

@@ -1,6 +1,6 @@
 // Progress display (CLI): a redrawn bar with rate and ETA on a terminal, plain periodic lines otherwise.
 
-import type { TagProgress } from '../engine/pipeline/tag-photos.js';
+import type { TagProgress } from '../engine/pipeline/classify-items.js';
 import { formatDuration, formatRate } from './format-time.js';
 
 export interface ProgressSink {

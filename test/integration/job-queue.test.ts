@@ -7,7 +7,7 @@ import { jobSnapshotSchema } from '../../src-main/shared/contract.js';
 import { JobQueue, type JobSnapshot } from '../../src-main/engine/jobs/job-queue.js';
 import { tagIntoLibrary, type LibraryTagOptions } from '../../src-main/engine/jobs/tag-into-library.js';
 import { Library } from '../../src-main/engine/library/library.js';
-import { DownloadError } from '../../src-main/engine/models/download-errors.js';
+import { DownloadError } from '../../src-main/engine/models/download.js';
 import { ModelNotFoundError } from '../../src-main/engine/models/locate-model.js';
 import { identifyModel } from '../../src-main/engine/models/model-identity.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';

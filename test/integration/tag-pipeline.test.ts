@@ -9,7 +9,7 @@ import { Classifier } from '../../src-main/engine/classify/classifier.js';
 import { imagenetLabels, loadLabelFile } from '../../src-main/engine/classify/labels.js';
 import { imagenetPreprocess } from '../../src-main/engine/imaging/preprocess-spec.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
-import { tagPhotos, type TraceEvent } from '../../src-main/engine/pipeline/tag-photos.js';
+import { tagPhotos, type TraceEvent } from '../../src-main/engine/pipeline/classify-items.js';
 import { writeColourModel } from '../support/colour-photos.js';
 import { PHOTOS_DIR } from '../support/run-cli.js';
 

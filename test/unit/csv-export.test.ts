@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isFormulaLike, neutraliseCsvCell } from '../../src-main/engine/export/csv-cell.js';
-import { CSV_COLUMNS, formatScore, openCsvExport } from '../../src-main/engine/export/csv-export.js';
+import {
+  CSV_COLUMNS,
+  formatScore,
+  isFormulaLike,
+  neutraliseCsvCell,
+  openCsvExport,
+} from '../../src-main/engine/export/csv-export.js';
 import type { FileResult } from '../../src-main/shared/results.js';
 
 let dir: string;

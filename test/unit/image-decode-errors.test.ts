@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isFileError, type FileErrorCode } from '../../src-main/shared/file-errors.js';
-import { formatMegapixels } from '../../src-main/engine/imaging/decode-errors.js';
+import { formatMegapixels } from '../../src-main/engine/imaging/decoder-policy.js';
 import { preprocessPhoto } from '../../src-main/engine/imaging/preprocess.js';
 import { imagenetPreprocess } from '../../src-main/engine/imaging/preprocess-spec.js';
 

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter, describeProgress } from '../../src-main/cli/progress-reporter.js';
 import { formatDuration } from '../../src-main/cli/format-time.js';
-import type { TagProgress } from '../../src-main/engine/pipeline/tag-photos.js';
+import type { TagProgress } from '../../src-main/engine/pipeline/classify-items.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
   const pass = new PassThrough();

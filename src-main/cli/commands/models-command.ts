@@ -4,8 +4,7 @@ import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type ModelSources } from '../../engine/config.js';
 import { loadCatalog, type Catalog, type CatalogEntry } from '../../engine/models/catalog.js';
-import type { DownloadProgress } from '../../engine/models/download.js';
-import { DownloadError } from '../../engine/models/download-errors.js';
+import { DownloadError, type DownloadProgress } from '../../engine/models/download.js';
 import { describeDownloadProgress, formatBytes, percent } from '../../engine/models/download-progress.js';
 import {
   installModel,

@@ -5,7 +5,7 @@ import { tagFiles } from '../../engine/jobs/tag-files.js';
 import type { TagSummary } from '../../engine/pipeline/classify-items.js';
 import type { CliIo } from '../cli-io.js';
 import { loadRunRules, type EngineSettings } from '../engine-settings.js';
-import { tagsFor } from '../../engine/tagging/tagging-rules.js';
+import { tagsFor } from '../../engine/tagging/tag-rules.js';
 import { EXIT, FatalError } from '../exit-codes.js';
 import { startEngine } from '../library-session.js';
 import { formatDuration, formatRate } from '../format-time.js';

@@ -9,7 +9,7 @@ import type { Library } from '../../engine/library/library.js';
 import { FolderWatcher } from '../../engine/scan/folder-watcher.js';
 import type { CliIo } from '../cli-io.js';
 import { engineHelp, ENGINE_OPTIONS, loadRunRules, parseEngineSettings } from '../engine-settings.js';
-import type { TaggingRules } from '../../engine/tagging/tagging-rules.js';
+import type { TaggingRules } from '../../engine/tagging/tag-rules.js';
 import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary, startEngine, type EngineSession } from '../library-session.js';
 import { describeResult } from '../result-lines.js';

@@ -1,17 +1,19 @@
-// `skiptag doctor` logic (engine): gathers system, provider, library and model facts into one typed report.
+// `skiptag doctor` logic (engine): gathers machine and version facts, providers, library and models into one typed report.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
 import { defaultThreads } from '../classify/classifier.js';
 import type { ProviderName } from '../classify/providers.js';
 import { bundledModelsDir } from '../models/locate-model.js';
 import { buildResNet } from '../synth/resnet.js';
 import { buildTinyResNet } from '../synth/tiny-resnet.js';
-import type { DoctorReport, ProviderReport } from './doctor-report.js';
+import type { DoctorReport, ProviderReport, SystemReport, VersionsReport } from './doctor-report.js';
 import { ALL_PROVIDERS, benchmarkProvider, checkProviderLoads, describe } from './provider-check.js';
 import { libraryReport, modelsReport } from './storage-info.js';
-import { systemReport, versionsReport } from './system-info.js';
+import { findPackageRoot } from '../package-root.js';
 
 export const DEFAULT_BENCH_SECONDS = 3;
 export const BENCH_BATCH = 8;
@@ -101,4 +103,40 @@ async function writeResNet18(dir: string): Promise<string> {
   const file = path.join(dir, 'bench-resnet18.onnx');
   await writeFile(file, buildResNet('resnet18'));
   return file;
+}
+
+function systemReport(): SystemReport {
+  const cpus = os.cpus();
+  return {
+    platform: process.platform,
+    release: os.release(),
+    arch: process.arch,
+    // Some virtual machines and containers report no CPU details at all.
+    cpuModel: cpus[0]?.model.trim() || 'unknown',
+    cpuCores: cpus.length,
+    usableCores: os.availableParallelism(),
+    totalMemoryBytes: os.totalmem(),
+  };
+}
+
+async function versionsReport(): Promise<VersionsReport> {
+  return {
+    skiptag: await skiptagVersion(),
+    node: process.versions.node,
+    onnxruntime: ort.env.versions.common,
+    onnxruntimeNode: ort.env.versions.node ?? null,
+    sharp: sharp.versions.sharp,
+    libvips: sharp.versions.vips,
+  };
+}
+
+async function skiptagVersion(): Promise<string | null> {
+  try {
+    const root = await findPackageRoot(import.meta.url);
+    const pkg = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as { version?: unknown };
+    return typeof pkg.version === 'string' ? pkg.version : null;
+  } catch {
+    // A repackaged app may not ship package.json where we look; the rest of the report still matters.
+    return null;
+  }
 }

@@ -1,6 +1,6 @@
 // One call from a photo path to its slot in the batch tensor: read → sniff → decode/preprocess (engine process).
 
-import { FileError } from '../../shared/file-errors.js';
+import { FileError, type FileErrorCode, isFileError } from '../../shared/file-errors.js';
 import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
 import { assertDecodable } from './sniff-format.js';
 import { preprocessPhoto } from './preprocess.js';
@@ -54,4 +54,19 @@ export async function loadAndPreprocess(
   } catch (error) {
     throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;
   }
+}
+
+/** What a failed loadAndPreprocess reports for the file: its code and message, and its size and hash once read. */
+export function describeReadFailure(error: unknown): {
+  code: FileErrorCode;
+  message: string;
+  bytes?: number;
+  sha256?: string;
+} {
+  if (error instanceof ReadPhotoError) {
+    return { code: error.code, message: error.message, bytes: error.size, sha256: error.sha256 };
+  }
+  if (isFileError(error)) return { code: error.code, message: error.message };
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message: `unexpected error: ${message}` };
 }

@@ -3,8 +3,7 @@
 import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import { FileError } from '../../shared/file-errors.js';
-import { decodeError } from './decode-errors.js';
-import { applyDecoderPolicy } from './decoder-policy.js';
+import { applyDecoderPolicy, decodeError } from './decoder-policy.js';
 import { DEFAULT_MAX_PIXELS } from './preprocess-spec.js';
 import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
 import { assertDecodable } from './sniff-format.js';

@@ -4,7 +4,7 @@ import type { ExifTool } from 'exiftool-vendored';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import { errorResult, type FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
-import { tagsFor, type TaggingRules } from '../tagging/tagging-rules.js';
+import { tagsFor, type TaggingRules } from '../tagging/tag-rules.js';
 import { openExifTool } from '../xmp/exiftool.js';
 import { importExistingKeywords } from '../xmp/read-keywords.js';
 

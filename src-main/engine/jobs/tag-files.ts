@@ -3,7 +3,7 @@
 import type { FileResult } from '../../shared/results.js';
 import { errorResult } from '../../shared/results.js';
 import type { TagProgress, TagSummary } from '../pipeline/classify-items.js';
-import { OrderedEmitter } from '../pipeline/ordered-emitter.js';
+import { OrderedEmitter } from '../pipeline/queues.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor, WorkItem } from '../worker/worker-supervisor.js';

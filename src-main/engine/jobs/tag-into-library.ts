@@ -5,7 +5,7 @@ import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
 import type { ModelIdentity } from '../models/model-identity.js';
-import type { TaggingRules } from '../tagging/tagging-rules.js';
+import type { TaggingRules } from '../tagging/tag-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';

@@ -1,10 +1,18 @@
-// Read-only views of the library for the app (engine process): folder cards, tag counts, one photo's details, recent errors.
+// Read-only views of the library (engine process): totals for `skiptag status` and the overview, folder cards, tag counts, one photo's details, recent errors.
 
 import path from 'node:path';
 import type { FolderInfo } from '../../shared/contract.js';
-import type { FolderRow, ImageDetailRow, RecordedError, TagCount } from './library-types.js';
+import {
+  type FolderRow,
+  IMAGE_STATUSES,
+  type ImageDetailRow,
+  type ImageStatus,
+  type RecordedError,
+  type StatusCounts,
+  type TagCount,
+} from './library-types.js';
 import { folderRanges } from './path-prefix.js';
-import { IMAGE_COLUMNS, toErrorCode, toImage, type DbImage } from './row-mappers.js';
+import { type DbImage, IMAGE_COLUMNS, toErrorCode, toImage } from './row-mappers.js';
 import type { SqlDb, SqlValue } from './sql-db.js';
 import { tagChips } from './image-query.js';
 
@@ -107,4 +115,34 @@ export function recordedErrors(db: SqlDb, limit: number): RecordedError[] {
       message: row.error_message ?? 'could not be classified',
       at: row.updated_at,
     }));
+}
+
+export function statusCounts(db: SqlDb): StatusCounts {
+  const byStatus = Object.fromEntries(IMAGE_STATUSES.map((s) => [s, 0])) as Record<ImageStatus, number>;
+  let images = 0;
+  // Each count is answered from an index alone (images_by_status, tags_decided, the tags primary key).
+  for (const row of db.all<{ status: ImageStatus; n: number }>(
+    'SELECT status, count(*) AS n FROM images GROUP BY status',
+  )) {
+    byStatus[row.status] = row.n;
+    images += row.n;
+  }
+  const folders = db.get<{ n: number }>('SELECT count(*) AS n FROM folders')?.n ?? 0;
+  // "WHERE state <> 'suggested'" must stay literally so: it is what lets SQLite use the partial index.
+  const decided = db.get<{ accepted: number | null; rejected: number | null }>(
+    `SELECT sum(state = 'accepted') AS accepted, sum(state = 'rejected') AS rejected
+     FROM tags WHERE state <> 'suggested'`,
+  );
+  const tagged = db.get<{ n: number }>(
+    `SELECT count(*) AS n FROM images
+     WHERE EXISTS (SELECT 1 FROM tags WHERE tags.image_id = images.id AND tags.state <> 'rejected')`,
+  );
+  return {
+    folders,
+    images,
+    byStatus,
+    tagged: tagged?.n ?? 0,
+    acceptedTags: decided?.accepted ?? 0,
+    rejectedTags: decided?.rejected ?? 0,
+  };
 }

@@ -7,7 +7,7 @@ import { FoldersRepo } from './folders-repo.js';
 import { matchingImageIds, queryImages } from './image-query.js';
 import { ImagesRepo } from './images-repo.js';
 import { JobsRepo, type JobProgress } from './jobs-repo.js';
-import { folderInfo, imageDetail, recordedErrors, tagCounts } from './library-reads.js';
+import { folderInfo, imageDetail, recordedErrors, statusCounts, tagCounts } from './library-reads.js';
 import type {
   ExportFilter,
   ExportImage,
@@ -32,7 +32,6 @@ import type {
 import { migrate, schemaVersion } from './migrations.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
-import { statusCounts } from './stats-query.js';
 import { TagsRepo } from './tags-repo.js';
 import { XmpRepo, type RewrittenFile, type XmpKeyword, type XmpTarget } from './xmp-repo.js';
 

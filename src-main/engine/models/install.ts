@@ -1,11 +1,10 @@
-// Model install (engine): download → verify size and SHA-256 → self-test → atomic move into the models folder.
+// Model install (engine): lock → download → verify size and SHA-256 → self-test → atomic move into the models folder.
 
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { isProcessAlive } from '../process-alive.js';
 import type { CatalogEntry } from './catalog.js';
-import { downloadVerified, type DownloadProgress } from './download.js';
-import { DownloadError } from './download-errors.js';
-import { acquireInstallLock } from './download-lock.js';
+import { DownloadError, type DownloadProgress, downloadVerified } from './download.js';
 import { identifyModel } from './model-identity.js';
 import { installedPath, partialPath } from './model-store.js';
 import {
@@ -161,6 +160,31 @@ async function syncFolder(dir: string): Promise<void> {
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * One process at a time may write a model's partial download (the CLI and the app may race):
+ * takes `<lockPath>` exclusively, holding our pid. A lock left by a process that no longer exists
+ * (a crash, kill -9) is taken over, so a crash never blocks installs for good. Returns the release function.
+ */
+async function acquireInstallLock(lockPath: string, what: string): Promise<() => Promise<void>> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const handle = await open(lockPath, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(lockPath, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number.parseInt(await readFile(lockPath, 'utf8').catch(() => ''), 10);
+    // Our own pid counts as alive: it means a second install of the same model inside this process (the app).
+    if (Number.isInteger(owner) && owner > 0 && isProcessAlive(owner)) {
+      throw new DownloadError('busy', `${what} is already being installed by process ${owner}`, true);
+    }
+    await rm(lockPath, { force: true });
+  }
+  throw new DownloadError('busy', `cannot lock ${lockPath}: another install keeps taking it`, true);
 }
 
 export { DownloadError };

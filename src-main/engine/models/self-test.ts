@@ -5,11 +5,10 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { ClassLabel, Prediction } from '../../shared/results.js';
 import { Classifier } from '../classify/classifier.js';
-import { loadLabelFile } from '../classify/labels.js';
+import { loadLabelFile, resolveLabels } from '../classify/labels.js';
 import type { EpChoice } from '../classify/providers.js';
-import { resolveLabels } from '../classify/resolve-labels.js';
 import { imagenetPreprocess } from '../imaging/preprocess-spec.js';
-import { classifyItems } from '../pipeline/tag-photos.js';
+import { classifyItems } from '../pipeline/classify-items.js';
 import type { WalkItem } from '../scan/walk-items.js';
 import { findPackageRoot } from '../package-root.js';
 

@@ -1,15 +1,15 @@
-// Classification pipeline (engine): file items → read + decode + preprocess (overlapping inference) → batch → classify → results.
+// Classification pipeline (engine): folders or file items → read + decode + preprocess (overlapping inference) → batch → classify → results.
 
-import { isFileError, type FileErrorCode } from '../../shared/file-errors.js';
+import type { FileErrorCode } from '../../shared/file-errors.js';
 import { type ClassLabel, errorResult, type FileResult } from '../../shared/results.js';
 import type { Classifier } from '../classify/classifier.js';
 import { softmax, topK } from '../classify/postprocess.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
-import { loadAndPreprocess, ReadPhotoError } from '../imaging/photo-input.js';
+import { describeReadFailure, loadAndPreprocess } from '../imaging/photo-input.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../imaging/read-photo.js';
 import type { WalkItem } from '../scan/walk-items.js';
-import { AsyncQueue, Slots } from './async-queue.js';
-import { OrderedEmitter } from './ordered-emitter.js';
+import { AsyncQueue, OrderedEmitter, Slots } from './queues.js';
+import { countInputs, walkInputs } from '../scan/walker.js';
 import { RateMeter } from './rate-meter.js';
 
 export interface TagProgress {
@@ -53,6 +53,23 @@ export interface ClassifyOptions<T extends WalkItem = WalkItem> {
 }
 
 export type TraceEvent = { kind: 'decode-start' | 'decode-end' | 'infer-start' | 'infer-end'; at: number };
+
+export interface TagOptions extends ClassifyOptions {
+  inputs: string[];
+  includeHidden?: boolean;
+}
+
+/** Tags every photo under `inputs`; results arrive through onResult in input order. */
+export function tagPhotos(options: TagOptions): Promise<TagSummary> {
+  const walkOptions = {
+    includeHidden: options.includeHidden ?? false,
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  // The counting pass runs beside the real walk so progress can show a total and an ETA early.
+  const total = countInputs(options.inputs, walkOptions);
+  total.catch(() => undefined);
+  return classifyItems(walkInputs(options.inputs, walkOptions), options, total);
+}
 
 type Decoded =
   | {
@@ -205,7 +222,7 @@ export async function classifyItems<T extends WalkItem>(
                 display: item.display,
                 source: item,
                 ok: false,
-                ...describeFailure(error),
+                ...describeReadFailure(error),
               }),
             )
             .finally(() => trace?.({ kind: 'decode-end', at: performance.now() })),
@@ -323,18 +340,4 @@ async function finishOldest(
   const done = await oldest;
   for (let i = 0; i < done.batch.length; i++) slots.release();
   await emitBatch(done);
-}
-
-function describeFailure(error: unknown): {
-  code: FileErrorCode;
-  message: string;
-  bytes?: number;
-  sha256?: string;
-} {
-  if (error instanceof ReadPhotoError) {
-    return { code: error.code, message: error.message, bytes: error.size, sha256: error.sha256 };
-  }
-  if (isFileError(error)) return { code: error.code, message: error.message };
-  const message = error instanceof Error ? error.message : String(error);
-  return { code: 'internal', message: `unexpected error: ${message}` };
 }

@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises';
 import type { ModelSources } from '../config.js';
 import type { CatalogEntry } from '../models/catalog.js';
-import { DownloadError } from '../models/download-errors.js';
+import { DownloadError } from '../models/download.js';
 import { installModel, modelUrl, verifyInstalled } from '../models/install.js';
 import { findInstalled } from '../models/model-store.js';
 import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';

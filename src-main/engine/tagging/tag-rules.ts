@@ -1,11 +1,19 @@
-// Tag rules (engine process): turns a file's predictions into tags: thresholds, hidden labels, aliases, rollups.
+// Tag rules (engine process): turns a file's predictions into tags (thresholds, hidden labels, aliases, rollups), with the rules and hierarchy a run loads once.
 
+import { existsSync } from 'node:fs';
 import type { Prediction } from '../../shared/results.js';
-import { rollupAnchors, type Hierarchy, type RollupLevel } from './hierarchy.js';
-import { WNID_KEY, type LabelRule, type TagRules } from './tag-rules-schema.js';
+import { type Hierarchy, loadHierarchy, rollupAnchors, type RollupLevel } from './hierarchy.js';
+import { DEFAULT_RULES, type LabelRule, loadTagRules, type TagRules, WNID_KEY } from './tag-rules-file.js';
 
-export { DEFAULT_RULES, type LabelRule, type RollupLevel, type TagRules } from './tag-rules-schema.js';
-export { loadTagRules, parseTagRules, TagRulesError } from './tag-rules-file.js';
+export {
+  DEFAULT_RULES,
+  type LabelRule,
+  loadTagRules,
+  parseTagRules,
+  type RollupLevel,
+  type TagRules,
+  TagRulesError,
+} from './tag-rules-file.js';
 
 /** One tag for a file: a model label (maybe aliased) or a rollup anchor such as "cat" or "animal". */
 export interface Tag {
@@ -120,4 +128,26 @@ export function tagsColumn(tags: readonly Tag[]): string {
     .sort(byScore)
     .map((t) => t.tag.replaceAll(';', ','))
     .join(';');
+}
+
+/** Rules + hierarchy as used while tagging: loaded once per run, applied to each file's predictions. */
+export interface TaggingRules {
+  rules: TagRules;
+  hierarchy: Hierarchy | null;
+  /** Where the rules came from, for messages: a file path or "defaults". */
+  source: string;
+}
+
+/**
+ * Loads `explicit`, else `defaultFile` (the rules file people edit: rules.yml in the data folder) when it
+ * exists, else the defaults; plus the hierarchy.
+ */
+export async function loadTaggingRules(explicit: string | null, defaultFile: string): Promise<TaggingRules> {
+  const file = explicit ?? (existsSync(defaultFile) ? defaultFile : null);
+  const rules = file ? await loadTagRules(file) : DEFAULT_RULES;
+  return { rules, hierarchy: await loadHierarchy(), source: file ?? 'defaults' };
+}
+
+export function tagsFor(predictions: readonly Prediction[], rules: TaggingRules): Tag[] {
+  return applyTagRules(predictions, rules.rules, rules.hierarchy);
 }

@@ -13,7 +13,7 @@ import type {
   WorkerTask,
 } from '../../shared/worker-protocol.js';
 import { Classifier } from '../classify/classifier.js';
-import { resolveLabels } from '../classify/resolve-labels.js';
+import { resolveLabels } from '../classify/labels.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
 import { preprocessFor } from '../models/model-settings.js';

@@ -1,5 +1,6 @@
-// A minimal unbounded async FIFO (engine): the decode stage pushes, the batching stage awaits.
+// Queues that pace the classification pipeline (engine): a FIFO from decoding to batching, slots bounding memory, results put back in input order.
 
+/** A minimal unbounded async FIFO: the decode stage pushes, the batching stage awaits. */
 export class AsyncQueue<T> {
   private readonly items: T[] = [];
   private readonly waiters: ((value: IteratorResult<T>) => void)[] = [];
@@ -54,5 +55,27 @@ export class Slots {
     const waiter = this.waiters.shift();
     if (waiter) waiter();
     else this.free += 1;
+  }
+}
+
+/** Re-orders results by input sequence number, so exports list files in the order they were found. */
+export class OrderedEmitter<T> {
+  private readonly waiting = new Map<number, T>();
+  private next = 0;
+
+  constructor(private readonly emit: (item: T) => Promise<void>) {}
+
+  /** Accepts item number `seq` (0-based, each exactly once) and emits every item that is now in order. */
+  async put(seq: number, item: T): Promise<void> {
+    this.waiting.set(seq, item);
+    for (let ready = this.waiting.get(this.next); ready !== undefined; ready = this.waiting.get(this.next)) {
+      this.waiting.delete(this.next);
+      this.next += 1;
+      await this.emit(ready);
+    }
+  }
+
+  get pending(): number {
+    return this.waiting.size;
   }
 }
