@@ -16,7 +16,7 @@ import {
 } from '../../src-main/shared/contract.js';
 import type { ModelSources } from '../../src-main/engine/config.js';
 import { AppService } from '../../src-main/engine/service/app-service.js';
-import { listModelInfos } from '../../src-main/engine/service/model-list.js';
+import { listModelInfos } from '../../src-main/engine/service/settings-views.js';
 import { bundledModelsDir, listModelFiles } from '../../src-main/engine/models/locate-model.js';
 import { partialPath } from '../../src-main/engine/models/model-store.js';
 import { buildColourModel } from '../../src-main/engine/synth/colour-model.js';

@@ -2,7 +2,7 @@
 import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
-import { countOpTypes, countParameters } from '../../src-main/engine/synth/model-stats.js';
+import { countOpTypes, countParameters } from '../support/model-stats.js';
 import { createSeededRandom, normalArray } from '../../src-main/engine/synth/seeded-random.js';
 
 async function check(

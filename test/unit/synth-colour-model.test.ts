@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { buildColourModel, COLOUR_LABELS } from '../../src-main/engine/synth/colour-model.js';
 import { runReference } from '../support/onnx-reference/onnx-reference.js';
-import { countOpTypes } from '../../src-main/engine/synth/model-stats.js';
+import { countOpTypes } from '../support/model-stats.js';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];

@@ -8,7 +8,7 @@ import {
   TINY_NUM_CLASSES,
 } from '../../src-main/engine/synth/tiny-resnet.js';
 import { runReference } from '../support/onnx-reference/onnx-reference.js';
-import { countOpTypes } from '../../src-main/engine/synth/model-stats.js';
+import { countOpTypes } from '../support/model-stats.js';
 import { createSeededRandom, normalArray } from '../../src-main/engine/synth/seeded-random.js';
 
 const { onnx } = onnxProto;

@@ -1,10 +1,14 @@
-// Exports from the library (engine): wide (one row per image) and long (one row per image and label) CSV, and JSON.
+// Exports from the library (engine): wide (one row per image) and long (one row per image and label) CSV, and JSON; the CLI's and the app's scopes.
 
+import path from 'node:path';
+import type { z } from 'zod';
+import type { exportRequestSchema } from '../../shared/contract.js';
+import { AppError } from '../../shared/errors.js';
 import type { FileResult } from '../../shared/results.js';
 import type { ExportFilter, ExportImage } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-import { CSV_COLUMNS, csvRecord, formatScore, openCsvTable, type CsvTableWriter } from './csv-export.js';
-import { openJsonArray, jsonRecord, type JsonArrayWriter } from './json-export.js';
+import { CSV_COLUMNS, csvRecord, type CsvTableWriter, formatScore, openCsvTable } from './csv-export.js';
+import { type JsonArrayWriter, jsonRecord, openJsonArray } from './json-export.js';
 
 export type ExportFormat = 'wide' | 'long';
 
@@ -47,7 +51,10 @@ export function exportImageToResult(image: ExportImage): FileResult {
   };
 }
 
-/** The image's current tags (model suggestions after the rules, and the user's), best first, rejected left out. */
+/**
+ * The image's current tags (model suggestions after the rules, and the user's), best first, rejected left
+ * out.
+ */
 export function currentTags(image: ExportImage): string[] {
   return image.tags
     .filter((t) => t.state !== 'rejected')
@@ -141,5 +148,47 @@ export async function exportLibrary(
   } finally {
     await csv?.abort();
     await json?.abort();
+  }
+}
+
+export type ParsedExportRequest = z.infer<typeof exportRequestSchema>;
+
+/**
+ * The app's export:run (service process): writes the export atomically to `filePath` (chosen by the app
+ * shell) and returns how many photos it holds. 'all' is exactly `skiptag export`; 'selection' and 'filter'
+ * export the same rows and columns for the chosen photos, in path order.
+ */
+export async function runExport(
+  library: Library,
+  request: ParsedExportRequest,
+  filePath: string,
+): Promise<{ path: string; count: number }> {
+  const target = path.resolve(filePath);
+  const count = await exportLibrary(library, exportFilter(library, request), {
+    format: request.layout,
+    bom: request.bom,
+    ...(request.format === 'csv' ? { csv: target } : { json: target }),
+  });
+  return { path: target, count };
+}
+
+/**
+ * The grid's filter (score band, review state, text) has no equivalent in the export's own filter, so it
+ * becomes the ids it matches now: the file holds what the grid showed when the user asked.
+ */
+function exportFilter(library: Library, request: ParsedExportRequest): ExportFilter {
+  switch (request.scope) {
+    case 'all':
+      return {};
+    case 'selection':
+      if (request.imageIds === undefined) {
+        throw new AppError('bad_request', 'a selection export needs imageIds');
+      }
+      return { imageIds: request.imageIds };
+    case 'filter':
+      if (request.filter === undefined) {
+        throw new AppError('bad_request', 'a filter export needs a filter');
+      }
+      return { imageIds: library.matchingImageIds(request.filter) };
   }
 }

@@ -17,18 +17,21 @@ import type { FileResult } from '../../shared/results.js';
 import type { ModelSources } from '../config.js';
 import { Library } from '../library/library.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
-import { ChangeBatcher } from './change-batcher.js';
+import { ChangeBatcher, JobEvents } from './ui-events.js';
 import { WorkerManager, type WorkerTuning } from './worker-manager.js';
-import { runExport } from './export-run.js';
+import { runExport } from '../export/library-export.js';
 import { FolderTracker } from './folder-tracker.js';
-import { JobEvents } from './job-events.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
-import { createHandlers, type RequestHandlers, type UrlBuilders } from './request-handlers.js';
+import {
+  createHandlers,
+  type RequestHandlers,
+  UnrecordedErrors,
+  type UrlBuilders,
+} from './request-handlers.js';
 import { AppError } from '../../shared/errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
 import { ThumbStore } from './thumb-store.js';
-import { UnrecordedErrors } from './unrecorded-errors.js';
 
 export interface AppServiceOptions {
   libraryFile: string;

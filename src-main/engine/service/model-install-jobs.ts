@@ -9,7 +9,7 @@ import { findInstalled } from '../models/model-store.js';
 import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
 import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
 import type { WorkerManager } from './worker-manager.js';
-import { modelCatalog } from './model-list.js';
+import { modelCatalog } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore } from './settings-store.js';
 import { isFinished } from './tag-jobs.js';

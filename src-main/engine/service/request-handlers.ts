@@ -3,21 +3,26 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { FolderInfo, REQUESTS, RequestChannel, RequestOutput, Settings } from '../../shared/contract.js';
+import type {
+  FileErrorInfo,
+  FolderInfo,
+  RequestChannel,
+  RequestOutput,
+  REQUESTS,
+  Settings,
+} from '../../shared/contract.js';
 import type { ModelSources } from '../config.js';
 import type { FolderRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-import type { ChangeBatcher } from './change-batcher.js';
-import { doctorView } from './doctor-view.js';
+import type { ChangeBatcher } from './ui-events.js';
 import type { WorkerManager } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
 import { locateModel } from '../models/locate-model.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
-import { listModelInfos } from './model-list.js';
+import { doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import type { TagJobs } from './tag-jobs.js';
-import { newestErrors, type UnrecordedErrors } from './unrecorded-errors.js';
 import { enqueueXmpWrite, type XmpJobDeps } from './xmp-jobs.js';
 
 export type ParsedInput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['input']>;
@@ -193,4 +198,39 @@ async function kindOf(target: string): Promise<'folder' | 'file'> {
             : (error as Error).message;
     throw new AppError('bad_request', `cannot add ${shown}: ${reason}`, { cause: error });
   }
+}
+
+export type TimedError = FileErrorInfo & { at: string };
+
+/**
+ * Recent per-file errors the library has no row for (broken links and unreadable folders met by a walk), for
+ * errors:recent. A bounded ring: these are only for the errors panel, and a bad share could produce
+ * thousands.
+ */
+export class UnrecordedErrors {
+  private readonly entries: TimedError[] = [];
+
+  constructor(private readonly max = 200) {}
+
+  add(entry: TimedError): void {
+    this.entries.push(entry);
+    if (this.entries.length > this.max) this.entries.shift();
+  }
+
+  /** Newest first. */
+  recent(): TimedError[] {
+    return [...this.entries].reverse();
+  }
+}
+
+/** Two newest-first lists merged, newest first, without the timestamps. */
+export function newestErrors(
+  a: readonly TimedError[],
+  b: readonly TimedError[],
+  limit: number,
+): FileErrorInfo[] {
+  return [...a, ...b]
+    .sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0))
+    .slice(0, limit)
+    .map(({ at: _at, ...info }) => info);
 }

@@ -4,7 +4,7 @@ import type { JobControl, JobQueue, JobSnapshot } from '../jobs/job-queue.js';
 import type { Library } from '../library/library.js';
 import { loadHierarchy } from '../tagging/hierarchy.js';
 import { writeTagsForImages, type PixelHasher, type WriteResult } from '../xmp/write-tags.js';
-import type { ChangeBatcher } from './change-batcher.js';
+import type { ChangeBatcher } from './ui-events.js';
 import type { SettingsStore } from './settings-store.js';
 
 export interface XmpJobDeps {

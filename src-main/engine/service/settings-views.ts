@@ -1,13 +1,15 @@
-// models:list (engine): catalogue models with their install state, imported models and bundled ones, as ModelInfo rows.
+// What the app's settings screen asks the service for (engine, service process): models:list and doctor:get.
 
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { ModelInfo } from '../../shared/contract.js';
+import type { DoctorReport, ModelInfo } from '../../shared/contract.js';
 import type { ModelSources } from '../config.js';
-import { loadCatalog, type Catalog } from '../models/catalog.js';
+import { type Catalog, loadCatalog } from '../models/catalog.js';
 import { bundledModelsDir, listModelFiles } from '../models/locate-model.js';
 import { listModels } from '../models/model-store.js';
 import { AppError } from '../../shared/errors.js';
+import type { ProviderReport } from '../doctor/doctor-report.js';
+import { runDoctor } from '../doctor/run-doctor.js';
 
 /** The catalogue the CLI uses too: `catalogFile` (private catalogues, tests), else the bundled one. */
 export async function modelCatalog(catalogFile: string | null): Promise<Catalog> {
@@ -19,9 +21,9 @@ export async function modelCatalog(catalogFile: string | null): Promise<Catalog>
 }
 
 /**
- * Every model `settings.model` can name: catalogue models in catalogue order (installed or not), then
- * models in the models folder the catalogue lacks (imported), then bundled files. A catalogue model that
- * is only bundled is listed once, as bundled and installed: it needs no download.
+ * models:list: every model `settings.model` can name, as ModelInfo rows: catalogue models in catalogue order
+ * (installed or not), then models in the models folder the catalogue lacks (imported), then bundled files. A
+ * catalogue model that is only bundled is listed once, as bundled and installed: it needs no download.
  */
 export async function listModelInfos(
   sources: ModelSources,
@@ -67,4 +69,39 @@ export async function listModelInfos(
     });
   }
   return infos;
+}
+
+/**
+ * doctor:get: `skiptag doctor`'s report, cut down to what the settings screen shows. Runs the real checks:
+ * every provider loads a tiny ResNet, the ones that load are benchmarked on ResNet-18 for `benchSeconds` each
+ * (0: no rates). The benchmark runs in this process and competes with a tagging job that is running
+ * meanwhile, so its rate is then lower than the machine can do.
+ */
+export async function doctorView(
+  libraryPath: string,
+  modelsDir: string,
+  benchSeconds: number,
+): Promise<DoctorReport> {
+  const report = await runDoctor({ libraryPath, modelsDir, benchSeconds });
+  const { system, versions } = report;
+  return {
+    platform: `${system.platform} ${system.arch} (${system.cpuModel}, ${system.usableCores} cores)`,
+    onnxruntime: versions.onnxruntimeNode ?? versions.onnxruntime,
+    providers: report.providers.map((p) => ({
+      provider: p.provider,
+      available: p.available,
+      loads: p.loads,
+      imagesPerSecond: p.benchmark?.imagesPerSecond ?? null,
+      reason: reasonFor(p, benchSeconds),
+    })),
+    libraryPath: report.library.path,
+    modelsDir: report.models.dir,
+  };
+}
+
+/** Why it is unusable; for one that loads, only why a requested benchmark gave no rate. */
+function reasonFor(provider: ProviderReport, benchSeconds: number): string | null {
+  if (provider.error !== null) return provider.error;
+  if (!provider.loads) return provider.benchmarkNote;
+  return provider.benchmark === null && benchSeconds > 0 ? provider.benchmarkNote : null;
 }

@@ -1,4 +1,5 @@
-// Parameter and operator counts read back from serialized ONNX bytes, for checking synthetic models (engine process).
+// Parameter and operator counts read back from serialized ONNX bytes (test): checks that synthetic models have the intended shape.
+
 import onnxProto from 'onnx-proto';
 
 // CommonJS package: Node's ESM loader only exposes the default export.
