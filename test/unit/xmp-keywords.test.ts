@@ -3,10 +3,14 @@ import { describe, expect, it } from 'vitest';
 import type { TagRow } from '../../src-main/engine/library/library-types.js';
 import type { XmpKeyword } from '../../src-main/engine/library/xmp-repo.js';
 import { emptyFields, type KeywordFields } from '../../src-main/engine/xmp/keyword-fields.js';
-import { planMerge } from '../../src-main/engine/xmp/merge-keywords.js';
-import { hierarchyPath, selectTags, type Rollup } from '../../src-main/engine/xmp/select-tags.js';
-import { sidecarCandidates, sidecarPath } from '../../src-main/engine/xmp/sidecar-paths.js';
-import { isTempName, tempPathFor } from '../../src-main/engine/xmp/temp-files.js';
+import {
+  hierarchyPath,
+  planMerge,
+  type Rollup,
+  selectTags,
+} from '../../src-main/engine/xmp/merge-keywords.js';
+import { sidecarCandidates, sidecarPath } from '../../src-main/engine/xmp/sidecar-writer.js';
+import { isTempName, tempPathFor } from '../../src-main/engine/xmp/publish-write.js';
 
 const rollup: Rollup = (wnid) =>
   ({ n02123045: ['animal', 'cat', 'tabby'], n02084071: ['animal', 'dog'] })[wnid] ?? [];

@@ -5,7 +5,7 @@ import type { FileErrorCode } from '../../shared/file-errors.js';
 import { errorResult, type FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
 import { tagsFor, type TaggingRules } from '../tagging/tag-rules.js';
-import { openExifTool } from '../xmp/exiftool.js';
+import { openExifTool } from '../xmp/keyword-fields.js';
 import { importExistingKeywords } from '../xmp/read-keywords.js';
 
 /** A walk problem (broken link, unreadable folder) shaped as a result, for reporting only. */

@@ -1,13 +1,23 @@
 // Keywords inside the photo (engine process, opt-in): verified copy with exiftool, same pixels, then rename.
 
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { chmod, chown, realpath, rm, stat, utimes } from 'node:fs/promises';
 import { dirname, extname } from 'node:path';
 import { readKeywordFields } from './keyword-fields.js';
 import { planMerge } from './merge-keywords.js';
-import { cleanFolderOnce, dryRunResult, exiftoolTags, publish, skipped, unchanged } from './publish-write.js';
-import { fileSha256, isReadOnly } from './file-checks.js';
-import { tempPathFor } from './temp-files.js';
-import type { FileJob, WriteResult } from './write-types.js';
+import {
+  cleanFolderOnce,
+  dryRunResult,
+  exiftoolTags,
+  type FileJob,
+  isReadOnly,
+  publish,
+  skipped,
+  tempPathFor,
+  unchanged,
+  type WriteResult,
+} from './publish-write.js';
 
 /** Formats whose metadata exiftool rewrites without touching the image data; IPTC-IIM only where it is standard. */
 const EMBED_FORMATS: Readonly<Record<string, { iptc: boolean }>> = {
@@ -98,4 +108,10 @@ export async function writeEmbedded(job: FileJob): Promise<WriteResult> {
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -1,6 +1,6 @@
-// Keyword fields of XMP and IPTC metadata (engine process): their names, hierarchy spellings, reading them.
+// Keyword fields of XMP and IPTC metadata (engine process): their names, hierarchy spellings, and the ExifTool process that reads and writes them.
 
-import type { ExifTool } from 'exiftool-vendored';
+import { ExifTool } from 'exiftool-vendored';
 
 /** Root of the keyword hierarchy Skiptag writes: 'Skiptag|animal|cat|tabby'. */
 export const HIERARCHY_ROOT = 'Skiptag';
@@ -70,4 +70,27 @@ function asList(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   const items = Array.isArray(value) ? value : [value];
   return items.map((item) => String(item)).filter((item) => item.trim() !== '');
+}
+
+/**
+ * One perl process: keyword writes are small and run one file at a time, and the machine's cores belong
+ * to classification. Large TIFFs take a while to copy, hence the generous task timeout. The caller owns
+ * the instance and must end() it, or the perl child outlives the run.
+ */
+export function openExifTool(): ExifTool {
+  return new ExifTool({ maxProcs: 1, taskTimeoutMillis: 120_000, geolocation: false });
+}
+
+/** Runs fn with a fresh ExifTool (or the caller's, which is left running) and always ends its own. */
+export async function withExifTool<T>(
+  given: ExifTool | undefined,
+  fn: (exiftool: ExifTool) => Promise<T>,
+): Promise<T> {
+  if (given !== undefined) return fn(given);
+  const exiftool = openExifTool();
+  try {
+    return await fn(exiftool);
+  } finally {
+    await exiftool.end();
+  }
 }

@@ -1,13 +1,55 @@
-// Steps shared by sidecar and embedded writes (engine process): stale temps, exiftool tags, atomic publish.
+// One file's keyword write, the part both writers share (engine process): its job and result, temp files beside the target, atomic publish.
 
-import { renameSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { WriteTags } from 'exiftool-vendored';
-import type { RewrittenFile, XmpTarget } from '../library/library.js';
+import { randomBytes } from 'node:crypto';
+import { constants, renameSync } from 'node:fs';
+import { access, type FileHandle, lstat, open, readdir, rm } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
+import type { ExifTool, WriteTags } from 'exiftool-vendored';
+import { truncateUtf8 } from '../export/atomic-file.js';
+import type { ImageRow } from '../library/library-types.js';
+import type { Library, RewrittenFile, XmpKeyword, XmpTarget } from '../library/library.js';
+import { isProcessAlive } from '../process-alive.js';
 import { EXIFTOOL_FIELDS } from './keyword-fields.js';
-import { sameWritten, type MergePlan } from './merge-keywords.js';
-import { removeStaleTemps, syncFolder } from './temp-files.js';
-import type { FileJob, WriteResult } from './write-types.js';
+import { type KeywordSelection, type MergePlan, sameWritten } from './merge-keywords.js';
+
+export interface WriteResult {
+  imageId: number;
+  /** The photo (display form of its path). */
+  path: string;
+  /** What was (or, in a dry run, would be) written: the sidecar or the photo; absent when skipped. */
+  file?: string;
+  /** In a dry run, 'written' means "would be written". */
+  action: 'written' | 'unchanged' | 'skipped';
+  /** Why it was skipped ('read-only: skipped', 'missing', 'failed: …'), or 'dry run'. */
+  reason?: string;
+  /** Keywords and 'Skiptag|…' paths added to or removed from the file. */
+  added: string[];
+  removed: string[];
+}
+
+/** Test seams: a hook runs after the temp file is complete and verified, just before it replaces the target. */
+export interface WriteHooks {
+  beforeReplace?: (tempPath: string, targetPath: string) => void | Promise<void>;
+}
+
+export type PixelHasher = (file: string) => Promise<string>;
+
+/** Everything one file's write needs; built by writeTagsForImages. */
+export interface FileJob {
+  library: Library;
+  exiftool: ExifTool;
+  image: ImageRow;
+  /** The photo's path as a string (exiftool takes no raw bytes). */
+  photo: string;
+  selection: KeywordSelection;
+  /** What Skiptag wrote to this target before. */
+  previous: XmpKeyword[];
+  dryRun: boolean;
+  hooks: WriteHooks;
+  /** Folders already cleaned of stale temps during this run. */
+  cleaned: Set<string>;
+  pixelHash: PixelHasher;
+}
 
 /** Before the first write into a folder during a run: remove what killed runs left there. */
 export async function cleanFolderOnce(job: FileJob, dir: string): Promise<void> {
@@ -80,4 +122,90 @@ export async function publish(
 
 export function skipped(job: FileJob, reason: string): WriteResult {
   return { imageId: job.image.id, path: job.photo, action: 'skipped', reason, added: [], removed: [] };
+}
+
+/**
+ * Read-only for Skiptag's purposes: not writable by this user, or with no write bit set at all (root may
+ * write anything, but a file someone made read-only was made so on purpose).
+ */
+export async function isReadOnly(file: string, mode: number): Promise<boolean> {
+  if ((mode & 0o222) === 0) return true;
+  try {
+    await access(file, constants.W_OK);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+// The temp name must fit NAME_MAX (255 bytes) even when the target's own name is close to it.
+const MAX_BASE_BYTES = 96;
+
+/**
+ * `.photo.jpg.skiptag-<pid>-<random>.jpg`: hidden, so folder walks pass over it; it keeps the target's
+ * extension because exiftool picks the file format from it; the pid tells a later run whether the
+ * writer is still alive.
+ */
+const TEMP_NAME = /^\..*\.skiptag-(\d+)-[0-9a-f]{12}\.[^.]+$/;
+
+/** A stray temp of a live process is only removed when this old (its pid may have been reused). */
+const STALE_AFTER_MS = 24 * 60 * 60 * 1000;
+
+export function tempPathFor(target: string): string {
+  const base = truncateUtf8(basename(target), MAX_BASE_BYTES);
+  const extension = extname(target).slice(1) || 'tmp';
+  return join(
+    dirname(target),
+    `.${base}.skiptag-${process.pid}-${randomBytes(6).toString('hex')}.${extension}`,
+  );
+}
+
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+/**
+ * Removes temps left in `dir` by a write that was killed before its rename (the photo or sidecar itself
+ * was never touched). Temps of this process and of other live processes (a `watch` writing at the same
+ * time) stay, unless they are a day old. Returns the removed paths; a folder that cannot be listed is
+ * left alone.
+ */
+async function removeStaleTemps(dir: string, now = Date.now()): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name);
+    if (match === null) continue;
+    const file = join(dir, name);
+    const pid = Number(match[1]);
+    try {
+      const info = await lstat(file);
+      // ctime, not mtime: an embedded write copies the photo's old mtime onto its temp.
+      const old = now - info.ctimeMs > STALE_AFTER_MS;
+      if (!info.isFile() || (!old && (pid === process.pid || isProcessAlive(pid)))) continue;
+      await rm(file, { force: true });
+      removed.push(file);
+    } catch {
+      // Gone already, or not ours to remove: either way nothing to do.
+    }
+  }
+  return removed;
+}
+
+/** Makes a rename in `dir` durable; file systems that cannot sync a folder are fine without. */
+async function syncFolder(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch {
+    // Windows, some network mounts: the rename is still atomic, just not forced to disk yet.
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
 }

@@ -3,9 +3,14 @@
 import { access } from 'node:fs/promises';
 import type { ExifTool } from 'exiftool-vendored';
 import type { Library } from '../library/library.js';
-import { withExifTool } from './exiftool.js';
-import { isSkiptagPath, leafOf, readKeywordFields, type KeywordFields } from './keyword-fields.js';
-import { sidecarCandidates } from './sidecar-paths.js';
+import {
+  isSkiptagPath,
+  type KeywordFields,
+  leafOf,
+  readKeywordFields,
+  withExifTool,
+} from './keyword-fields.js';
+import { sidecarCandidates } from './sidecar-writer.js';
 
 export interface ReadKeywordsOptions {
   /** A running ExifTool to use (left running); default: a fresh one for this call. */

@@ -1,14 +1,22 @@
-// Keywords into an XMP sidecar (engine process): create or merge `photo.jpg.xmp`, never touching the photo.
+// Keywords into an XMP sidecar (engine process): where it lives (`photo.jpg.xmp` or `photo.xmp`); created or merged, never touching the photo.
 
-import { chmod, realpath, rm, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, readdir, realpath, rm, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join } from 'node:path';
 import { emptyFields, readKeywordFields } from './keyword-fields.js';
 import { planMerge } from './merge-keywords.js';
-import { cleanFolderOnce, dryRunResult, exiftoolTags, publish, skipped, unchanged } from './publish-write.js';
-import { isReadOnly } from './file-checks.js';
-import { sharedSidecarPartner, sidecarPath, type SidecarNaming } from './sidecar-paths.js';
-import { tempPathFor } from './temp-files.js';
-import type { FileJob, WriteResult } from './write-types.js';
+import { classifyExtension } from '../scan/name-rules.js';
+import {
+  cleanFolderOnce,
+  dryRunResult,
+  exiftoolTags,
+  type FileJob,
+  isReadOnly,
+  publish,
+  skipped,
+  tempPathFor,
+  unchanged,
+  type WriteResult,
+} from './publish-write.js';
 
 /**
  * Merges the selection into the sidecar: other tools' keywords and all other metadata in it stay.
@@ -61,4 +69,41 @@ export async function writeSidecar(job: FileJob, naming: SidecarNaming): Promise
     await rm(temp, { force: true });
     throw error;
   }
+}
+
+/** ext: `photo.jpg.xmp` (darktable, digiKam); replace: `photo.xmp` (Lightroom, Bridge). */
+export type SidecarNaming = 'ext' | 'replace';
+
+export function sidecarPath(photo: string, naming: SidecarNaming): string {
+  if (naming === 'ext') return `${photo}.xmp`;
+  const extension = extname(photo);
+  return `${extension === '' ? photo : photo.slice(0, -extension.length)}.xmp`;
+}
+
+/** Both spellings, for reading: a folder may hold sidecars of either kind. */
+export function sidecarCandidates(photo: string): string[] {
+  return [...new Set([sidecarPath(photo, 'ext'), sidecarPath(photo, 'replace')])];
+}
+
+/**
+ * With Adobe naming, `photo.jpg` and `photo.png` would share `photo.xmp`, and each write would mix their
+ * keywords. Returns the other photo's path when there is one (null otherwise).
+ */
+async function sharedSidecarPartner(photo: string): Promise<string | null> {
+  const dir = dirname(photo);
+  const own = basename(photo);
+  const stem = own.slice(0, own.length - extname(own).length);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return null;
+  }
+  const partner = names.find(
+    (name) =>
+      name !== own &&
+      name.slice(0, name.length - extname(name).length) === stem &&
+      classifyExtension(name) !== 'other',
+  );
+  return partner === undefined ? null : join(dir, partner);
 }

@@ -1,17 +1,52 @@
-// Writing tags back to photos (service process, CLI): sidecars or embedded keywords for a batch.
+// Writing tags back to photos (service process, CLI): sidecars or embedded keywords for a batch, and its options.
 
 import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
 import type { Library } from '../library/library.js';
-import { loadHierarchy } from '../tagging/hierarchy.js';
-import { openExifTool } from './exiftool.js';
+import { type Hierarchy, loadHierarchy } from '../tagging/hierarchy.js';
+import { openExifTool } from './keyword-fields.js';
 import { writeEmbedded } from './embed-writer.js';
-import { rollupFrom, selectTags } from './select-tags.js';
-import { writeSidecar } from './sidecar-writer.js';
+import { rollupFrom, selectTags } from './merge-keywords.js';
+import { type SidecarNaming, writeSidecar } from './sidecar-writer.js';
 import { WorkerSupervisor } from '../worker/worker-supervisor.js';
-import type { FileJob, PixelHasher, WriteResult, WriteTagsOptions } from './write-types.js';
+import type { FileJob, PixelHasher, WriteHooks, WriteResult } from './publish-write.js';
 
-export type { PixelHasher, WriteResult, WriteTagsOptions, XmpMode, WriteProgress } from './write-types.js';
-export type { SidecarNaming } from './sidecar-paths.js';
+export type { PixelHasher, WriteResult } from './publish-write.js';
+export type { SidecarNaming } from './sidecar-writer.js';
+
+/** sidecar: an XMP file beside the photo (the photo is never touched); embed: inside the photo (opt-in). */
+export type XmpMode = 'sidecar' | 'embed';
+
+export interface WriteProgress {
+  done: number;
+  total: number;
+  current: string | null;
+}
+
+export interface WriteTagsOptions {
+  /** Default sidecar. */
+  mode?: XmpMode;
+  /** Sidecar naming; default ext (`photo.jpg.xmp`). */
+  naming?: SidecarNaming;
+  /** Suggestions scoring below this are not written (accepted tags always are). Default 0. */
+  minScore?: number;
+  /** Report what would change without writing anything. */
+  dryRun?: boolean;
+  onProgress?: (progress: WriteProgress) => void;
+  /** Each file's result as soon as it is known. */
+  onResult?: (result: WriteResult) => void;
+  /** Stops between files; the files done so far stay written. */
+  signal?: AbortSignal;
+  /** Class hierarchy for the Skiptag|… paths; default the bundled ImageNet-1k one. */
+  hierarchy?: Hierarchy;
+  hooks?: WriteHooks;
+  /**
+   * Embedding: the SHA-256 of a file's decoded pixels, computed in a worker process (decoding happens only
+   * there). Default: a worker started for this batch.
+   */
+  pixelHash?: PixelHasher;
+  /** Largest image the pixel check decodes (pixels per page). */
+  maxPixels?: number;
+}
 
 /**
  * Writes each image's selected tags (see selectTags) to its sidecar or, with mode 'embed', into the
