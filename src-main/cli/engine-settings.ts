@@ -7,7 +7,7 @@ import type { SkiptagConfig } from '../engine/config.js';
 import { DEFAULT_MAX_PIXELS } from '../engine/imaging/preprocess-spec.js';
 import { locateModel, ModelNotFoundError } from '../engine/models/locate-model.js';
 import { loadTaggingRules, type TaggingRules } from '../engine/tagging/tag-rules.js';
-import { FatalError } from './exit-codes.js';
+import { FatalError } from './cli-io.js';
 import { parseChoice, parseFraction, parseInteger } from './parse-options.js';
 
 /** parseArgs option definitions for the engine settings. */

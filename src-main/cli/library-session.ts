@@ -2,11 +2,10 @@
 
 import path from 'node:path';
 import { Library } from '../engine/library/library.js';
-import { identifyModel, type ModelIdentity } from '../engine/models/model-identity.js';
+import { identifyModel, type ModelIdentity } from '../engine/models/locate-model.js';
 import { WorkerSupervisor } from '../engine/worker/worker-supervisor.js';
-import type { CliIo } from './cli-io.js';
+import { type CliIo, FatalError } from './cli-io.js';
 import type { EngineSettings } from './engine-settings.js';
-import { FatalError } from './exit-codes.js';
 
 export function openLibrary(file: string): Library {
   try {

@@ -1,7 +1,7 @@
 // skiptag command-line entry (CLI process): dispatches subcommands and maps failures to documented exit codes.
 
 import { readFileSync } from 'node:fs';
-import { processIo, type CliIo } from './cli-io.js';
+import { type CliIo, EXIT, FatalError, processIo, UsageError } from './cli-io.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { modelsCommand } from './commands/models-command.js';
@@ -9,7 +9,6 @@ import { statusCommand } from './commands/status-command.js';
 import { tagCommand } from './commands/tag-command.js';
 import { watchCommand } from './commands/watch-command.js';
 import { writeTagsCommand } from './commands/write-tags-command.js';
-import { EXIT, FatalError, UsageError } from './exit-codes.js';
 
 export const MAIN_HELP = `Usage: skiptag <command> [options]
 

@@ -4,8 +4,7 @@ import path from 'node:path';
 import type { FileResult } from '../shared/results.js';
 import { openCsvExport } from '../engine/export/csv-export.js';
 import { openJsonExport } from '../engine/export/json-export.js';
-import type { CliIo } from './cli-io.js';
-import { FatalError } from './exit-codes.js';
+import { type CliIo, FatalError } from './cli-io.js';
 
 export interface ResultOutput {
   kind: 'CSV' | 'JSON';

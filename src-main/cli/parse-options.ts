@@ -1,6 +1,6 @@
 // Command-line value parsing helpers (CLI): numbers and choices with clear usage errors.
 
-import { UsageError } from './exit-codes.js';
+import { UsageError } from './cli-io.js';
 
 export function parseInteger(
   name: string,

@@ -8,8 +8,7 @@ import { JobQueue, type JobSnapshot } from '../../src-main/engine/jobs/job-queue
 import { tagIntoLibrary, type LibraryTagOptions } from '../../src-main/engine/jobs/tag-into-library.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { DownloadError } from '../../src-main/engine/models/download.js';
-import { ModelNotFoundError } from '../../src-main/engine/models/locate-model.js';
-import { identifyModel } from '../../src-main/engine/models/model-identity.js';
+import { identifyModel, ModelNotFoundError } from '../../src-main/engine/models/locate-model.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
 import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
 import { PHOTOS_DIR } from '../support/run-cli.js';

@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import type { DoctorReport, ModelEntry, ProviderReport } from '../../engine/doctor/doctor-report.js';
 import { resolveConfig } from '../../engine/config.js';
 import { DEFAULT_BENCH_SECONDS, runDoctor } from '../../engine/doctor/run-doctor.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT } from '../exit-codes.js';
+import { type CliIo, EXIT } from '../cli-io.js';
 import { parseInteger } from '../parse-options.js';
 
 export const DOCTOR_HELP = `Usage: skiptag doctor [--json] [--bench-seconds N] [--library FILE]

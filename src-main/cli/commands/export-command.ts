@@ -4,14 +4,12 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../engine/config.js';
 import { exportLibrary, type ExportFormat } from '../../engine/export/library-export.js';
-import { locateModel } from '../../engine/models/locate-model.js';
-import { identifyModel } from '../../engine/models/model-identity.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT, FatalError, UsageError } from '../exit-codes.js';
+import { identifyModel, locateModel } from '../../engine/models/locate-model.js';
+import { type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import { openLibrary } from '../library-session.js';
 import { parseChoice, parseFraction } from '../parse-options.js';
-import { plural } from '../result-lines.js';
-import { parseXmpSettings, writeTagsAfterRun, XMP_HELP, XMP_OPTIONS } from '../xmp-options.js';
+import { plural } from '../console-output.js';
+import { parseXmpSettings, writeTagsAfterRun, XMP_HELP, XMP_OPTIONS } from './write-tags-command.js';
 
 export const EXPORT_HELP = `Usage: skiptag export --csv FILE [--json FILE] [options]
 

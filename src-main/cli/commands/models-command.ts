@@ -4,8 +4,7 @@ import { rm } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type ModelSources } from '../../engine/config.js';
 import { loadCatalog, type Catalog, type CatalogEntry } from '../../engine/models/catalog.js';
-import { DownloadError, type DownloadProgress } from '../../engine/models/download.js';
-import { describeDownloadProgress, formatBytes, percent } from '../../engine/models/download-progress.js';
+import { DownloadError } from '../../engine/models/download.js';
 import {
   installModel,
   modelUrl,
@@ -16,10 +15,8 @@ import {
 import { readModelSettings } from '../../engine/models/model-settings.js';
 import { checkModelId, findInstalled, listModels, removeInstalled } from '../../engine/models/model-store.js';
 import { loadSelfTestSpec } from '../../engine/models/self-test.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT, FatalError, UsageError } from '../exit-codes.js';
-import { formatDuration } from '../format-time.js';
-import { abortOnInterrupt } from '../interrupts.js';
+import { abortOnInterrupt, type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
+import { createDownloadProgress, formatBytes, percent } from '../console-output.js';
 import { modelsImportCommand } from './models-import-command.js';
 import { synthCommand, SYNTH_MODELS } from './models-synth-command.js';
 
@@ -194,7 +191,7 @@ async function installCommand(args: string[], io: CliIo, env: NodeJS.ProcessEnv)
     throw new UsageError((error as Error).message);
   }
   io.err(`downloading ${id} (${formatBytes(entry.bytes)}) from ${url}`);
-  const bar = progressBar(io, values.quiet ?? false);
+  const bar = createDownloadProgress(io, values.quiet ?? false);
   const controller = new AbortController();
   const release = abortOnInterrupt(controller, io, 'stopping: the partial download is kept for next time');
   try {
@@ -296,40 +293,4 @@ async function verifyCommand(args: string[], io: CliIo, sources: ModelSources): 
   if (rows.length === 0) io.err('no models installed');
   if (corrupt > 0) io.err(`${corrupt} corrupt: reinstall with "skiptag models install <id>"`);
   return corrupt > 0 ? EXIT.someFilesFailed : EXIT.ok;
-}
-
-/** A redrawn bar on a terminal; on a pipe, a plain line every 5 s (so logs stay readable). */
-function progressBar(
-  io: CliIo,
-  quiet: boolean,
-): { update: (p: DownloadProgress) => void; finish: () => void } {
-  const stream = io.errStream;
-  let last = 0;
-  let drawn = false;
-  const text = (p: DownloadProgress) =>
-    `${describeDownloadProgress(p)}${p.etaSeconds !== null ? `, ETA ${formatDuration(p.etaSeconds)}` : ''}`;
-  return {
-    update: (p) => {
-      if (quiet) return;
-      const now = Date.now();
-      if (last === 0 && p.resumedFrom > 0)
-        io.err(`resuming an interrupted download at ${formatBytes(p.resumedFrom)}`);
-      if (stream.isTTY) {
-        if (now - last < 100 && p.bytes !== p.total) return;
-        const width = Math.max(20, (stream.columns || 80) - 1);
-        const filled = Math.round((p.bytes / p.total) * 30);
-        const line = `[${'#'.repeat(filled)}${'-'.repeat(30 - filled)}] ${text(p)}`;
-        stream.write(`\r${line.slice(0, width).padEnd(width)}`);
-        drawn = true;
-      } else if (last !== 0 && now - last >= 5000) {
-        io.err(`progress: ${text(p)}`);
-      } else if (last !== 0) return;
-      // On a pipe the first call only starts the clock: a short download prints no progress lines.
-      last = now;
-    },
-    finish: () => {
-      if (drawn) stream.write('\r\x1b[2K');
-      drawn = false;
-    },
-  };
 }

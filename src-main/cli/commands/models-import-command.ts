@@ -4,8 +4,7 @@ import { parseArgs } from 'node:util';
 import type { Rgb } from '../../engine/imaging/preprocess-spec.js';
 import { checkModelName, importModel, ModelImportError } from '../../engine/models/import-model.js';
 import { IMAGENET_LABELS_ID } from '../../engine/models/model-settings.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT, FatalError, UsageError } from '../exit-codes.js';
+import { type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import { parseInteger } from '../parse-options.js';
 
 export function modelsImportHelp(modelsDir: string): string {

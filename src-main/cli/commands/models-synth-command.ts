@@ -5,8 +5,7 @@ import { parseArgs } from 'node:util';
 import { buildColourModel } from '../../engine/synth/colour-model.js';
 import { buildResNet } from '../../engine/synth/resnet.js';
 import { buildTinyResNet } from '../../engine/synth/tiny-resnet.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT, FatalError, UsageError } from '../exit-codes.js';
+import { type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import { parseInteger } from '../parse-options.js';
 
 export const SYNTH_MODELS = ['resnet18', 'resnet50', 'colours', 'tiny-resnet'] as const;

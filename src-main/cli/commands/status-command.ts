@@ -2,8 +2,7 @@
 
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../engine/config.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT, UsageError } from '../exit-codes.js';
+import { type CliIo, EXIT, UsageError } from '../cli-io.js';
 import { openLibrary } from '../library-session.js';
 
 export const STATUS_HELP = `Usage: skiptag status [--library FILE] [--json]

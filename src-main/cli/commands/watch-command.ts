@@ -7,20 +7,19 @@ import type { FileResult } from '../../shared/results.js';
 import { tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
 import type { Library } from '../../engine/library/library.js';
 import { FolderWatcher } from '../../engine/scan/folder-watcher.js';
-import type { CliIo } from '../cli-io.js';
+import { type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import { engineHelp, ENGINE_OPTIONS, loadRunRules, parseEngineSettings } from '../engine-settings.js';
 import type { TaggingRules } from '../../engine/tagging/tag-rules.js';
-import { EXIT, FatalError, UsageError } from '../exit-codes.js';
 import { openLibrary, startEngine, type EngineSession } from '../library-session.js';
-import { describeResult } from '../result-lines.js';
+import { describeResult } from '../console-output.js';
 import {
   parseXmpSettings,
   writeTagsAfterRun,
   XMP_HELP,
   XMP_OPTIONS,
   type XmpSettings,
-} from '../xmp-options.js';
-import { okImagesUnder } from './tag-library.js';
+} from './write-tags-command.js';
+import { okImagesUnder } from './tag-command.js';
 
 export function watchHelp(config: SkiptagConfig): string {
   return `Usage: skiptag watch [folders...] [options]

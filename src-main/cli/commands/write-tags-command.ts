@@ -1,15 +1,14 @@
-// `skiptag write-tags` (CLI): write the library's tags into XMP sidecars or, opt-in, into the photos.
+// `skiptag write-tags` (CLI): write the library's tags into XMP sidecars or, opt-in, into the photos; the same after tag, watch and export (--xmp).
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../engine/config.js';
-import { writeTagsForImages, type WriteResult } from '../../engine/xmp/write-tags.js';
-import type { CliIo } from '../cli-io.js';
-import { EXIT, FatalError, UsageError } from '../exit-codes.js';
-import { abortOnInterrupt } from '../interrupts.js';
+import type { Library } from '../../engine/library/library.js';
+import { type WriteResult, writeTagsForImages } from '../../engine/xmp/write-tags.js';
+import { abortOnInterrupt, type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
+import { plural } from '../console-output.js';
 import { openLibrary } from '../library-session.js';
 import { parseChoice, parseFraction } from '../parse-options.js';
-import { plural } from '../result-lines.js';
 
 export const WRITE_TAGS_HELP = `Usage: skiptag write-tags [options]
 
@@ -110,4 +109,57 @@ function summarise(results: readonly WriteResult[], dryRun: boolean): string {
     `${count('unchanged')} unchanged, ${count('skipped')} skipped` +
     (failed > 0 ? ` (${failed} failed)` : '')
   );
+}
+
+/** `--xmp` options shared by tag, watch and export: write tags back to the photos after the run. */
+export const XMP_OPTIONS = {
+  xmp: { type: 'string' },
+  'xmp-name': { type: 'string' },
+  'xmp-min-score': { type: 'string' },
+} as const;
+
+export const XMP_HELP = `  --xmp MODE          also write the tags into the photos' metadata: sidecar (an XMP file
+                      beside each photo; the photo is untouched) or embed (IPTC/XMP inside)
+  --xmp-name STYLE    sidecar names: ext (photo.jpg.xmp, default) or replace (photo.xmp)
+  --xmp-min-score P   write suggestions scoring at least P (default: the --threshold)`;
+
+export interface XmpSettings {
+  mode: 'sidecar' | 'embed';
+  naming: 'ext' | 'replace';
+  minScore: number;
+}
+
+/** null when --xmp was not given (nothing is written to the photos). */
+export function parseXmpSettings(
+  values: { xmp?: string | undefined; 'xmp-name'?: string | undefined; 'xmp-min-score'?: string | undefined },
+  defaultMinScore: number,
+): XmpSettings | null {
+  if (values.xmp === undefined) return null;
+  return {
+    mode: parseChoice('xmp', values.xmp, ['sidecar', 'embed'] as const, 'sidecar'),
+    naming: parseChoice('xmp-name', values['xmp-name'], ['ext', 'replace'] as const, 'ext'),
+    minScore: parseFraction('xmp-min-score', values['xmp-min-score'], defaultMinScore),
+  };
+}
+
+/** Writes the tags of `imageIds` to their files and prints one line per written or skipped file. */
+export async function writeTagsAfterRun(
+  library: Library,
+  imageIds: number[],
+  settings: XmpSettings,
+  io: CliIo,
+): Promise<WriteResult[]> {
+  if (imageIds.length === 0) return [];
+  const results = await writeTagsForImages(library, imageIds, {
+    mode: settings.mode,
+    naming: settings.naming,
+    minScore: settings.minScore,
+    onResult: (result) => {
+      const line = describeWrite(result, false);
+      if (line !== null) io.err(`xmp: ${line}`);
+    },
+  });
+  const written = results.filter((r) => r.action === 'written').length;
+  io.err(`xmp: ${written} file(s) written, ${results.length - written} unchanged or skipped`);
+  return results;
 }

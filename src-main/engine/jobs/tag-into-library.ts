@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
-import type { ModelIdentity } from '../models/model-identity.js';
+import type { ModelIdentity } from '../models/locate-model.js';
 import type { TaggingRules } from '../tagging/tag-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { countInputs, walkInputs } from '../scan/walker.js';

@@ -4,7 +4,7 @@ import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../shared/errors.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
-import { identifyModel } from './model-identity.js';
+import { identifyModel } from './locate-model.js';
 
 export type DownloadErrorKind =
   /** The server answered with an HTTP error status (404, 500, …). */

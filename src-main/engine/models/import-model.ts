@@ -9,7 +9,7 @@ import { IMAGENET_CLASS_COUNT, loadLabelFile } from '../classify/labels.js';
 import type { ModelIo } from '../classify/model-io.js';
 import { IMAGENET_MEAN, IMAGENET_STD, imagenetPreprocess, type Rgb } from '../imaging/preprocess-spec.js';
 import { findCatalogEntry } from './catalog.js';
-import { identifyModel } from './model-identity.js';
+import { identifyModel } from './locate-model.js';
 import {
   IMAGENET_LABELS_ID,
   MODEL_NAME_PATTERN,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { isProcessAlive } from '../process-alive.js';
 import type { CatalogEntry } from './catalog.js';
 import { DownloadError, type DownloadProgress, downloadVerified } from './download.js';
-import { identifyModel } from './model-identity.js';
+import { identifyModel } from './locate-model.js';
 import { installedPath, partialPath } from './model-store.js';
 import {
   describeSelfTestFailures,

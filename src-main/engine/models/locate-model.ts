@@ -1,7 +1,8 @@
-// Finding the model file and its labels (engine): a path or name asked for, else installed, then bundled models.
+// Finding the model file and its labels (engine): a path or name asked for, else installed, then bundled models; a model's identity.
 
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
 import { findPackageRoot } from '../package-root.js';
 
@@ -156,4 +157,16 @@ function isFile(file: string): boolean {
 
 function quote(file: string): string {
   return /^[\w./:\\-]+$/.test(file) ? file : `"${file}"`;
+}
+
+/** A model is known by the SHA-256 of its file, so a renamed copy is the same model. */
+export interface ModelIdentity {
+  sha256: string;
+  name: string;
+}
+
+export async function identifyModel(modelPath: string): Promise<ModelIdentity> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(modelPath)) hash.update(chunk as Buffer);
+  return { sha256: hash.digest('hex'), name: path.basename(modelPath) };
 }

@@ -2,8 +2,7 @@
 
 import { defaultThreads } from '../classify/classifier.js';
 import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
-import { locateModel } from '../models/locate-model.js';
-import { identifyModel, type ModelIdentity } from '../models/model-identity.js';
+import { identifyModel, locateModel, type ModelIdentity } from '../models/locate-model.js';
 import { WorkerSupervisor, type WorkerSupervisorOptions } from '../worker/worker-supervisor.js';
 import type { StoredSettings } from './settings-store.js';
 

@@ -1,8 +1,11 @@
-// Progress display tests (test): the terminal bar shows count, rate and ETA; non-terminals get no redraw codes.
+// CLI console output tests (test): the tagging progress bar shows count, rate and ETA; non-terminals get no redraw codes.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createProgressReporter, describeProgress } from '../../src-main/cli/progress-reporter.js';
-import { formatDuration } from '../../src-main/cli/format-time.js';
+import {
+  createProgressReporter,
+  describeProgress,
+  formatDuration,
+} from '../../src-main/cli/console-output.js';
 import type { TagProgress } from '../../src-main/engine/pipeline/classify-items.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
