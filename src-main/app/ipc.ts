@@ -39,7 +39,7 @@ export interface IpcDeps {
 export type ExportRun = z.output<(typeof REQUESTS)['export:run']['input']>;
 
 /** A dropped or picked path that cannot be added: the page sees code bad_request. */
-export class FolderPathError extends AppError {
+class FolderPathError extends AppError {
   constructor(message: string) {
     super('bad_request', message);
     this.name = 'FolderPathError';
@@ -52,7 +52,7 @@ export class FolderPathError extends AppError {
  * tagged where they are. Fails, naming the path, if one is relative, missing, or neither a folder nor a
  * regular file.
  */
-export async function resolveFolderPaths(paths: readonly string[]): Promise<string[]> {
+async function resolveFolderPaths(paths: readonly string[]): Promise<string[]> {
   const resolved = new Set<string>();
   for (const candidate of paths) {
     if (!isAbsolute(candidate)) throw new FolderPathError(`not an absolute path: ${candidate}`);

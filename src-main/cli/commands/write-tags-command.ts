@@ -91,7 +91,7 @@ export async function writeTagsCommand(args: string[], io: CliIo, env: NodeJS.Pr
 }
 
 /** `path<TAB>written +added -removed`, `path<TAB>skipped: reason`; null for an unchanged file. */
-export function describeWrite(result: WriteResult, dryRun: boolean): string | null {
+function describeWrite(result: WriteResult, dryRun: boolean): string | null {
   if (result.action === 'unchanged') return null;
   if (result.action === 'skipped') {
     const reason = result.reason ?? '';

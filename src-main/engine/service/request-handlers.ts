@@ -224,11 +224,7 @@ export class UnrecordedErrors {
 }
 
 /** Two newest-first lists merged, newest first, without the timestamps. */
-export function newestErrors(
-  a: readonly TimedError[],
-  b: readonly TimedError[],
-  limit: number,
-): FileErrorInfo[] {
+function newestErrors(a: readonly TimedError[], b: readonly TimedError[], limit: number): FileErrorInfo[] {
   return [...a, ...b]
     .sort((x, y) => (x.at < y.at ? 1 : x.at > y.at ? -1 : 0))
     .slice(0, limit)

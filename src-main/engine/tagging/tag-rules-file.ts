@@ -59,7 +59,7 @@ const labelRule = z.strictObject(
 );
 
 /** Keys a label entry may have, for error messages. */
-export const LABEL_RULE_KEYS = Object.keys(labelRule.shape);
+const LABEL_RULE_KEYS = Object.keys(labelRule.shape);
 
 const defaults = z.strictObject(
   { threshold: threshold.optional(), rollup: rollup.optional() },
@@ -67,13 +67,13 @@ const defaults = z.strictObject(
 );
 
 /** Keys `defaults` may have, for error messages. */
-export const DEFAULTS_KEYS = Object.keys(defaults.shape);
+const DEFAULTS_KEYS = Object.keys(defaults.shape);
 
 /**
  * The parsed YAML document. Empty entries (`labels:` with nothing under it, or a label whose fields
  * are all commented out) are null in YAML and accepted as empty.
  */
-export const TagRulesFileSchema = z.strictObject(
+const TagRulesFileSchema = z.strictObject(
   {
     defaults: defaults.nullable().optional(),
     labels: z
@@ -85,7 +85,7 @@ export const TagRulesFileSchema = z.strictObject(
 );
 
 /** Keys the top level may have, for error messages. */
-export const TOP_LEVEL_KEYS = Object.keys(TagRulesFileSchema.shape);
+const TOP_LEVEL_KEYS = Object.keys(TagRulesFileSchema.shape);
 
 export class TagRulesError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
