@@ -1,7 +1,8 @@
 // Library file and models folders for the doctor report (engine): read-only looks, nothing is opened or migrated.
 
-import { open, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
+import { readSchemaVersion } from '../library/migrations.js';
 import { listModelFiles, locateModel } from '../models/locate-model.js';
 import { readModelSettings } from '../models/model-settings.js';
 import type { LibraryReport, ModelEntry, ModelsReport } from './doctor-report.js';
@@ -85,29 +86,4 @@ async function describeModel(file: string): Promise<ModelEntry> {
     entry.settingsError = (error as Error).message;
   }
   return entry;
-}
-
-const SQLITE_MAGIC = 'SQLite format 3\0';
-/** Offset of PRAGMA user_version (big-endian uint32) in the SQLite file header. */
-const USER_VERSION_OFFSET = 60;
-
-/**
- * The schema version of a library file of `size` bytes, read from its header: opening it with Library
- * would migrate it, which a diagnosis must not do. A change still in the WAL shows up here only after the
- * next checkpoint. Null for an empty file (what SQLite leaves before the first write); throws for a file
- * that is not an SQLite database.
- */
-async function readSchemaVersion(file: string, size: number): Promise<number | null> {
-  if (size === 0) return null;
-  const handle = await open(file, 'r');
-  try {
-    const header = Buffer.alloc(100);
-    const { bytesRead } = await handle.read(header, 0, 100, 0);
-    if (bytesRead < 100 || header.toString('latin1', 0, 16) !== SQLITE_MAGIC) {
-      throw new Error('not an SQLite database');
-    }
-    return header.readUInt32BE(USER_VERSION_OFFSET);
-  } finally {
-    await handle.close();
-  }
 }
