@@ -1,7 +1,6 @@
 // The one IPC wrapper (Electron main): sender check, zod validation, real folder paths, then the engine — for every contract channel.
 
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
-import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { z } from 'zod';
 import {
@@ -29,8 +28,6 @@ export interface IpcDeps {
   /** Sends a validated request to the service process and returns its result. */
   forward: (channel: ServiceChannel, payload: unknown) => Promise<unknown>;
   dialogs: NativeDialogs;
-  /** Folder paths → real, existing directories (default: resolveFolderPaths). */
-  resolveFolders?: (paths: readonly string[]) => Promise<string[]>;
   /** Where failures without a known code go, with their stack (default console.error). */
   log?: (message: string, error: unknown) => void;
 }
@@ -38,36 +35,15 @@ export interface IpcDeps {
 /** An export request after validation (defaults filled in). */
 export type ExportRun = z.output<(typeof REQUESTS)['export:run']['input']>;
 
-/** A dropped or picked path that cannot be added: the page sees code bad_request. */
-class FolderPathError extends AppError {
-  constructor(message: string) {
-    super('bad_request', message);
-    this.name = 'FolderPathError';
-  }
-}
-
 /**
- * Checks dropped or picked paths before they reach the engine: resolves each to its real path (symbolic
- * links followed) and keeps one of each. Folders are added and watched, single files (a dropped photo) are
- * tagged where they are. Fails, naming the path, if one is relative, missing, or neither a folder nor a
- * regular file.
+ * Dropped or picked paths, checked without touching the disk: absolute, each once. Resolving links and
+ * checking what is there is the service's job (it stats each path once, where it is used).
  */
-async function resolveFolderPaths(paths: readonly string[]): Promise<string[]> {
-  const resolved = new Set<string>();
+function checkFolderPaths(paths: readonly string[]): string[] {
   for (const candidate of paths) {
-    if (!isAbsolute(candidate)) throw new FolderPathError(`not an absolute path: ${candidate}`);
-    let real: string;
-    try {
-      real = await realpath(candidate);
-    } catch {
-      throw new FolderPathError(`folder not found: ${candidate}`);
-    }
-    const info = await stat(real);
-    if (!info.isDirectory() && !info.isFile())
-      throw new FolderPathError(`not a folder or a file: ${candidate}`);
-    resolved.add(real);
+    if (!isAbsolute(candidate)) throw new AppError('bad_request', `not an absolute path: ${candidate}`);
   }
-  return [...resolved];
+  return [...new Set(paths)];
 }
 
 /** bad_request "images:get: invalid payload — imageId: Invalid input: expected number, received string". */
@@ -81,10 +57,9 @@ function parsePayload<S extends z.ZodType>(channel: string, schema: S, payload: 
 
 /** The actions behind pickFolders / export:run, shared with the app menu. */
 export function createAppActions(deps: IpcDeps) {
-  const resolveFolders = deps.resolveFolders ?? resolveFolderPaths;
   const addFolders = async (paths: readonly string[]): Promise<FolderInfo[]> => {
-    const real = await resolveFolders(paths);
-    const input = parsePayload('library:addFolders', REQUESTS['library:addFolders'].input, { paths: real });
+    const checked = checkFolderPaths(paths);
+    const input = parsePayload('library:addFolders', REQUESTS['library:addFolders'].input, { paths: checked });
     return (await deps.forward('library:addFolders', input)) as FolderInfo[];
   };
   return {

@@ -1,5 +1,5 @@
 // App service (test): folders → tagging job → grid queries, tag decisions, exports, settings, validation and events.
-import { copyFile, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, realpath, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -100,8 +100,11 @@ afterAll(async () => {
 
 describe('AppService', () => {
   it('adds a folder, runs a tagging job and lists every photo with its tags', async () => {
-    const added = await call('library:addFolders', { paths: [photos] });
-    expect(added).toMatchObject([{ path: photos, watched: true }]);
+    // A link to the folder and the folder itself are one folder, kept by its real path.
+    const link = path.join(work, 'link-to-photos');
+    await symlink(photos, link);
+    const added = await call('library:addFolders', { paths: [link, photos] });
+    expect(added).toMatchObject([{ path: await realpath(photos), watched: true }]);
     await idle();
     const jobs = await call('jobs:list', {});
     expect(jobs.at(-1)).toMatchObject({ kind: 'tag', state: 'done', progress: { done: 7, failed: 1 } });

@@ -199,19 +199,13 @@ describe('folders', () => {
     expect(forward).not.toHaveBeenCalled();
   });
 
-  it('adds dropped folders by their real paths, once each', async () => {
-    await call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'photos'), path.join(dir, 'link')] });
-    expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [path.join(dir, 'photos')] });
+  it('passes dropped paths on once each, without touching the disk (the service resolves them)', async () => {
+    const photos = path.join(dir, 'photos');
+    await call(DROPPED_PATHS_CHANNEL, { paths: [photos, path.join(dir, 'link'), photos] });
+    expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [photos, path.join(dir, 'link')] });
   });
 
-  it('passes dropped photos on by their real paths; refuses missing and relative paths', async () => {
-    await call(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'photo.jpg')] });
-    expect(forward).toHaveBeenCalledWith('library:addFolders', { paths: [path.join(dir, 'photo.jpg')] });
-    forward.mockClear();
-    expect(await failure(DROPPED_PATHS_CHANNEL, { paths: [path.join(dir, 'gone')] })).toMatchObject({
-      code: 'bad_request',
-      message: expect.stringMatching(/not found/),
-    });
+  it('refuses relative paths and empty drops', async () => {
     expect(await failure(DROPPED_PATHS_CHANNEL, { paths: ['photos'] })).toMatchObject({
       code: 'bad_request',
       message: expect.stringMatching(/not an absolute path/),

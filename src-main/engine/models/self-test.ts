@@ -1,16 +1,14 @@
-// Model self-test (engine): classifies shipped reference photos and checks each top-k holds an expected class.
+// Model self-test (engine, service process and CLI): classifies reference photos in a worker and checks each top-k holds an expected class.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import type { ClassLabel, Prediction } from '../../shared/results.js';
-import { Classifier } from '../classify/classifier.js';
-import { loadLabelFile, resolveLabels } from '../classify/labels.js';
+import type { FileResult, Prediction } from '../../shared/results.js';
+import { defaultThreads } from '../classify/classifier.js';
 import type { EpChoice } from '../classify/providers.js';
-import { imagenetPreprocess } from '../imaging/preprocess-spec.js';
-import { classifyItems } from '../pipeline/classify-items.js';
-import type { WalkItem } from '../scan/walk-items.js';
+import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
 import { findPackageRoot } from '../package-root.js';
+import { WorkerSupervisor } from '../worker/worker-supervisor.js';
 
 /** The shipped expectations for ImageNet-1k models, relative to the package root. */
 export const SELF_TEST_FILE = path.join('models', 'selftest', 'expectations.json');
@@ -75,9 +73,10 @@ export async function loadSelfTestSpec(file?: string): Promise<SelfTestSpec> {
 }
 
 /**
- * Classifies the spec's photos with `modelPath` through the real pipeline (same preprocessing as tagging) and
- * reports, per photo, whether one of the expected classes made its top-k. Only meaningful with real weights:
- * it catches a corrupt or wrong model, swapped labels or broken preprocessing, not small accuracy changes.
+ * Classifies the spec's photos with `modelPath` in a worker process, through the same pipeline and
+ * preprocessing as tagging, and reports, per photo, whether one of the expected classes made its top-k.
+ * Only meaningful with real weights: it catches a corrupt or wrong model, swapped labels or broken
+ * preprocessing, not small accuracy changes.
  */
 export async function runSelfTest(
   modelPath: string,
@@ -85,63 +84,49 @@ export async function runSelfTest(
   options: { ep?: EpChoice; threads?: number } = {},
 ): Promise<SelfTestReport> {
   const started = performance.now();
-  // CPU by default: the reference provider, and it never depends on a GPU driver being in a good mood.
-  const classifier = await Classifier.open(modelPath, {
-    ep: options.ep ?? 'cpu',
-    ...(options.threads ? { threads: options.threads } : {}),
-  });
-  try {
-    const labels: ClassLabel[] = spec.labelsFile
-      ? await loadLabelFile(spec.labelsFile)
-      : await resolveLabels(null, modelPath, classifier.io.numClasses);
-    const results = new Map<string, SelfTestPhotoResult>();
-    const items = spec.photos.map((p): WalkItem & { kind: 'file' } => ({
-      kind: 'file',
-      path: Buffer.from(path.resolve(spec.dir, p.file)),
-      display: p.file,
-      explicit: true,
-    }));
-    await classifyItems(toAsync(items), {
-      classifier,
-      labels,
-      preprocess: imagenetPreprocess(classifier.io.height, classifier.io.width),
-      modelName: path.basename(modelPath),
+  const engine = await WorkerSupervisor.start({
+    model: {
+      modelPath,
+      labelsPath: spec.labelsFile,
+      // CPU by default: the reference provider, and it never depends on a GPU driver being in a good mood.
+      ep: options.ep ?? 'cpu',
+      threads: options.threads ?? defaultThreads(),
+      batchSize: spec.photos.length,
       topK: spec.topK,
       threshold: 0,
-      batchSize: spec.photos.length,
-      onResult: async (result, item) => {
-        const photo = spec.photos.find((p) => p.file === item.display);
-        if (!photo) return;
-        const hit = result.predictions.some(
-          (p) => photo.anyOf.includes(p.wnid) || photo.anyOf.includes(p.label),
-        );
-        results.set(photo.file, {
-          file: photo.file,
-          passed: result.status === 'ok' && hit,
-          expected: photo.anyOf,
-          top: result.predictions,
-          error: result.status === 'ok' ? null : (result.errorMessage ?? result.errorCode ?? 'failed'),
-        });
-      },
+      maxPixels: DEFAULT_MAX_PIXELS,
+    },
+  });
+  try {
+    const results = new Map<number, FileResult>();
+    const items = spec.photos.map((p, id) => {
+      const file = Buffer.from(path.resolve(spec.dir, p.file));
+      return { id, path: file, display: p.file };
     });
-    const photos = spec.photos.map(
-      (p) =>
-        results.get(p.file) ?? {
-          file: p.file,
-          passed: false,
-          expected: p.anyOf,
-          top: [],
-          error: 'not classified',
-        },
-    );
+    await engine.classify(items, (id, result) => void results.set(id, result));
+    const photos = spec.photos.map((photo, id): SelfTestPhotoResult => {
+      const result = results.get(id);
+      if (!result)
+        return { file: photo.file, passed: false, expected: photo.anyOf, top: [], error: 'not classified' };
+      const hit = result.predictions.some(
+        (p) => photo.anyOf.includes(p.wnid) || photo.anyOf.includes(p.label),
+      );
+      return {
+        file: photo.file,
+        passed: result.status === 'ok' && hit,
+        expected: photo.anyOf,
+        top: result.predictions,
+        error: result.status === 'ok' ? null : (result.errorMessage ?? result.errorCode ?? 'failed'),
+      };
+    });
     return {
       passed: photos.every((p) => p.passed),
-      provider: classifier.provider,
+      provider: engine.provider,
       photos,
       seconds: (performance.now() - started) / 1000,
     };
   } finally {
-    await classifier.close();
+    await engine.close();
   }
 }
 
@@ -156,8 +141,4 @@ export function describeSelfTestFailures(report: SelfTestReport, maxExpected = 6
       return `${p.file}: top-${p.top.length} was ${top}; expected one of ${p.expected.slice(0, maxExpected).join(', ')}${more}`;
     })
     .join('\n');
-}
-
-async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
-  yield* items;
 }

@@ -1,6 +1,6 @@
 // One handler per request channel of the contract (engine): inputs arrive parsed, outputs match the contract.
 
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type {
@@ -165,10 +165,11 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
  * recorded: one bad path fails the request and changes nothing.
  */
 async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promise<FolderInfo[]> {
-  const unique = [...new Set(paths.map((p) => path.resolve(p)))];
-  const kinds = await Promise.all(unique.map((p) => kindOf(p)));
-  const folders = unique.filter((_, i) => kinds[i] === 'folder');
-  const files = unique.filter((_, i) => kinds[i] === 'file');
+  const inputs = await Promise.all(paths.map((p) => resolveInput(p)));
+  // By real path: a link to a folder and the folder itself are one folder.
+  const unique = new Map(inputs.map((input) => [input.real, input.kind]));
+  const folders = [...unique].filter(([, kind]) => kind === 'folder').map(([real]) => real);
+  const files = [...unique].filter(([, kind]) => kind === 'file').map(([real]) => real);
   const rows = folders.map((folder) => ctx.library.upsertFolder(Buffer.from(folder), folder, true));
   for (const folder of folders) ctx.tracker.watch(folder);
   if (folders.length > 0) ctx.jobs.scanFolders(folders, true);
@@ -178,12 +179,14 @@ async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promis
   return rows.map((row) => ctx.library.folderInfo(row));
 }
 
-async function kindOf(target: string): Promise<'folder' | 'file'> {
+/** The real path (links followed) and kind of a dropped or picked path: the one place it is looked at. */
+async function resolveInput(target: string): Promise<{ real: string; kind: 'folder' | 'file' }> {
   const shown = JSON.stringify(target);
   try {
-    const info = await stat(target);
-    if (info.isDirectory()) return 'folder';
-    if (info.isFile()) return 'file';
+    const real = await realpath(path.resolve(target));
+    const info = await stat(real);
+    if (info.isDirectory()) return { real, kind: 'folder' };
+    if (info.isFile()) return { real, kind: 'file' };
     throw new AppError('bad_request', `cannot add ${shown}: not a folder or a file`);
   } catch (error) {
     if (error instanceof AppError) throw error;
