@@ -59,7 +59,9 @@ function parsePayload<S extends z.ZodType>(channel: string, schema: S, payload: 
 export function createAppActions(deps: IpcDeps) {
   const addFolders = async (paths: readonly string[]): Promise<FolderInfo[]> => {
     const checked = checkFolderPaths(paths);
-    const input = parsePayload('library:addFolders', REQUESTS['library:addFolders'].input, { paths: checked });
+    const input = parsePayload('library:addFolders', REQUESTS['library:addFolders'].input, {
+      paths: checked,
+    });
     return (await deps.forward('library:addFolders', input)) as FolderInfo[];
   };
   return {
