@@ -28,7 +28,7 @@ function schemaObjects(db: SqlDb): string[] {
 describe('library schema', () => {
   it('has versions 1, 2, … in order', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
-    expect(LATEST_SCHEMA_VERSION).toBe(3);
+    expect(LATEST_SCHEMA_VERSION).toBe(4);
   });
 
   it('creates a fresh file (and its folders) at the latest version, WAL, synchronous NORMAL, foreign keys on', () => {
@@ -57,6 +57,7 @@ describe('library schema', () => {
           'tags',
           'jobs',
           'tags_by_tag',
+          'writer_lease',
         ]),
       );
     } finally {
@@ -130,7 +131,7 @@ describe('library schema', () => {
     raw.close();
     expect(() => Library.open(file)).toThrow(LibraryTooNewError);
     expect(() => Library.open(file)).toThrow(
-      /schema version 4, but this Skiptag only knows versions up to 3/,
+      /schema version 5, but this Skiptag only knows versions up to 4/,
     );
     const check = SqlDb.open(file);
     expect(Number(check.pragma('user_version'))).toBe(LATEST_SCHEMA_VERSION + 1);

@@ -2,6 +2,7 @@
 
 import type { ImageChanges } from './commit-feed.js';
 import type { ImageRow, ImageStatus, SeenFile } from './library-types.js';
+import { folderRanges, rangeCondition } from './path-prefix.js';
 import { IMAGE_COLUMNS, toImage, type DbImage } from './row-mappers.js';
 import { jsonList, type SqlDb, type SqlParams } from './sql-db.js';
 
@@ -132,6 +133,41 @@ export class ImagesRepo {
     );
     if (count > 0) this.changes.anyImage();
     return count;
+  }
+
+  /**
+   * After a complete walk of `under` by scan `scan`: photos there that it did not see become missing —
+   * only those held by `folderIds` (the folders that walk covered) and only while `leaseToken` still holds
+   * the writer lease, checked in the same transaction. A scan number is only meaningful within the run
+   * that holds the lease: without that check, a run that lost its lease could mark missing every photo
+   * another run had just re-seen.
+   */
+  markUnseenMissingUnder(
+    under: Buffer,
+    folderIds: readonly number[],
+    scan: number,
+    leaseToken: string,
+  ): number | null {
+    if (folderIds.length === 0) return 0;
+    return this.db.transaction(() => {
+      const held = this.db.get<{ one: number }>(
+        'SELECT 1 AS one FROM writer_lease WHERE id = 1 AND token = :token',
+        { token: leaseToken },
+      );
+      if (held === undefined) return null;
+      let count = 0;
+      for (const range of folderRanges(under)) {
+        const { sql, params } = rangeCondition('path', range);
+        count += this.db.run(
+          `UPDATE images SET status_before_missing = status, status = 'missing', updated_at = :now
+           WHERE ${sql} AND folder_id IN (SELECT value FROM json_each(:ids))
+             AND status <> 'missing' AND last_seen_scan IS NOT :scan`,
+          { ...params, ids: jsonList(folderIds), scan, now: this.now() },
+        );
+      }
+      if (count > 0) this.changes.anyImage();
+      return count;
+    });
   }
 
   /** One path reported gone (by the watcher); false when unknown or already missing. */

@@ -33,6 +33,16 @@ export interface FolderRow {
   lastScanAt: string | null;
 }
 
+/** What recording a folder did (Library.recordFolder). */
+export interface FolderRecord {
+  /** The folder the scan of this path belongs to: its own row, or the one covering it. */
+  folder: FolderRow;
+  /** The folder already in the library that contains this path (then `folder` is that one); else null. */
+  coveredBy: FolderRow | null;
+  /** Folders inside this one that it now covers: their photos moved to it and their rows are gone. */
+  absorbed: FolderRow[];
+}
+
 export interface ImageRow {
   id: number;
   folderId: number | null;

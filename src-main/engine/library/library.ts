@@ -1,5 +1,6 @@
 // The library (engine process): the engine's memory in one SQLite file — folders, images, results, tags, jobs.
 
+import { existsSync } from 'node:fs';
 import type { FolderInfo } from '../../shared/contract.js';
 import { CommitFeed, type CommitListener } from './commit-feed.js';
 import { exportImages } from './export-query.js';
@@ -7,11 +8,14 @@ import { FoldersRepo } from './folders-repo.js';
 import { matchingImageIds, queryImages } from './image-query.js';
 import { ImagesRepo } from './images-repo.js';
 import { JobsRepo, type JobProgress } from './jobs-repo.js';
+import { LeaseRepo, type LeaseClaim, type LeaseHolder } from './lease-repo.js';
+import { isReadOnlyStorage } from './library-errors.js';
 import { folderInfo, imageDetail, recordedErrors, statusCounts, tagCounts } from './library-reads.js';
 import type {
   ExportFilter,
   ExportImage,
   FailureRecord,
+  FolderRecord,
   FolderRow,
   GridFilter,
   ImageDetailRow,
@@ -29,7 +33,7 @@ import type {
   TagQuery,
   TagRow,
 } from './library-types.js';
-import { migrate, schemaVersion } from './migrations.js';
+import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
@@ -58,10 +62,13 @@ export class Library {
   private readonly tags: TagsRepo;
   private readonly jobs: JobsRepo;
   private readonly xmp: XmpRepo;
+  private readonly lease: LeaseRepo;
 
   private constructor(
     private readonly db: SqlDb,
     now: () => string,
+    /** Opened by openForReading on storage that cannot be written: every write fails (SQLITE_READONLY). */
+    readonly readOnly = false,
   ) {
     const feed = new CommitFeed(db);
     this.feed = feed;
@@ -71,6 +78,7 @@ export class Library {
     this.tags = new TagsRepo(db, now, feed);
     this.jobs = new JobsRepo(db, now);
     this.xmp = new XmpRepo(db, now, feed);
+    this.lease = new LeaseRepo(db);
   }
 
   /**
@@ -86,6 +94,29 @@ export class Library {
       throw error;
     }
     return new Library(db, options.now ?? (() => new Date().toISOString()));
+  }
+
+  /**
+   * For commands that only read (export, status): the normal open, or — where the file cannot be written
+   * (a read-only disk or folder) — a read-only connection. A read-only file must already be at the latest
+   * schema version (it cannot be upgraded where it lies).
+   */
+  static openForReading(file: string, options: LibraryOptions = {}): Library {
+    try {
+      return Library.open(file, options);
+    } catch (error) {
+      if (!isReadOnlyStorage(error) || !existsSync(file)) throw error;
+    }
+    const db = SqlDb.openReadOnly(file);
+    const version = schemaVersion(db);
+    if (version !== LATEST_SCHEMA_VERSION) {
+      db.close();
+      if (version > LATEST_SCHEMA_VERSION) throw new LibraryTooNewError(version, LATEST_SCHEMA_VERSION);
+      throw new Error(
+        'it was written by an older Skiptag and is read-only here, so it cannot be upgraded: open it once where it can be written',
+      );
+    }
+    return new Library(db, options.now ?? (() => new Date().toISOString()), true);
   }
 
   close(): void {
@@ -131,6 +162,10 @@ export class Library {
   }
 
   // Folders
+  /** A folder the user named, recorded so folders never overlap (see FoldersRepo.recordFolder). */
+  recordFolder(path: Buffer, display: string, watched: boolean): FolderRecord {
+    return this.folders.recordFolder(path, display, watched);
+  }
   upsertFolder(path: Buffer, display: string, watched: boolean): FolderRow {
     return this.folders.upsertFolder(path, display, watched);
   }
@@ -140,8 +175,9 @@ export class Library {
   getFolder(id: number): FolderRow | undefined {
     return this.folders.getFolder(id);
   }
-  setFolderWatched(id: number, watched: boolean): void {
-    this.folders.setFolderWatched(id, watched);
+  /** Returns the folders inside it that a folder now watched absorbed (see recordFolder). */
+  setFolderWatched(id: number, watched: boolean): FolderRow[] {
+    return this.folders.setFolderWatched(id, watched);
   }
   removeFolder(id: number): void {
     this.folders.removeFolder(id);
@@ -178,6 +214,15 @@ export class Library {
   markUnseenMissing(folderId: number, scan: number): number {
     return this.images.markUnseenMissing(folderId, scan);
   }
+  /** Null when `leaseToken` no longer holds the writer lease (nothing is marked then). */
+  markUnseenMissingUnder(
+    under: Buffer,
+    folderIds: readonly number[],
+    scan: number,
+    leaseToken: string,
+  ): number | null {
+    return this.images.markUnseenMissingUnder(under, folderIds, scan, leaseToken);
+  }
   markMissingPath(path: Buffer): boolean {
     return this.images.markMissingPath(path);
   }
@@ -197,6 +242,10 @@ export class Library {
   // Results
   ensureModel(sha256: string, name: string): number {
     return this.results.ensureModel(sha256, name);
+  }
+  /** The model's id, or null when no photo was ever classified with it (a read, unlike ensureModel). */
+  findModel(sha256: string): number | null {
+    return this.results.findModel(sha256);
   }
   recordSuccess(imageId: number, result: SuccessRecord): void {
     this.results.recordSuccess(imageId, result);
@@ -243,6 +292,26 @@ export class Library {
   }
   unfinishedJobs(): JobRow[] {
     return this.jobs.unfinishedJobs();
+  }
+
+  // The writer lease: one scan-and-classify run at a time (policy in jobs/writer-lease.ts)
+  leaseHolder(): LeaseHolder | null {
+    return this.lease.holder();
+  }
+  claimLease(
+    claim: Omit<LeaseHolder, 'acquiredAt'>,
+    replaceable: (holder: LeaseHolder) => boolean,
+  ): LeaseClaim {
+    return this.lease.claim(claim, replaceable);
+  }
+  heartbeatLease(token: string, nowMs: number): boolean {
+    return this.lease.heartbeat(token, nowMs);
+  }
+  releaseLease(token: string): void {
+    this.lease.release(token);
+  }
+  holdsLease(token: string): boolean {
+    return this.lease.holds(token);
   }
 
   // Keyword write-back (XMP sidecars and embedded metadata)
@@ -297,6 +366,7 @@ export class Library {
 }
 
 export { LibraryTooNewError, LATEST_SCHEMA_VERSION } from './migrations.js';
+export type { LeaseClaim, LeaseHolder, WriterKind } from './lease-repo.js';
 export type { JobProgress } from './jobs-repo.js';
 export type { CommitListener, LibraryCommit } from './commit-feed.js';
 export type { RewrittenFile, XmpKeyword, XmpTarget } from './xmp-repo.js';

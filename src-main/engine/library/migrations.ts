@@ -135,6 +135,25 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
       `),
   },
+  {
+    version: 4,
+    description: 'the writer lease: which process is scanning and classifying into the library',
+    up: (db) =>
+      db.exec(`
+        -- At most one row: the run (CLI tag, a watch batch, an app job) allowed to scan into the library
+        -- now. token tells holders apart (pids are reused); heartbeat_ms lets others see a holder that is
+        -- gone without a trace (another machine on a network share, a frozen process).
+        CREATE TABLE writer_lease (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          token TEXT NOT NULL,
+          pid INTEGER NOT NULL,
+          host TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          acquired_at TEXT NOT NULL,
+          heartbeat_ms INTEGER NOT NULL
+        );
+      `),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

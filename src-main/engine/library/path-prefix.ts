@@ -33,3 +33,26 @@ export function folderRanges(folder: Buffer, separators: readonly number[] = pat
   if (base.length > 0) ranges.push({ lo: Buffer.from(base), hi: Buffer.concat([base, Buffer.from([0])]) });
   return ranges.sort((a, b) => Buffer.compare(a.lo, b.lo));
 }
+
+/** Whether `path` is `folder` itself or lies under it, on a component boundary (the JS twin of folderRanges). */
+export function isAtOrUnderFolder(
+  folder: Buffer,
+  path: Buffer,
+  separators: readonly number[] = pathSeparators(),
+): boolean {
+  let end = folder.length;
+  while (end > 0 && separators.includes(folder[end - 1] ?? -1)) end -= 1;
+  if (path.length < end || !path.subarray(0, end).equals(folder.subarray(0, end))) return false;
+  if (path.length === end) return end > 0;
+  return separators.includes(path[end] ?? -1);
+}
+
+/** `WHERE`-clause text and parameters for "column in this range" (hi null: no upper bound). */
+export function rangeCondition(
+  column: string,
+  range: PathRange,
+): { sql: string; params: { lo: Buffer; hi?: Buffer } } {
+  return range.hi === null
+    ? { sql: `${column} >= :lo`, params: { lo: range.lo } }
+    : { sql: `${column} >= :lo AND ${column} < :hi`, params: { lo: range.lo, hi: range.hi } };
+}

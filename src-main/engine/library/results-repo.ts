@@ -22,6 +22,12 @@ export class ResultsRepo {
     return row.id;
   }
 
+  findModel(sha256: string): number | null {
+    return (
+      this.db.get<{ id: number }>('SELECT id FROM models WHERE sha256 = :sha256', { sha256 })?.id ?? null
+    );
+  }
+
   /**
    * One transaction (a savepoint inside the caller's batch): the image's metadata and status, its
    * predictions for this model, the classification row that marks it done, and its auto tags. The done

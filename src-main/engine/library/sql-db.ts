@@ -1,7 +1,8 @@
 // Thin synchronous SQLite layer over libsql (engine process): cached statements, checked parameters, nested transactions.
 
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import Database from 'libsql';
 
 export type SqlValue = string | number | bigint | Buffer | null;
@@ -53,6 +54,34 @@ export class SqlDb {
       sql.close();
       throw error;
     }
+    return sql;
+  }
+
+  /**
+   * Opens an existing file for reading only, where it cannot be written (a read-only disk or folder):
+   * SQLite's read-only mode first, which still sees other processes' commits; where even that fails
+   * because the WAL index (-shm) cannot be created next to the file, as immutable, which is only exact
+   * while no -wal file holds commits the main file lacks (otherwise the first error is rethrown).
+   */
+  static openReadOnly(file: string): SqlDb {
+    if (!existsSync(file)) {
+      throw Object.assign(new Error(`no library at ${file}`), { code: 'ENOENT' });
+    }
+    let first: unknown;
+    try {
+      const sql = new SqlDb(new Database(file, { readonly: true }));
+      sql.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      sql.pragma('user_version');
+      return sql;
+    } catch (error) {
+      first = error;
+    }
+    const wal = `${file}-wal`;
+    if (existsSync(wal) && statSync(wal).size > 0) throw first;
+    const sql = new SqlDb(
+      new Database(`${pathToFileURL(path.resolve(file)).href}?immutable=1`, { readonly: true }),
+    );
+    sql.pragma('user_version');
     return sql;
   }
 
