@@ -2,9 +2,10 @@
 
 import { stat } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { sep } from 'node:path';
 import type { Library } from '../library/library.js';
-import type { SeenFile } from '../library/library-types.js';
+import type { FolderRow, SeenFile } from '../library/library-types.js';
+import { isAtOrUnderFolder } from '../library/path-prefix.js';
+import { walkReaches } from '../scan/input-set.js';
 
 export type ScanOutcome = 'new' | 'changed' | 'moved' | 'unchanged' | 'retry';
 
@@ -70,33 +71,63 @@ export function decideSeen(
   return { imageId: inserted.id, outcome: 'new', needsWork: true };
 }
 
+/** Which library folders a scan input belongs to, and which of them its walk covers. */
+export interface InputScope {
+  /** A folder input (walked whole: what it did not see is missing afterwards); false for a file. */
+  isFolder: boolean;
+  /** The folder rows the walk covers: the input's own (or the one covering it) and the folders inside it. */
+  covered: number[];
+  /** The library folder of a file found by the walk: the innermost folder holding it, or null. */
+  folderOf(file: Buffer): number | null;
+  /** When the input lies inside a folder already in the library: that folder's path (for messages). */
+  coveredBy: string | null;
+}
+
 /**
- * The library folder for an input: a folder input is recorded (created on first use); a file belongs to
- * the innermost library folder that contains it (how files reported by the watcher find their folder),
- * or to none.
+ * The library folders for an input: a folder input is recorded (created on first use, or found to lie
+ * inside a folder the library already has, which then covers it; see Library.recordFolder); a file
+ * belongs to the innermost library folder that contains it (how files reported by the watcher find
+ * their folder), or to none.
  */
-export async function folderFor(
+export async function scopeFor(
   library: Library,
   absolute: string,
   watch: boolean,
-): Promise<{ folderId: number | null; isFolder: boolean }> {
+  includeHidden: boolean,
+): Promise<InputScope> {
   const info = await stat(absolute).catch(() => null);
   const bytes = Buffer.from(absolute);
-  const folders = library.listFolders();
-  if (info?.isDirectory()) {
-    const existing = folders.find((f) => f.path.equals(bytes));
+  if (!info?.isDirectory()) {
+    const folders = library.listFolders();
     return {
-      folderId: library.upsertFolder(bytes, absolute, watch || (existing?.watched ?? false)).id,
-      isFolder: true,
+      isFolder: false,
+      covered: [],
+      folderOf: (file) => innermostFolder(folders, file)?.id ?? null,
+      coveredBy: null,
     };
   }
-  const containing = folders
-    .filter(
-      (f) =>
-        bytes.length > f.path.length &&
-        bytes.subarray(0, f.path.length).equals(f.path) &&
-        bytes[f.path.length] === sep.charCodeAt(0),
-    )
-    .sort((a, b) => b.path.length - a.path.length)[0];
-  return { folderId: containing?.id ?? null, isFolder: false };
+  const record = library.recordFolder(bytes, absolute, watch);
+  const folders = library.listFolders();
+  // Folders inside the input that its walk reaches: their photos are seen (or missed) by this walk too.
+  const inside = folders.filter(
+    (f) =>
+      f.id !== record.folder.id &&
+      isAtOrUnderFolder(bytes, f.path) &&
+      walkReaches(absolute, f.display, true, includeHidden),
+  );
+  const scoped = [record.folder, ...inside];
+  return {
+    isFolder: true,
+    covered: scoped.map((f) => f.id),
+    folderOf: (file) => innermostFolder(scoped, file)?.id ?? record.folder.id,
+    coveredBy: record.coveredBy?.display ?? null,
+  };
+}
+
+function innermostFolder(folders: readonly FolderRow[], file: Buffer): FolderRow | undefined {
+  let best: FolderRow | undefined;
+  for (const f of folders) {
+    if (isAtOrUnderFolder(f.path, file) && (best === undefined || f.path.length > best.path.length)) best = f;
+  }
+  return best;
 }

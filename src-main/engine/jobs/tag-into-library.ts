@@ -3,15 +3,18 @@
 import path from 'node:path';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { FileResult } from '../../shared/results.js';
-import type { Library } from '../library/library.js';
+import type { LeaseHolder, Library, WriterKind } from '../library/library.js';
 import type { ModelIdentity } from '../models/locate-model.js';
 import type { TaggingRules } from '../tagging/tag-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
+import { planInputs, type DroppedInput } from '../scan/input-set.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import { isProcessAlive } from '../process-alive.js';
+import { isAtOrUnderFolder } from '../library/path-prefix.js';
 import { KeywordImporter, recordResult, ResultCommitter, walkErrorResult } from './result-writer.js';
-import { decideSeen, folderFor, statSeen, type ScanOutcome } from './scan-decision.js';
+import { decideSeen, scopeFor, statSeen, type ScanOutcome } from './scan-decision.js';
+import { WriterLease } from './writer-lease.js';
 
 export interface LibraryTagProgress {
   /** Files looked at so far (unchanged ones included) and in all (null while counting). */
@@ -36,6 +39,8 @@ export interface LibraryTagSummary {
   cancelled: boolean;
   seconds: number;
   jobId: number | null;
+  /** Inputs not walked on their own: named twice, or inside another input (see planInputs). */
+  dropped: DroppedInput[];
 }
 
 export interface LibraryTagOptions {
@@ -60,6 +65,20 @@ export interface LibraryTagOptions {
   onResult?: (result: FileResult, outcome: ScanOutcome, imageId: number | null) => void;
   /** Import keywords other tools wrote (sidecars, embedded) as accepted user tags of new or changed photos. */
   importKeywords?: boolean;
+  /**
+   * Who is writing, for the library's writer lease (default: a `tag` run that fails at once when another
+   * run holds the library). The run holds the lease from start to end; see jobs/writer-lease.ts.
+   */
+  writer?:
+    | {
+        kind: WriterKind;
+        /** Wait for the run holding the library instead of failing with LibraryBusyError. */
+        wait?: boolean;
+        busyHint?: string;
+        onWaiting?: (holder: LeaseHolder) => void;
+      }
+    /** A lease the caller took (and releases): the app's jobs hold it from their start. */
+    | { held: WriterLease };
 }
 
 interface WorkItem {
@@ -71,18 +90,36 @@ interface WorkItem {
 
 export async function tagIntoLibrary(options: LibraryTagOptions): Promise<LibraryTagSummary> {
   const started = performance.now();
-  const { library, engine, signal } = options;
-  const scan = Date.now();
-  const modelId = library.ensureModel(options.model.sha256, options.model.name);
-  if (options.recordJob !== false) closeAbandonedJobs(library);
-  const jobId =
-    options.recordJob === false
-      ? null
-      : library.createJob('tag', { inputs: options.inputs, model: options.model.name, pid: process.pid });
-  const committer = new ResultCommitter(library);
-  const importer = options.importKeywords ? new KeywordImporter(library) : null;
-  const flushTimer = setInterval(() => committer.flush(), 1000);
-  const summary: LibraryTagSummary = {
+  const { library, signal } = options;
+  const { inputs, dropped } = await planInputs(options.inputs, {
+    includeHidden: options.includeHidden ?? false,
+  });
+  const writer = options.writer ?? { kind: 'tag' };
+  if ('held' in writer) return tagWithLease({ ...options, inputs }, writer.held, started, dropped);
+  let lease: WriterLease;
+  try {
+    lease = await WriterLease.acquire(library, {
+      kind: writer.kind,
+      wait: writer.wait ?? false,
+      ...(writer.busyHint !== undefined ? { busyHint: writer.busyHint } : {}),
+      ...(writer.onWaiting ? { onWaiting: writer.onWaiting } : {}),
+      ...(signal ? { signal } : {}),
+      ...(options.checkpoint ? { checkpoint: options.checkpoint } : {}),
+    });
+  } catch (error) {
+    // Stopped while waiting for another run: nothing was done, nothing to undo.
+    if (signal?.aborted) return { ...emptySummary(null, dropped), cancelled: true };
+    throw error;
+  }
+  try {
+    return await tagWithLease({ ...options, inputs }, lease, started, dropped);
+  } finally {
+    lease.release();
+  }
+}
+
+function emptySummary(jobId: number | null, dropped: DroppedInput[]): LibraryTagSummary {
+  return {
     counts: { new: 0, changed: 0, moved: 0, unchanged: 0, retry: 0 },
     ok: 0,
     failed: 0,
@@ -93,7 +130,29 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
     cancelled: false,
     seconds: 0,
     jobId,
+    dropped,
   };
+}
+
+async function tagWithLease(
+  options: LibraryTagOptions,
+  lease: WriterLease,
+  started: number,
+  dropped: DroppedInput[],
+): Promise<LibraryTagSummary> {
+  const { library, engine, signal } = options;
+  // Scan numbers are compared only within this run, which holds the lease (see markUnseenMissingUnder).
+  const scan = Date.now();
+  const modelId = library.ensureModel(options.model.sha256, options.model.name);
+  if (options.recordJob !== false) closeAbandonedJobs(library);
+  const jobId =
+    options.recordJob === false
+      ? null
+      : library.createJob('tag', { inputs: options.inputs, model: options.model.name, pid: process.pid });
+  const committer = new ResultCommitter(library);
+  const importer = options.importKeywords ? new KeywordImporter(library) : null;
+  const flushTimer = setInterval(() => committer.flush(), 1000);
+  const summary = emptySummary(jobId, dropped);
   const meter = new RateMeter();
   let seen = 0;
   let total: number | null = null;
@@ -118,6 +177,8 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
   };
 
   const inFlight: Promise<void>[] = [];
+  /** Images handed to the engine and not answered yet: a path met twice in one run is sent once. */
+  const pending = new Set<number>();
   let chunk: WorkItem[] = [];
   const chunkSize = options.chunkSize ?? 32;
   const dispatch = async () => {
@@ -132,7 +193,12 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
           (id, result) => {
             const item = byId.get(id);
             if (!item) return;
-            committer.add(() => recordResult(library, item.id, result, modelId, options.tagRules ?? null));
+            pending.delete(id);
+            // Scores that are not numbers are the model's failure, not the photo's: nothing is recorded,
+            // so the photo keeps what it had and is tried again next run.
+            if (result.errorCode !== 'model_output_invalid') {
+              committer.add(() => recordResult(library, item.id, result, modelId, options.tagRules ?? null));
+            }
             if (result.status === 'ok') summary.ok += 1;
             else {
               summary.failed += 1;
@@ -153,6 +219,7 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
         .then(({ crashed }) => {
           summary.crashed += crashed.length;
           for (const id of crashed) {
+            pending.delete(id);
             committer.add(() =>
               library.recordFailure(
                 id,
@@ -173,12 +240,13 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
   try {
     for (const input of options.inputs) {
       const absolute = path.resolve(input);
-      const { folderId, isFolder } = await folderFor(library, absolute, options.watch ?? false);
+      const scope = await scopeFor(library, absolute, options.watch ?? false, options.includeHidden ?? false);
       let completed = false;
       try {
         for await (const item of walkInputs([absolute], walkOptions)) {
           if (options.checkpoint) await options.checkpoint();
           if (signal?.aborted) break;
+          lease.assertHeld();
           if (item.kind === 'skipped') {
             summary.skipped += 1;
             continue;
@@ -195,13 +263,14 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
           let decision;
           try {
             const seenFile = await statSeen(item.path, item.display);
-            decision = decideSeen(library, seenFile, folderId, scan, modelId);
+            decision = decideSeen(library, seenFile, scope.folderOf(item.path), scan, modelId);
           } catch {
             // Gone between listing and stat: the next scan will mark it missing.
             continue;
           }
           summary.counts[decision.outcome] += 1;
-          if (decision.needsWork) {
+          if (decision.needsWork && !pending.has(decision.imageId)) {
+            pending.add(decision.imageId);
             chunk.push({
               id: decision.imageId,
               path: item.path,
@@ -218,9 +287,21 @@ export async function tagIntoLibrary(options: LibraryTagOptions): Promise<Librar
       }
       if (!completed || signal?.aborted) break;
       // Only a walk of the whole folder can tell what disappeared from it.
-      if (isFolder && folderId !== null) {
-        summary.missing += library.markUnseenMissing(folderId, scan);
-        library.markFolderScanned(folderId, new Date().toISOString());
+      if (scope.isFolder) {
+        const missing = library.markUnseenMissingUnder(
+          Buffer.from(absolute),
+          scope.covered,
+          scan,
+          lease.token,
+        );
+        if (missing === null) throw lease.lost();
+        summary.missing += missing;
+        const at = new Date().toISOString();
+        for (const folderId of scope.covered) {
+          const folder = library.getFolder(folderId);
+          if (folder && isAtOrUnderFolder(Buffer.from(absolute), folder.path))
+            library.markFolderScanned(folderId, at);
+        }
       }
     }
     await dispatch();

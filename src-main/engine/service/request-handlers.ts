@@ -18,6 +18,7 @@ import type { ChangeBatcher } from './ui-events.js';
 import type { WorkerManager } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
 import { locateModel } from '../models/locate-model.js';
+import { planInputs } from '../scan/input-set.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
 import { doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
@@ -93,7 +94,9 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     },
     'library:setWatched': async ({ folderId, watched }) => {
       const folder = folderById(folderId);
-      ctx.library.setFolderWatched(folderId, watched);
+      // A folder now watched covers the watched folders inside it: their own watches stop.
+      for (const inner of ctx.library.setFolderWatched(folderId, watched))
+        await ctx.tracker.unwatch(inner.display);
       if (watched) {
         ctx.tracker.watch(folder.display);
         // What changed while it was not watched is only found by a scan.
@@ -162,21 +165,35 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
 /**
  * Dropped or picked paths: folders are recorded and watched; single photos are tagged where they are
  * (they join the library folder that contains them, if any). All paths are checked before any is
- * recorded: one bad path fails the request and changes nothing.
+ * recorded: one bad path fails the request and changes nothing. Overlaps are covered, not repeated: the
+ * same folder twice (or through a link), a folder inside another one dropped or already watched, a photo
+ * inside a dropped folder. A watched folder that takes in folders watched before stops their own watches.
  */
 async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promise<FolderInfo[]> {
   const inputs = await Promise.all(paths.map((p) => resolveInput(p)));
-  // By real path: a link to a folder and the folder itself are one folder.
-  const unique = new Map(inputs.map((input) => [input.real, input.kind]));
-  const folders = [...unique].filter(([, kind]) => kind === 'folder').map(([real]) => real);
-  const files = [...unique].filter(([, kind]) => kind === 'file').map(([real]) => real);
-  const rows = folders.map((folder) => ctx.library.upsertFolder(Buffer.from(folder), folder, true));
-  for (const folder of folders) ctx.tracker.watch(folder);
-  if (folders.length > 0) ctx.jobs.scanFolders(folders, true);
+  const kinds = new Map(inputs.map((input) => [input.real, input.kind]));
+  // By real path and identity: a link to a folder and the folder itself are one folder.
+  const plan = await planInputs([...kinds.keys()]);
+  const folders = plan.inputs.filter((p) => kinds.get(p) === 'folder');
+  const files = plan.inputs.filter((p) => kinds.get(p) === 'file');
+  const rows = new Map<number, FolderRow>();
+  const added: string[] = [];
+  for (const folder of folders) {
+    const record = ctx.library.recordFolder(Buffer.from(folder), folder, true);
+    rows.set(record.folder.id, record.folder);
+    for (const inner of record.absorbed) {
+      rows.delete(inner.id);
+      await ctx.tracker.unwatch(inner.display);
+    }
+    // Inside a folder already watched: nothing new to watch or scan.
+    if (record.coveredBy === null) added.push(record.folder.display);
+  }
+  for (const folder of added) ctx.tracker.watch(folder);
+  if (added.length > 0) ctx.jobs.scanFolders(added, true);
   if (files.length > 0) ctx.jobs.scanFolders(files, false);
   ctx.changes.foldersChanged();
   ctx.changes.flush();
-  return rows.map((row) => ctx.library.folderInfo(row));
+  return [...rows.values()].map((row) => ctx.library.folderInfo(ctx.library.getFolder(row.id) ?? row));
 }
 
 /** The real path (links followed) and kind of a dropped or picked path: the one place it is looked at. */

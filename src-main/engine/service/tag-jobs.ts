@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FileResult } from '../../shared/results.js';
 import { JobQueue, type JobControl, type JobSnapshot } from '../jobs/job-queue.js';
 import { tagIntoLibrary } from '../jobs/tag-into-library.js';
+import { describeHolder, WriterLease } from '../jobs/writer-lease.js';
 import type { Library } from '../library/library.js';
 import { ModelNotFoundError } from '../models/locate-model.js';
 import type { WorkerManager } from './worker-manager.js';
@@ -121,6 +122,41 @@ export class TagJobs {
   ): Promise<void> {
     if (inputs.length === 0 || control.signal.aborted) return;
     control.report({ done: 0, total: null, current: null });
+    // The CLI (tag, watch) may be writing to the same library: the job waits its turn and says for whom.
+    // Held from the job's start, pauses included: a paused job keeps its place in the library too.
+    let writer: WriterLease;
+    try {
+      writer = await WriterLease.acquire(this.options.library, {
+        kind: 'app',
+        wait: true,
+        signal: control.signal,
+        checkpoint: control.checkpoint,
+        onWaiting: (holder) =>
+          control.report({
+            done: 0,
+            total: null,
+            current: `waiting for the library: ${describeHolder(holder)} is using it`,
+          }),
+      });
+    } catch (error) {
+      if (control.signal.aborted) return;
+      throw error;
+    }
+    try {
+      control.report({ done: 0, total: null, current: null });
+      await this.tagHolding(writer, control, inputs, how, retry);
+    } finally {
+      writer.release();
+    }
+  }
+
+  private async tagHolding(
+    writer: WriterLease,
+    control: JobControl,
+    inputs: string[],
+    how: { watch: boolean; recordJob: boolean; includeHidden?: boolean },
+    retry: Retry,
+  ): Promise<void> {
     let lease;
     try {
       lease = await this.options.workers.acquire();
@@ -133,6 +169,7 @@ export class TagJobs {
     await control.checkpoint();
     if (control.signal.aborted) return;
     await tagIntoLibrary({
+      writer: { held: writer },
       library: this.options.library,
       engine,
       model,
