@@ -1,8 +1,9 @@
-// The folder watcher's dealings with chokidar (engine process): which paths are worth reporting, what a watcher tracks, its write-finish waits.
+// The folder watcher's dealings with chokidar (engine process): which paths are worth reporting, what a watcher tracks, its write-finish waits, its errors in words.
 // `_pendingWrites` is chokidar's own but declared in its typings; each use degrades safely if it goes away.
 
 import path from 'node:path';
-import type { Stats } from 'node:fs';
+import { promises as fsp, type Stats } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { FSWatcher } from 'chokidar';
 import { classifyExtension, isHiddenName, isSystemFileName, isSystemFolderName } from './name-rules.js';
 
@@ -83,4 +84,62 @@ export function cancelPendingWrites(watcher: FSWatcher): void {
     const cancel = (write as { cancelWait?: unknown } | null)?.cancelWait;
     if (typeof cancel === 'function') cancel.call(write);
   }
+}
+
+/** On a switch to polling: one line for the user saying why watching got slower and, where there is one, how to fix it. */
+export function pollingReason(error: Error): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'ENOSPC':
+      // inotify_add_watch reports the per-user watch limit as ENOSPC ("no space" for watches, not disk).
+      return 'file watch limit reached (ENOSPC); using polling (slower) — raise fs.inotify.max_user_watches to fix';
+    case 'EMFILE':
+    case 'ENFILE':
+      return `too many open files or watchers (${code}); using polling (slower) — raise fs.inotify.max_user_instances or the open-file limit to fix`;
+    case 'EPERM':
+    case 'EACCES':
+      // Typical of SMB/NFS mounts, where the kernel cannot deliver change events at all.
+      return `native watching not permitted (${code}, common on network drives); using polling (slower)`;
+    default:
+      return `native watching failed (${code ?? error.message}); using polling (slower)`;
+  }
+}
+
+/**
+ * The write-finish wait outside chokidar, for files found while the watcher was switching: resolves true
+ * once `file` is a regular file whose size and mtime have not moved for `stabilityMs` (checked every
+ * `pollMs`), the same test chokidar's awaitWriteFinish applies; false if it vanished, is not a regular
+ * file, or `signal` aborted.
+ */
+export async function waitUntilSettled(
+  file: string,
+  stabilityMs: number,
+  pollMs: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  let last: { size: number; mtimeMs: number } | null = null;
+  let stableSince = Date.now();
+  while (!signal.aborted) {
+    let stats;
+    try {
+      // stat, not lstat: the watcher follows symlinks, like the walker.
+      stats = await fsp.stat(file);
+    } catch {
+      return false;
+    }
+    if (!stats.isFile()) return false;
+    const now = Date.now();
+    if (last === null || stats.size !== last.size || stats.mtimeMs !== last.mtimeMs) {
+      last = { size: stats.size, mtimeMs: stats.mtimeMs };
+      stableSince = now;
+    } else if (now - stableSince >= stabilityMs) {
+      return true;
+    }
+    try {
+      await sleep(pollMs, undefined, { signal });
+    } catch {
+      return false;
+    }
+  }
+  return false;
 }

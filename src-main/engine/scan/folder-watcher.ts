@@ -1,14 +1,15 @@
 // Folder watcher (engine process): reports photos arriving in, changing in and leaving watched folders.
 
 import { EventEmitter } from 'node:events';
-import { promises as fsp } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type FSWatcher, watch } from 'chokidar';
 import {
   cancelPendingWrites,
   isReportableFile,
+  pollingReason,
   settledPaths,
+  waitUntilSettled,
   watchedPaths,
   watchIgnoreRule,
 } from './chokidar-adapter.js';
@@ -26,6 +27,11 @@ export interface FolderWatcherOptions {
   pollingIntervalMs?: number;
   /** Report files inside hidden folders and hidden files too, like the walker's option (default false). */
   includeHidden?: boolean;
+  /**
+   * How often each watched folder itself is checked: gone (deleted, unmounted), replaced by a new folder
+   * of the same name, or back (default 2000 ms). A file-system watch dies with its folder.
+   */
+  rootCheckMs?: number;
 }
 
 /**
@@ -44,11 +50,21 @@ export interface FolderWatcherEvents {
   mode: [kind: WatchMode, reason: string | null];
   /** Errors in polling mode; in events mode an error switches to polling instead. Listen for it. */
   error: [error: Error];
+  /** A watched folder disappeared (deleted, renamed, its drive unmounted): watched again when it returns. */
+  'folder-gone': [folder: string];
+  /**
+   * A watched folder that was gone (or missing when added) exists again and is watched again. Files already
+   * in it are not reported: the owner rescans it.
+   */
+  'folder-back': [folder: string];
 }
 
 interface Root {
   folder: string;
-  watcher: FSWatcher;
+  /** Null while the folder does not exist: waiting for it to come back. */
+  watcher: FSWatcher | null;
+  /** device:inode of the folder watched, so a folder deleted and made again under the same name is noticed. */
+  identity: string | null;
   ready: Promise<void>;
   isReady: boolean;
   retired: boolean;
@@ -63,7 +79,10 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   private readonly pollIntervalMs: number;
   private readonly pollingIntervalMs: number;
   private readonly includeHidden: boolean;
+  private readonly rootCheckMs: number;
   private readonly roots = new Map<string, Root>();
+  private rootTimer: NodeJS.Timeout | null = null;
+  private checkingRoots = false;
   private readonly closing = new Set<Promise<void>>();
   /** Cancels the write-finish waits of files recovered after a switch. */
   private readonly stop = new AbortController();
@@ -77,6 +96,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
     this.pollingIntervalMs = options.pollingIntervalMs ?? 2000;
     this.includeHidden = options.includeHidden ?? false;
+    this.rootCheckMs = options.rootCheckMs ?? 2000;
     this.mode = options.forcePolling === true ? 'polling' : 'events';
     this.reason = options.forcePolling === true ? 'polling requested' : null;
   }
@@ -89,11 +109,20 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     return this.reason;
   }
 
-  /** Files already in the folder are not reported: the reconcile pass handles those. */
+  /**
+   * Files already in the folder are not reported: the reconcile pass handles those. A folder that does not
+   * exist (yet, or any more: an unplugged drive) is waited for, and reported with 'folder-back' once there.
+   */
   add(folder: string): void {
     if (this.closed) throw new Error('FolderWatcher is closed');
     const root = path.resolve(folder);
-    if (!this.roots.has(root)) this.roots.set(root, this.startRoot(root));
+    if (this.roots.has(root)) return;
+    const identity = identityOf(root);
+    this.roots.set(root, identity === null ? absentRoot(root) : this.startRoot(root, identity));
+    if (this.rootTimer === null) {
+      this.rootTimer = setInterval(() => void this.checkRoots(), this.rootCheckMs);
+      this.rootTimer.unref();
+    }
   }
 
   async remove(folder: string): Promise<void> {
@@ -116,6 +145,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   async close(): Promise<void> {
     this.closed = true;
     this.stop.abort();
+    if (this.rootTimer !== null) clearInterval(this.rootTimer);
     const roots = [...this.roots.values()];
     this.roots.clear();
     await Promise.all([...roots.map((root) => this.retire(root)), ...this.closing]);
@@ -123,10 +153,50 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
 
   /** Test hook: the live chokidar watchers, so a test can inject the errors a real watch limit causes. */
   nativeWatchersForTest(): FSWatcher[] {
-    return [...this.roots.values()].map((root) => root.watcher);
+    return [...this.roots.values()].flatMap((root) => (root.watcher ? [root.watcher] : []));
   }
 
-  private startRoot(folder: string): Root {
+  /** Folders being waited for: watched folders that do not exist now. */
+  get absentFolders(): string[] {
+    return [...this.roots.values()].filter((root) => root.watcher === null).map((root) => root.folder);
+  }
+
+  /**
+   * Notices watched folders that went away or were replaced (their watch is dead) and folders that came
+   * back (watched again). chokidar reports neither: after `rm -r folder; mkdir folder` it stays silent.
+   */
+  private async checkRoots(): Promise<void> {
+    if (this.checkingRoots || this.closed) return;
+    this.checkingRoots = true;
+    try {
+      for (const root of [...this.roots.values()]) {
+        if (this.closed) return;
+        if (root.retired || this.roots.get(root.folder) !== root) continue;
+        const identity = await identityOfAsync(root.folder);
+        if (identity === root.identity) continue;
+        if (root.watcher !== null) {
+          // The watch belongs to a folder that is gone (or was replaced): drop it, then wait or re-arm.
+          void this.retire(root);
+          this.roots.set(root.folder, absentRoot(root.folder));
+          this.emit('folder-gone', root.folder);
+        }
+        if (identity !== null) this.rearm(root.folder, identity);
+      }
+    } finally {
+      this.checkingRoots = false;
+    }
+  }
+
+  private rearm(folder: string, identity: string): void {
+    const fresh = this.startRoot(folder, identity);
+    this.roots.set(folder, fresh);
+    void fresh.ready.then(() => {
+      if (!this.closed && !fresh.retired && this.roots.get(folder) === fresh)
+        this.emit('folder-back', folder);
+    });
+  }
+
+  private startRoot(folder: string, identity: string | null): Root {
     const polling = this.mode === 'polling';
     const watcher = watch(folder, {
       ignoreInitial: true,
@@ -143,13 +213,26 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     });
     let markReady = (): void => undefined;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const root: Root = { folder, watcher, ready, isReady: false, retired: false, markReady, added: null };
+    const root: Root = {
+      folder,
+      watcher,
+      identity,
+      ready,
+      isReady: false,
+      retired: false,
+      markReady,
+      added: null,
+    };
     watcher.on('add', (p) => {
       root.added?.add(p);
       this.report(root, 'file-added', p);
     });
     watcher.on('change', (p) => this.report(root, 'file-changed', p));
     watcher.on('unlink', (p) => this.report(root, 'file-removed', p));
+    // The folder itself went: check at once rather than at the next round.
+    watcher.on('unlinkDir', (p) => {
+      if (path.resolve(p) === folder) void this.checkRoots();
+    });
     watcher.on('error', (error) => this.onError(root, error));
     watcher.once('ready', () => {
       root.isReady = true;
@@ -168,7 +251,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   private ownerOf(p: string): Root | undefined {
     let owner: Root | undefined;
     for (const root of this.roots.values()) {
-      if (!isInside(root.folder, p)) continue;
+      if (root.watcher === null || !isInside(root.folder, p)) continue;
       if (owner === undefined || root.folder.length > owner.folder.length) owner = root;
     }
     return owner;
@@ -187,11 +270,12 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     this.mode = 'polling';
     this.reason = reason;
     for (const old of [...this.roots.values()]) {
+      if (old.watcher === null) continue;
       // Only a watcher that finished its first scan knows what was already there; otherwise every
       // unscanned file would look new, and the reconcile pass after ready() covers them anyway.
       const seen = old.isReady ? settledPaths(old.watcher) : null;
       void this.retire(old);
-      const fresh = this.startRoot(old.folder);
+      const fresh = this.startRoot(old.folder, old.identity);
       this.roots.set(old.folder, fresh);
       if (seen !== null) {
         fresh.added = new Set();
@@ -206,6 +290,7 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
    * write-finish wait) would otherwise go unreported until the next reconcile pass.
    */
   private async recoverSwitchGap(root: Root, seen: Set<string>): Promise<void> {
+    if (root.watcher === null) return;
     const now = watchedPaths(root.watcher);
     for (const p of seen) if (!now.has(p)) this.report(root, 'file-removed', p);
     const arrived = [...now].filter((p) => !seen.has(p) && isReportableFile(p));
@@ -223,11 +308,13 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
     root.retired = true;
     root.isReady = true;
     root.markReady();
-    cancelPendingWrites(root.watcher);
-    root.watcher.removeAllListeners();
+    const watcher = root.watcher;
+    if (watcher === null) return;
+    cancelPendingWrites(watcher);
+    watcher.removeAllListeners();
     // A late error from a watcher being closed must not become an unhandled 'error' event.
-    root.watcher.on('error', () => undefined);
-    const closing = root.watcher.close().catch(() => undefined);
+    watcher.on('error', () => undefined);
+    const closing = watcher.close().catch(() => undefined);
     this.closing.add(closing);
     try {
       await closing;
@@ -237,66 +324,41 @@ export class FolderWatcher extends EventEmitter<FolderWatcherEvents> {
   }
 }
 
+/** A watched folder that does not exist now: nothing to close, nothing to wait for. */
+function absentRoot(folder: string): Root {
+  return {
+    folder,
+    watcher: null,
+    identity: null,
+    ready: Promise.resolve(),
+    isReady: true,
+    retired: false,
+    markReady: () => undefined,
+    added: null,
+  };
+}
+
+/** device:inode of a folder, or null when it is not there (or not a folder). */
+function identityOf(folder: string): string | null {
+  try {
+    const stats = statSync(folder, { bigint: true });
+    return stats.isDirectory() ? `${stats.dev}:${stats.ino}` : null;
+  } catch {
+    return null;
+  }
+}
+
+async function identityOfAsync(folder: string): Promise<string | null> {
+  try {
+    const stats = await fsp.stat(folder, { bigint: true });
+    return stats.isDirectory() ? `${stats.dev}:${stats.ino}` : null;
+  } catch {
+    return null;
+  }
+}
+
 function isInside(folder: string, p: string): boolean {
   if (p === folder) return true;
   const prefix = folder.endsWith(path.sep) ? folder : folder + path.sep;
   return p.startsWith(prefix);
-}
-
-/** On a switch to polling: one line for the user saying why watching got slower and, where there is one, how to fix it. */
-function pollingReason(error: Error): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  switch (code) {
-    case 'ENOSPC':
-      // inotify_add_watch reports the per-user watch limit as ENOSPC ("no space" for watches, not disk).
-      return 'file watch limit reached (ENOSPC); using polling (slower) — raise fs.inotify.max_user_watches to fix';
-    case 'EMFILE':
-    case 'ENFILE':
-      return `too many open files or watchers (${code}); using polling (slower) — raise fs.inotify.max_user_instances or the open-file limit to fix`;
-    case 'EPERM':
-    case 'EACCES':
-      // Typical of SMB/NFS mounts, where the kernel cannot deliver change events at all.
-      return `native watching not permitted (${code}, common on network drives); using polling (slower)`;
-    default:
-      return `native watching failed (${code ?? error.message}); using polling (slower)`;
-  }
-}
-
-/**
- * The write-finish wait outside chokidar, for files found while the watcher was switching: resolves true
- * once `file` is a regular file whose size and mtime have not moved for `stabilityMs` (checked every
- * `pollMs`), the same test chokidar's awaitWriteFinish applies; false if it vanished, is not a regular
- * file, or `signal` aborted.
- */
-async function waitUntilSettled(
-  file: string,
-  stabilityMs: number,
-  pollMs: number,
-  signal: AbortSignal,
-): Promise<boolean> {
-  let last: { size: number; mtimeMs: number } | null = null;
-  let stableSince = Date.now();
-  while (!signal.aborted) {
-    let stats;
-    try {
-      // stat, not lstat: the watcher follows symlinks, like the walker.
-      stats = await fsp.stat(file);
-    } catch {
-      return false;
-    }
-    if (!stats.isFile()) return false;
-    const now = Date.now();
-    if (last === null || stats.size !== last.size || stats.mtimeMs !== last.mtimeMs) {
-      last = { size: stats.size, mtimeMs: stats.mtimeMs };
-      stableSince = now;
-    } else if (now - stableSince >= stabilityMs) {
-      return true;
-    }
-    try {
-      await sleep(pollMs, undefined, { signal });
-    } catch {
-      return false;
-    }
-  }
-  return false;
 }

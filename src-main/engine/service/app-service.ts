@@ -16,10 +16,12 @@ import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
 import type { ModelSources } from '../config.js';
 import { Library } from '../library/library.js';
+import { isAtOrUnderFolder } from '../library/path-prefix.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher, JobEvents } from './ui-events.js';
 import { WorkerManager, type WorkerTuning } from './worker-manager.js';
 import { runExport } from '../export/library-export.js';
+import { outputConflict } from '../export/output-targets.js';
 import { FolderTracker } from './folder-tracker.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
 import {
@@ -60,6 +62,7 @@ export type ServiceEventArgs = { [C in EventChannel]: [channel: C, payload: Even
 
 export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   private readonly library: Library;
+  private readonly libraryFile: string;
   private readonly jobs: TagJobs;
   private readonly tracker: FolderTracker;
   private readonly workers: WorkerManager;
@@ -81,6 +84,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     const warn = (message: string) => this.log('warn', message);
     mkdirSync(options.dataDir, { recursive: true });
     this.library = Library.open(options.libraryFile);
+    this.libraryFile = options.libraryFile;
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
     this.workers = new WorkerManager(() => settings.get(), options.modelPath, options.models.dir, {
       ...options.workerOptions,
@@ -122,7 +126,9 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       fileRemoved: (file) => {
         if (this.library.markMissingPath(Buffer.from(file))) this.changes.anyImage();
       },
+      folderBack: (folder) => this.jobs.scanFolders([folder], true),
       warn,
+      info: (message) => this.log('info', message),
     });
     const models = new ModelInstallJobs({
       queue: this.jobs.queue,
@@ -159,12 +165,18 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
         },
       },
     });
-    const watched = this.library
-      .listFolders()
-      .filter((f) => f.watched && existsSync(f.display))
+    // Folders inside another watched folder (libraries from before folders were kept from overlapping) are
+    // covered by it. A watched folder that is not there (an unplugged drive) is watched again when it
+    // comes back, and scanned then.
+    const all = this.library.listFolders().filter((f) => f.watched);
+    const watched = all
+      .filter((f) => !all.some((g) => g !== f && !g.path.equals(f.path) && isAtOrUnderFolder(g.path, f.path)))
       .map((f) => f.display);
     for (const folder of watched) this.tracker.watch(folder);
-    if ((options.catchUpOnStart ?? true) && watched.length > 0) this.jobs.scanFolders(watched, true);
+    const present = watched.filter((folder) => existsSync(folder));
+    for (const folder of watched.filter((f) => !present.includes(f)))
+      warn(`watched folder ${folder} is not there now: it is watched again when it comes back`);
+    if ((options.catchUpOnStart ?? true) && present.length > 0) this.jobs.scanFolders(present, true);
   }
 
   /**
@@ -200,6 +212,11 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   async exportTo(request: ExportRequestParsed, filePath: string): Promise<RequestOutput<'export:run'>> {
     if (this.closing) throw new AppError('unsupported', 'the app service is closed');
     if (filePath === '') throw new AppError('bad_request', 'export needs a file path');
+    const conflict = await outputConflict([{ label: 'the export', file: filePath }], {
+      library: this.libraryFile,
+      isLibraryPhoto: (file) => this.library.getImageByPath(Buffer.from(file)) !== undefined,
+    });
+    if (conflict !== null) throw new AppError('bad_request', conflict);
     return runExport(this.library, request, filePath);
   }
 
@@ -227,12 +244,17 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     (this.emit as (event: 'event', ...args: ServiceEventArgs) => boolean)('event', channel, payload as never);
   }
 
-  /** Failures the library has no row for (broken links, unreadable folders) are kept for images:errors. */
+  /**
+   * Failures the library has no row for (broken links, unreadable folders) or does not record (a model
+   * whose scores are not numbers) are kept for images:errors.
+   */
   private noteError(errors: UnrecordedErrors, result: FileResult): void {
     if (result.status !== 'error') return;
-    if (this.library.getImageByPath(Buffer.from(result.path)) !== undefined) return;
+    const image = this.library.getImageByPath(Buffer.from(result.path));
+    // A model that produced no numbers leaves the photo's row as it was: only this list shows it.
+    if (image !== undefined && result.errorCode !== 'model_output_invalid') return;
     errors.add({
-      imageId: null,
+      imageId: image?.id ?? null,
       path: result.path,
       code: result.errorCode ?? 'internal',
       message: result.errorMessage ?? 'could not be read',

@@ -7,7 +7,10 @@ export interface FolderTrackerEvents {
   filesChanged(files: string[]): void;
   /** A photo that was deleted or moved away. */
   fileRemoved(file: string): void;
+  /** A watched folder that was gone (or missing at start-up) is back and watched again: scan it. */
+  folderBack(folder: string): void;
   warn(message: string): void;
+  info(message: string): void;
 }
 
 export class FolderTracker {
@@ -22,12 +25,24 @@ export class FolderTracker {
     this.watcher.on('mode', (kind, reason) => {
       if (kind === 'polling') events.warn(`watching folders by polling: ${reason ?? 'requested'}`);
     });
+    this.watcher.on('folder-gone', (folder) =>
+      events.warn(`watched folder ${folder} is gone: it is watched again when it comes back`),
+    );
+    this.watcher.on('folder-back', (folder) => {
+      events.info(`watched folder ${folder} is back: watching it again and scanning it`);
+      events.folderBack(folder);
+    });
     // Without a listener an 'error' event would throw and take the whole service down.
     this.watcher.on('error', (error) => events.warn(`folder watcher: ${error.message}`));
   }
 
   get folders(): string[] {
     return [...this.watched];
+  }
+
+  /** Watched folders that do not exist now (an unplugged drive): waited for. */
+  get absentFolders(): string[] {
+    return this.watcher.absentFolders;
   }
 
   watch(folder: string): void {
