@@ -9,6 +9,9 @@
  * - vanished: the file disappeared between listing and reading
  * - path_error: the path is not a regular file, is too long, or cannot be represented
  * - internal: a bug or an unexpected failure inside Skiptag (please report it)
+ * - model_output_invalid: the model's scores for this photo are not numbers (NaN or infinite): the model is
+ *   broken or does not suit the photo. Not the file's fault: the library records nothing for it, so the
+ *   photo is tried again on the next run (with a model that works).
  */
 export const FILE_ERROR_CODES = [
   'unsupported_format',
@@ -18,6 +21,7 @@ export const FILE_ERROR_CODES = [
   'vanished',
   'path_error',
   'internal',
+  'model_output_invalid',
 ] as const;
 
 export type FileErrorCode = (typeof FILE_ERROR_CODES)[number];

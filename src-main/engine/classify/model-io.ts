@@ -27,6 +27,11 @@ export interface ModelIo {
 }
 
 const DEFAULT_SIDE = 224;
+/**
+ * The largest input side accepted. ImageNet classifiers take 224–600 pixels; a float image of 4096² is
+ * already 200 MB, and a batch of them must fit in memory beside the decoder's buffers.
+ */
+export const MAX_INPUT_SIDE = 4096;
 
 function fixedDim(dim: number | string | undefined): number | null {
   return typeof dim === 'number' && dim > 0 ? dim : null;
@@ -61,12 +66,20 @@ export function describeModelIo(inputs: readonly ValueMeta[], outputs: readonly 
     );
   }
   const fixedBatch = fixedDim(inShape[0]);
+  const height = fixedDim(inShape[2]) ?? DEFAULT_SIDE;
+  const width = fixedDim(inShape[3]) ?? DEFAULT_SIDE;
+  if (height > MAX_INPUT_SIDE || width > MAX_INPUT_SIDE) {
+    const gigabytes = (3 * height * width * 4) / 1e9;
+    throw new ModelError(
+      `model input "${input.name}" is ${width}x${height} pixels: one image would need ${gigabytes.toFixed(1)} GB of memory; Skiptag accepts image inputs up to ${MAX_INPUT_SIDE}x${MAX_INPUT_SIDE}`,
+    );
+  }
   return {
     inputName: input.name,
     outputName: output.name,
     fixedBatch,
-    height: fixedDim(inShape[2]) ?? DEFAULT_SIDE,
-    width: fixedDim(inShape[3]) ?? DEFAULT_SIDE,
+    height,
+    width,
     numClasses: fixedDim(outShape[1]),
   };
 }

@@ -1,9 +1,10 @@
 // Atomic file writer (engine process): temp file beside the target, fsync, rename over it, fsync the folder.
 
 import { randomBytes } from 'node:crypto';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { isProcessAlive } from '../process-alive.js';
 
 export interface AtomicWriter {
   /** Absolute path of the file that commit() replaces. */
@@ -53,8 +54,35 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function tempNameFor(targetPath: string): string {
-  const base = truncateUtf8(basename(targetPath), MAX_BASE_BYTES);
-  return `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  return `${tempPrefixFor(targetPath)}${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+}
+
+function tempPrefixFor(targetPath: string): string {
+  return `.${truncateUtf8(basename(targetPath), MAX_BASE_BYTES)}.`;
+}
+
+/**
+ * Removes the temp files a killed run left beside `targetPath` (same target, `.tmp`, the pid in the name no
+ * longer running on this machine). A run that dies between open and commit cannot clean up after itself;
+ * the next one writing the same file does. Temp files of live writers are left alone.
+ */
+async function removeStaleTemps(targetPath: string): Promise<void> {
+  const prefix = tempPrefixFor(targetPath);
+  const dir = dirname(targetPath);
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const match = /^(\d+)\.[0-9a-f]{12}\.tmp$/.exec(name.slice(prefix.length));
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isProcessAlive(pid)) continue;
+    await rm(resolve(dir, name), { force: true }).catch(() => undefined);
+  }
 }
 
 function describeOpenError(targetPath: string, dir: string, error: unknown): Error {
@@ -102,6 +130,7 @@ export async function openAtomicWriter(targetPath: string): Promise<AtomicWriter
     if (code !== 'ENOENT') throw describeOpenError(target, dir, error);
   }
 
+  await removeStaleTemps(target);
   const tempPath = resolve(dir, tempNameFor(target));
   let handle: FileHandle;
   try {
@@ -176,7 +205,9 @@ class AtomicFileWriter implements AtomicWriter {
   private assertOpen(operation: string): void {
     if (this.state === 'open') return;
     if (this.state === 'failed') {
-      throw new Error(`Cannot ${operation} "${this.targetPath}": an earlier write failed`, {
+      // Say what failed (ENOSPC, EIO…): "an earlier write failed" alone hides the one thing the user can fix.
+      const reason = this.failure instanceof Error ? this.failure.message : String(this.failure);
+      throw new Error(`Cannot ${operation} "${this.targetPath}": an earlier write failed (${reason})`, {
         cause: this.failure,
       });
     }

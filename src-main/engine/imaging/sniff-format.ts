@@ -24,8 +24,8 @@ const AVIF_BRANDS = new Set(['avif', 'avis']);
 /** Generic HEIF brands: the codec is only told by the compatible brands that follow. */
 const GENERIC_HEIF_BRANDS = new Set(['mif1', 'msf1', 'mif2', 'miaf']);
 
-/** How far into a text file to look for the root element (XML declaration, comments, DOCTYPE come first). */
-const SVG_SCAN_BYTES = 4096;
+/** How much of a gzip stream to inflate when looking for an SVG inside (enough for any real prolog). */
+const SVG_SCAN_BYTES = 1024 * 1024;
 
 /** Returns why the file is refused, or null when it should go to the decoder. */
 export function sniffRefusal(bytes: Uint8Array, path: Buffer | string): Refusal | null {
@@ -127,24 +127,69 @@ function isCommonRasterMagic(bytes: Uint8Array): boolean {
   );
 }
 
-function looksLikeSvg(bytes: Uint8Array): boolean {
-  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, SVG_SCAN_BYTES))
-    .toString('latin1')
-    .replace(/^\xef\xbb\xbf/, '') // UTF-8 BOM
-    .replace(/\0/g, '') // UTF-16 text, crudely
-    .trimStart()
-    .toLowerCase();
-  if (head.startsWith('<svg')) return true;
-  return (
-    (head.startsWith('<?xml') || head.startsWith('<!--') || head.startsWith('<!doctype')) &&
-    head.includes('<svg')
-  );
+/**
+ * Whether the file is an SVG document: its root element, after whatever the XML prolog holds (declaration,
+ * comments, processing instructions, a DOCTYPE with an internal subset), is `svg`. The prolog is skipped
+ * structurally over the whole file rather than searched in a window, so padding (a long comment, blank
+ * lines) cannot push the root out of sight and let an SVG pass as a broken photo.
+ */
+function looksLikeSvg(input: Uint8Array): boolean {
+  const bytes = asUtf8ish(Buffer.from(input.buffer, input.byteOffset, input.byteLength));
+  return xmlRootName(bytes)?.replace(/^[\w.-]+:/, '') === 'svg';
+}
+
+/** UTF-16 text (with a BOM, or NUL-interleaved ASCII) re-encoded as UTF-8; other bytes as they are. */
+function asUtf8ish(bytes: Buffer): Buffer {
+  const le = (bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0x3c && bytes[1] === 0);
+  const be = (bytes[0] === 0xfe && bytes[1] === 0xff) || (bytes[0] === 0 && bytes[1] === 0x3c);
+  if (!le && !be) return bytes;
+  // Enough for any prolog a real file has; the rest of a huge file is never looked at.
+  const head = Buffer.from(bytes.subarray(0, Math.min(bytes.length, UTF16_SCAN_BYTES) & ~1));
+  if (be) head.swap16();
+  return Buffer.from(head.toString('utf16le'), 'utf8');
+}
+
+const UTF16_SCAN_BYTES = 16 * 1024 * 1024;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/** Lower-case name of the first element of an XML document, or null when the bytes are not XML-like. */
+function xmlRootName(bytes: Buffer): string | null {
+  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  for (;;) {
+    while (WHITESPACE.has(bytes[at] ?? -1)) at++;
+    if (bytes[at] !== 0x3c) return null; // '<'
+    if (bytes[at + 1] === 0x3f) {
+      at = after(bytes, '?>', at + 2); // <?xml …?>, other processing instructions
+    } else if (startsWithAscii(bytes, at, '<!--')) {
+      at = after(bytes, '-->', at + 4);
+    } else if (bytes[at + 1] === 0x21) {
+      at = afterDoctype(bytes, at + 2); // <!DOCTYPE … [ internal subset ] >
+    } else {
+      const name = /^[A-Za-z_][\w.:-]*/.exec(bytes.toString('latin1', at + 1, at + 129))?.[0];
+      return name === undefined ? null : name.toLowerCase();
+    }
+    if (at < 0) return null;
+  }
+}
+
+function after(bytes: Buffer, marker: string, from: number): number {
+  const found = bytes.indexOf(marker, from, 'latin1');
+  return found < 0 ? -1 : found + marker.length;
+}
+
+function afterDoctype(bytes: Buffer, from: number): number {
+  const close = bytes.indexOf('>', from, 'latin1');
+  const open = bytes.indexOf('[', from, 'latin1');
+  if (close < 0) return -1;
+  if (open < 0 || open > close) return close + 1;
+  const end = bytes.indexOf(']', open, 'latin1');
+  return end < 0 ? -1 : after(bytes, '>', end);
 }
 
 function gunzipPrefix(bytes: Uint8Array): Uint8Array {
   try {
     // Sync flush: a prefix of the stream inflates without complaining about the missing end.
-    return gunzipSync(bytes.subarray(0, 64 * 1024), {
+    return gunzipSync(bytes.subarray(0, SVG_SCAN_BYTES), {
       finishFlush: zlibConstants.Z_SYNC_FLUSH,
       maxOutputLength: SVG_SCAN_BYTES,
     });

@@ -267,8 +267,25 @@ export async function classifyItems<T extends WalkItem>(
     }
     const classifiedAt = new Date().toISOString();
     for (const [i, item] of batch.entries()) {
-      const probs = softmax(logits, i * classes, classes);
       const d = item.decoded;
+      const invalid = invalidScores(logits, i * classes, classes);
+      if (invalid !== null) {
+        // Scores that are not numbers are no result: an error for this photo, never a row of empty labels.
+        await emitter.put(item.seq, {
+          source: item.source,
+          result: errorResult({
+            path: item.display,
+            code: 'model_output_invalid',
+            message: `the model's scores for this photo are ${invalid}: the model is broken or does not suit this photo`,
+            model: options.modelName,
+            provider: classifier.provider,
+            bytes: d.bytes,
+            sha256: d.sha256,
+          }),
+        });
+        continue;
+      }
+      const probs = softmax(logits, i * classes, classes);
       await emitter.put(item.seq, {
         source: item.source,
         result: {
@@ -328,6 +345,16 @@ export async function classifyItems<T extends WalkItem>(
   current = null;
   report();
   return summary;
+}
+
+/** 'NaN' or 'infinite' when a photo's logits hold such a value (−∞ is a fine logit: probability 0). */
+function invalidScores(logits: Float32Array, offset: number, length: number): string | null {
+  for (let i = offset; i < offset + length; i++) {
+    const value = logits[i] as number;
+    if (Number.isNaN(value)) return 'NaN';
+    if (value === Infinity) return 'infinite';
+  }
+  return null;
 }
 
 async function finishOldest(
