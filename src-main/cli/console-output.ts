@@ -2,6 +2,7 @@
 
 import type { DownloadProgress } from '../engine/models/download.js';
 import type { TagProgress } from '../engine/pipeline/classify-items.js';
+import type { DroppedInput } from '../engine/scan/input-set.js';
 import type { FileResult } from '../shared/results.js';
 import type { CliIo } from './cli-io.js';
 
@@ -85,11 +86,29 @@ export function formatRate(perSecond: number): string {
   return perSecond >= 10 ? perSecond.toFixed(0) : perSecond.toFixed(1);
 }
 
+/**
+ * A name (or message) as one field of one line: a tab or line break in a file name would otherwise split
+ * the `path<TAB>labels` line a script reads, or start a fake line on the terminal. CSV and JSON keep names exact.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/[\t\n\r]/g, (char) => (char === '\t' ? '\\t' : char === '\n' ? '\\n' : '\\r'));
+}
+
 /** `path<TAB>label score, …` or `path<TAB>error code: message`. */
 export function describeResult(r: FileResult): string {
-  if (r.status === 'error') return `${r.path}\terror ${r.errorCode}: ${r.errorMessage}`;
-  const labels = r.predictions.map((p) => `${p.label} ${p.score.toFixed(3)}`).join(', ');
-  return `${r.path}\t${labels}`;
+  if (r.status === 'error')
+    return `${oneLine(r.path)}\terror ${r.errorCode}: ${oneLine(r.errorMessage ?? '')}`;
+  const labels = r.predictions.map((p) => `${oneLine(p.label)} ${p.score.toFixed(3)}`).join(', ');
+  return `${oneLine(r.path)}\t${labels}`;
+}
+
+/** A note for an input that is not walked on its own (named twice, or inside another input). */
+export function describeDropped(d: DroppedInput, done: string): string {
+  const [input, kept] = [oneLine(d.input), oneLine(d.keptAs)];
+  if (d.reason === 'inside') return `note: ${input} is inside ${kept}: ${done} as part of it`;
+  return d.input === d.keptAs
+    ? `note: ${input} is named twice: ${done} once`
+    : `note: ${input} is the same as ${kept}: ${done} once`;
 }
 
 export function plural(count: number, noun: string): string {
@@ -100,7 +119,7 @@ export function plural(count: number, noun: string): string {
 export function printFailures(failures: FileResult[], failedTotal: number, io: CliIo): void {
   if (failures.length === 0) return;
   io.err('failed files:');
-  for (const f of failures) io.err(`  ${f.path}: ${f.errorCode}: ${f.errorMessage}`);
+  for (const f of failures) io.err(`  ${oneLine(f.path)}: ${f.errorCode}: ${oneLine(f.errorMessage ?? '')}`);
   if (failedTotal > failures.length) {
     io.err(`  … and ${failedTotal - failures.length} more (see the error columns of the export)`);
   }

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { Library } from '../engine/library/library.js';
+import { explainLibraryError } from '../engine/library/library-errors.js';
 import { identifyModel, type ModelIdentity } from '../engine/models/locate-model.js';
 import { WorkerSupervisor } from '../engine/worker/worker-supervisor.js';
 import { type CliIo, FatalError } from './cli-io.js';
@@ -11,8 +12,24 @@ export function openLibrary(file: string): Library {
   try {
     return Library.open(file);
   } catch (error) {
-    throw new FatalError(`cannot open the library ${file}: ${(error as Error).message}`, { cause: error });
+    throw libraryFailure(error, file);
   }
+}
+
+/** For commands that only read (export, status): works on a read-only disk too (Library.openForReading). */
+export function openLibraryForReading(file: string): Library {
+  try {
+    return Library.openForReading(file);
+  } catch (error) {
+    throw libraryFailure(error, file);
+  }
+}
+
+function libraryFailure(error: unknown, file: string): FatalError {
+  const explained = explainLibraryError(error, file);
+  return new FatalError(explained ?? `cannot open the library ${file}: ${(error as Error).message}`, {
+    cause: error,
+  });
 }
 
 export interface EngineSession {

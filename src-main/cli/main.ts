@@ -1,7 +1,7 @@
 // skiptag command-line entry (CLI process): dispatches subcommands and maps failures to documented exit codes.
 
 import { readFileSync } from 'node:fs';
-import { type CliIo, EXIT, FatalError, processIo, UsageError } from './cli-io.js';
+import { type CliIo, EXIT, FatalError, guardClosedPipes, processIo, UsageError } from './cli-io.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { exportCommand } from './commands/export-command.js';
 import { modelsCommand } from './commands/models-command.js';
@@ -48,6 +48,7 @@ export async function runCli(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
   const [command, ...rest] = argv;
+  if (io === processIo) guardClosedPipes();
   try {
     switch (command) {
       case undefined:

@@ -4,7 +4,31 @@ import path from 'node:path';
 import type { FileResult } from '../shared/results.js';
 import { openCsvExport } from '../engine/export/csv-export.js';
 import { openJsonExport } from '../engine/export/json-export.js';
-import { type CliIo, FatalError } from './cli-io.js';
+import { outputConflict, type OutputTarget } from '../engine/export/output-targets.js';
+import { type CliIo, FatalError, UsageError } from './cli-io.js';
+
+/**
+ * Refuses (exit 2, before any work) outputs that would replace the library, a photo the run reads, or
+ * each other. `inputs` are the files and folders the run reads photos from.
+ */
+export async function checkOutputTargets(
+  values: { csv?: string | undefined; json?: string | undefined },
+  library: string | null,
+  inputs: readonly string[],
+  includeHidden: boolean,
+  isLibraryPhoto?: (file: string) => boolean,
+): Promise<void> {
+  const targets: OutputTarget[] = [];
+  if (values.csv !== undefined) targets.push({ label: '--csv', file: values.csv });
+  if (values.json !== undefined) targets.push({ label: '--json', file: values.json });
+  const conflict = await outputConflict(targets, {
+    library,
+    inputs,
+    includeHidden,
+    ...(isLibraryPhoto ? { isLibraryPhoto } : {}),
+  });
+  if (conflict !== null) throw new UsageError(conflict);
+}
 
 export interface ResultOutput {
   kind: 'CSV' | 'JSON';

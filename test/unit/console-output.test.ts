@@ -1,11 +1,15 @@
 // CLI console output tests (test): the tagging progress bar shows count, rate and ETA; non-terminals get no redraw codes.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { escapeForTerminal } from '../../src-main/cli/cli-io.js';
 import {
   createProgressReporter,
   describeProgress,
+  describeResult,
   formatDuration,
+  oneLine,
 } from '../../src-main/cli/console-output.js';
+import { errorResult } from '../../src-main/shared/results.js';
 import type { TagProgress } from '../../src-main/engine/pipeline/classify-items.js';
 
 function fakeStream(isTTY: boolean): { stream: NodeJS.WriteStream; text: () => string } {
@@ -64,5 +68,28 @@ describe('progress display', () => {
     expect(formatDuration(5)).toBe('5s');
     expect(formatDuration(125)).toBe('2m05s');
     expect(formatDuration(3 * 3600 + 60 * 7)).toBe('3h07m');
+  });
+});
+
+describe('text for people', () => {
+  it('shows control characters escaped, keeping tabs, line breaks and every other character', () => {
+    expect(escapeForTerminal('a\x1b]0;title\x07b\x1b[31mc\u202ed\x9be\x7f')).toBe(
+      'a\\x1b]0;title\\x07b\\x1b[31mc\\u202ed\\x9be\\x7f',
+    );
+    expect(escapeForTerminal('path\tlabel 0.9\nnext: é 猫 🐈')).toBe('path\tlabel 0.9\nnext: é 猫 🐈');
+  });
+
+  it('keeps a result to one line whatever the file name holds', () => {
+    const line = describeResult(
+      errorResult({
+        path: '/p/two\nlines\tand\rmore.jpg',
+        code: 'corrupt',
+        message: 'bad',
+        model: 'm',
+        provider: 'cpu',
+      }),
+    );
+    expect(line).toBe('/p/two\\nlines\\tand\\rmore.jpg\terror corrupt: bad');
+    expect(oneLine('a\nb')).toBe('a\\nb');
   });
 });

@@ -6,7 +6,8 @@ import { resolveConfig } from '../../engine/config.js';
 import { exportLibrary, type ExportFormat } from '../../engine/export/library-export.js';
 import { identifyModel, locateModel } from '../../engine/models/locate-model.js';
 import { type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
-import { openLibrary } from '../library-session.js';
+import { openLibrary, openLibraryForReading } from '../library-session.js';
+import { checkOutputTargets } from '../output-files.js';
 import { parseChoice, parseFraction } from '../parse-options.js';
 import { plural } from '../console-output.js';
 import { parseXmpSettings, writeTagsAfterRun, XMP_HELP, XMP_OPTIONS } from './write-tags-command.js';
@@ -60,8 +61,17 @@ export async function exportCommand(args: string[], io: CliIo, env: NodeJS.Proce
   // Not --model: without it the export shows each photo's latest labels, whatever $SKIPTAG_MODEL says.
   const config = resolveConfig({ library: values.library }, env);
   const libraryFile = config.libraryFile;
-  const library = openLibrary(libraryFile);
+  await checkOutputTargets(values, libraryFile, [], false);
+  // Only --xmp writes; an export alone reads, so it works on a read-only disk and never waits for a writer.
+  const library = xmp ? openLibrary(libraryFile) : openLibraryForReading(libraryFile);
   try {
+    await checkOutputTargets(
+      values,
+      libraryFile,
+      [],
+      false,
+      (file) => library.getImageByPath(Buffer.from(file)) !== undefined,
+    );
     let modelId: number | undefined;
     if (values.model) {
       const modelPath = await locateModel(values.model, config.models.dir).catch((error: unknown) => {
@@ -70,7 +80,8 @@ export async function exportCommand(args: string[], io: CliIo, env: NodeJS.Proce
       const model = await identifyModel(modelPath).catch((error: unknown) => {
         throw new FatalError(`cannot read model ${modelPath}: ${(error as Error).message}`);
       });
-      modelId = library.ensureModel(model.sha256, model.name);
+      // A model no photo was classified with matches nothing (0 is never a row id).
+      modelId = library.findModel(model.sha256) ?? 0;
     }
     const filter = {
       ...(values.folder ? { folder: Buffer.from(path.resolve(values.folder)) } : {}),

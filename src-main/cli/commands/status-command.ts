@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../engine/config.js';
 import { type CliIo, EXIT, UsageError } from '../cli-io.js';
-import { openLibrary } from '../library-session.js';
+import { openLibraryForReading } from '../library-session.js';
 
 export const STATUS_HELP = `Usage: skiptag status [--library FILE] [--json]
 
@@ -26,7 +26,7 @@ export async function statusCommand(args: string[], io: CliIo, env: NodeJS.Proce
   }
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const libraryFile = resolveConfig({ library: values.library }, env).libraryFile;
-  const library = openLibrary(libraryFile);
+  const library = openLibraryForReading(libraryFile);
   try {
     const counts = library.statusCounts();
     const folders = library.listFolders();

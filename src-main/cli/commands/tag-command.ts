@@ -4,20 +4,20 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig, type SkiptagConfig } from '../../engine/config.js';
 import { currentTags, exportImageToResult } from '../../engine/export/library-export.js';
-import { tagFiles } from '../../engine/jobs/tag-files.js';
 import { type LibraryTagSummary, tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
+import { describeHolder, WriterLease } from '../../engine/jobs/writer-lease.js';
+import { planInputs } from '../../engine/scan/input-set.js';
 import type { Library } from '../../engine/library/library.js';
+import { explainLibraryError } from '../../engine/library/library-errors.js';
 import type { ModelIdentity } from '../../engine/models/locate-model.js';
-import type { TagSummary } from '../../engine/pipeline/classify-items.js';
-import { tagsFor } from '../../engine/tagging/tag-rules.js';
 import type { FileResult } from '../../shared/results.js';
 import { abortOnInterrupt, type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import {
   createProgressReporter,
+  describeDropped,
   describeFailedCodes,
   describeResult,
   formatDuration,
-  formatRate,
   plural,
   printFailures,
 } from '../console-output.js';
@@ -30,7 +30,8 @@ import {
   parseEngineSettings,
 } from '../engine-settings.js';
 import { openLibrary, startEngine } from '../library-session.js';
-import { commitOutputs, openResultOutputs, type ResultOutput } from '../output-files.js';
+import { assertModelWorked, tagDirect } from './tag-direct.js';
+import { checkOutputTargets, commitOutputs, openResultOutputs, type ResultOutput } from '../output-files.js';
 import {
   parseXmpSettings,
   writeTagsAfterRun,
@@ -53,6 +54,8 @@ Options:
 ${engineHelp(config)}
 ${XMP_HELP}
   --no-library        classify without recording anything (everything is classified again)
+  --wait              when another run (watch, the app, another tag) is writing to the library,
+                      wait for it to finish instead of failing
   -q, --quiet         no progress display
   -h, --help          show this help
 
@@ -71,6 +74,7 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
       csv: { type: 'string' },
       json: { type: 'string' },
       bom: { type: 'boolean' },
+      wait: { type: 'boolean' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -88,85 +92,30 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
   const xmp = parseXmpSettings(values, settings.threshold);
   if (xmp && !libraryFile)
     throw new UsageError('--xmp needs the library (it remembers what it wrote); drop --no-library');
+  if (values.wait && !libraryFile) throw new UsageError('--wait is about the library; drop --no-library');
+  // One walk per file or folder: the same path twice, or a path inside a folder also given, is covered once.
+  const plan = await planInputs(positionals, { includeHidden: settings.includeHidden });
+  for (const d of plan.dropped) {
+    io.err(describeDropped(d, 'tagged'));
+  }
+  await checkOutputTargets(values, libraryFile, plan.inputs, settings.includeHidden);
   const outputs = await openResultOutputs(values.csv, values.json, values.bom ?? false);
   try {
     return libraryFile
-      ? await tagWithLibrary(positionals, settings, libraryFile, outputs, xmp, values.quiet ?? false, io)
-      : await tagDirect(positionals, settings, outputs, values.quiet ?? false, io);
+      ? await tagWithLibrary(
+          plan.inputs,
+          settings,
+          libraryFile,
+          outputs,
+          xmp,
+          { quiet: values.quiet ?? false, wait: values.wait ?? false },
+          io,
+        )
+      : await tagDirect(plan.inputs, settings, outputs, values.quiet ?? false, io);
   } finally {
     // Outputs not committed by then (a fatal error before any work) leave no temp file behind.
     await Promise.all(outputs.map((o) => o.sink.abort()));
   }
-}
-
-/** `skiptag tag --no-library`: classify in the worker process with no database; results go to stdout or files. */
-async function tagDirect(
-  inputs: string[],
-  settings: EngineSettings,
-  outputs: ResultOutput[],
-  quiet: boolean,
-  io: CliIo,
-): Promise<number> {
-  const rules = await loadRunRules(settings);
-  const { engine } = await startEngine(settings, io, 'no library');
-  try {
-    const printLines = outputs.length === 0;
-    const failures: FileResult[] = [];
-    const controller = new AbortController();
-    const release = abortOnInterrupt(
-      controller,
-      io,
-      'stopping: finishing the photos in flight and writing results',
-    );
-    const progress = createProgressReporter(io.errStream, quiet);
-    let summary: TagSummary;
-    try {
-      summary = await tagFiles({
-        engine,
-        inputs,
-        includeHidden: settings.includeHidden,
-        signal: controller.signal,
-        onProgress: (p) => progress.update(p),
-        onResult: async (result) => {
-          if (result.status === 'error' && failures.length < 20) failures.push(result);
-          if (printLines) {
-            progress.finish();
-            io.out(describeResult(result));
-          }
-          const tags = tagsFor(result.predictions, rules).map((t) => t.tag);
-          for (const o of outputs) await o.sink.write(result, tags);
-        },
-      });
-    } catch (error) {
-      progress.finish();
-      // Keep what was finished: a later fatal error must not throw away the rows already computed.
-      await commitOutputs(outputs, io);
-      throw new FatalError((error as Error).message, { cause: error });
-    } finally {
-      release();
-    }
-    progress.finish();
-    await commitOutputs(outputs, io);
-    printFailures(failures, summary.failed, io);
-    printDirectSummary(summary, engine.provider, io);
-    if (summary.cancelled) return EXIT.interrupted;
-    return summary.failed > 0 ? EXIT.someFilesFailed : EXIT.ok;
-  } finally {
-    await engine.close();
-  }
-}
-
-function printDirectSummary(summary: TagSummary, provider: string, io: CliIo): void {
-  const done = summary.ok + summary.failed;
-  const rate = summary.seconds > 0 ? done / summary.seconds : 0;
-  const parts = [`${plural(summary.ok, 'photo')} tagged`];
-  if (summary.failed > 0)
-    parts.push(`${summary.failed} failed (${describeFailedCodes(summary.failedByCode)})`);
-  if (summary.skipped > 0) parts.push(`${plural(summary.skipped, 'other file')} skipped`);
-  if (done === 0 && !summary.cancelled) io.err('no photos found in the given files and folders');
-  io.err(
-    `${summary.cancelled ? 'interrupted: ' : ''}${parts.join(', ')} in ${formatDuration(summary.seconds)} (${formatRate(rate)} photos/s on ${provider})`,
-  );
 }
 
 /** `skiptag tag` with the library: incremental tagging recorded in SQLite, in a separate engine process. */
@@ -176,12 +125,14 @@ async function tagWithLibrary(
   libraryFile: string,
   outputs: ResultOutput[],
   xmp: XmpSettings | null,
-  quiet: boolean,
+  { quiet, wait }: { quiet: boolean; wait: boolean },
   io: CliIo,
 ): Promise<number> {
   const tagRules = await loadRunRules(settings);
   const library = openLibrary(libraryFile);
   try {
+    // Refused before the engine starts; tagIntoLibrary takes the lease itself (and refuses a late comer).
+    if (!wait) WriterLease.assertFree(library, BUSY_HINT);
     const { engine, model } = await startEngine(settings, io);
     const controller = new AbortController();
     const release = abortOnInterrupt(
@@ -191,6 +142,8 @@ async function tagWithLibrary(
     );
     const progress = createProgressReporter(io.errStream, quiet);
     const failures: FileResult[] = [];
+    /** This run's model_output_invalid results: the library records nothing for them, the outputs show them. */
+    const invalid = new Map<number, FileResult>();
 
     let summary: LibraryTagSummary;
     try {
@@ -214,8 +167,18 @@ async function tagWithLibrary(
             current: p.current,
           }),
         importKeywords: true,
-        onResult: (result) => {
+        writer: {
+          kind: 'tag',
+          wait,
+          busyHint: BUSY_HINT,
+          onWaiting: (holder) => {
+            progress.finish();
+            io.err(`waiting: library busy: ${describeHolder(holder)} is using it`);
+          },
+        },
+        onResult: (result, _outcome, imageId) => {
           if (result.status === 'error' && failures.length < 20) failures.push(result);
+          if (result.errorCode === 'model_output_invalid' && imageId !== null) invalid.set(imageId, result);
           if (outputs.length === 0) {
             progress.finish();
             io.out(describeResult(result));
@@ -223,13 +186,15 @@ async function tagWithLibrary(
         },
       });
     } catch (error) {
-      throw new FatalError((error as Error).message, { cause: error });
+      const explained = explainLibraryError(error, libraryFile);
+      throw new FatalError(explained ?? (error as Error).message, { cause: error });
     } finally {
       release();
       progress.finish();
       await engine.close();
     }
-    await writeOutputs(library, inputs, model, outputs, io);
+    assertModelWorked(summary.ok, summary.failedByCode, true);
+    await writeOutputs(library, inputs, model, outputs, invalid, io);
     // Every photo of the inputs, not only this run's: `tag --xmp` on a tagged folder writes its tags too.
     if (xmp) await writeTagsAfterRun(library, okImagesUnder(library, inputs), xmp, io);
     printFailures(failures, summary.failed, io);
@@ -241,21 +206,36 @@ async function tagWithLibrary(
   }
 }
 
+const BUSY_HINT = '; --wait to queue';
+
 /** Exports go through the library, so unchanged photos (not classified again) are in the file too. */
 async function writeOutputs(
   library: Library,
   inputs: string[],
   model: ModelIdentity,
   outputs: ResultOutput[],
+  invalid: ReadonlyMap<number, FileResult>,
   io: CliIo,
 ): Promise<void> {
   if (outputs.length === 0) return;
   const modelId = library.ensureModel(model.sha256, model.name);
+  // A photo named beside its folder (one the folder's walk skips, such as a hidden one) is under both.
+  const written = new Set<number>();
   for (const input of inputs) {
     for (const image of library.exportImages({ folder: Buffer.from(path.resolve(input)), modelId })) {
-      if (image.status === 'missing' || image.status === 'pending') continue;
-      const result = exportImageToResult(image);
-      for (const o of outputs) await o.sink.write(result, currentTags(image));
+      if (written.has(image.imageId)) continue;
+      written.add(image.imageId);
+      const failed = invalid.get(image.imageId);
+      if (failed === undefined && (image.status === 'missing' || image.status === 'pending')) continue;
+      const result = failed ?? exportImageToResult(image);
+      const tags = failed ? [] : currentTags(image);
+      for (const o of outputs) {
+        try {
+          await o.sink.write(result, tags);
+        } catch (error) {
+          throw new FatalError(`cannot write ${o.file}: ${(error as Error).message}`, { cause: error });
+        }
+      }
     }
   }
   await commitOutputs(outputs, io);
@@ -280,11 +260,11 @@ function printLibrarySummary(s: LibraryTagSummary, provider: string, libraryFile
 
 /** Ids of the classified photos under the inputs (paged through the library, so any size fits). */
 export function okImagesUnder(library: Library, inputs: string[]): number[] {
-  const ids: number[] = [];
+  const ids = new Set<number>();
   for (const input of inputs) {
     for (const image of library.exportImages({ folder: Buffer.from(path.resolve(input)) })) {
-      if (image.status === 'ok') ids.push(image.imageId);
+      if (image.status === 'ok') ids.add(image.imageId);
     }
   }
-  return ids;
+  return [...ids];
 }
