@@ -6,9 +6,12 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src-main/engine/library/library.js';
+import { AppService } from '../../src-main/engine/service/app-service.js';
+import { TEST_CRASH_MARKER_ENV } from '../../src-main/engine/worker/crash-injection.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { writeHugeInputModel, writeNaNForDarkModel, writeNaNModel } from '../support/odd-models.js';
 import { REPO_ROOT, runCli, SKIPTAG_BIN, type CliRun } from '../support/run-cli.js';
+import { call } from '../support/service-calls.js';
 
 type Row = Record<string, string>;
 const readCsv = async (file: string) =>
@@ -313,6 +316,46 @@ describe('models that misbehave', () => {
     expect(run.stderr).toContain('50000x50000 pixels');
     expect(run.stderr).not.toMatch(/Invalid typed array length/);
     expect(await readdir(dir)).toEqual(['huge']);
+  });
+});
+
+describe('failed photos in the app', () => {
+  it('are not read again to draw their thumbnail (the decoder already failed on them)', async () => {
+    const dir = await scratch();
+    const folder = path.join(dir, 'empty');
+    await mkdir(folder);
+    for (let i = 0; i < 3; i++) await writeFile(path.join(folder, `empty-${i}.jpg`), '');
+    // Test-only fault injection: the render worker "crashes" on these files if it is ever asked to draw one.
+    process.env[TEST_CRASH_MARKER_ENV] = 'render:empty-';
+    const log: string[] = [];
+    const service = new AppService({
+      libraryFile: path.join(dir, 'library.db'),
+      dataDir: dir,
+      modelPath: model,
+      models: { dir: path.join(dir, 'models'), catalogFile: null, mirror: null },
+      urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
+      prewarmThumbnails: false,
+      onLog: (level, message) => log.push(`${level}: ${message}`),
+    });
+    try {
+      await call(service, 'library:addFolders', { paths: [folder] });
+      const deadline = Date.now() + 60_000;
+      let items: { id: number; status: string }[] = [];
+      while (Date.now() < deadline) {
+        items = (await call(service, 'images:query', { filter: {}, offset: 0, limit: 10 })).items;
+        if (items.length === 3 && items.every((i) => i.status === 'error')) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(items.map((i) => i.status)).toEqual(['error', 'error', 'error']);
+      for (const item of items) {
+        expect(await service.image(item.id, 'thumb')).toBeNull();
+        expect(await service.image(item.id, 'preview')).toBeNull();
+      }
+      expect(log.filter((l) => /crash|thumbnail of/i.test(l))).toEqual([]);
+    } finally {
+      await service.close();
+      delete process.env[TEST_CRASH_MARKER_ENV];
+    }
   });
 });
 

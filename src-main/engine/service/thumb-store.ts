@@ -42,8 +42,11 @@ export class ThumbStore {
   /** The JPEG, or null when the image is unknown, missing, or cannot be read or decoded. */
   get(imageId: number, variant: ImageVariant, priority: 'high' | 'low' = 'high'): Promise<Buffer | null> {
     const image = this.library.getImage(imageId);
-    // A photo that crashed the classifier's decoder would only crash the renderer too.
-    const unrenderable = image === undefined || image.status === 'missing' || image.status === 'crashed';
+    // A photo that crashed the classifier's decoder would only crash the renderer too; one the decoder
+    // already failed on (empty, corrupt, unsupported) fails again: not read again until it changes (a
+    // changed file goes back to pending), however often the grid shows it.
+    const unrenderable =
+      image === undefined || image.status === 'missing' || image.status === 'crashed' || image.status === 'error';
     if (unrenderable || this.closed) return Promise.resolve(null);
     if (this.poisoned.has(versionKey(image))) return Promise.resolve(null);
     const size = variant === 'thumb' ? THUMBNAIL_SIZE : PREVIEW_SIZE;
