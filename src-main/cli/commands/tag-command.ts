@@ -193,7 +193,8 @@ async function tagWithLibrary(
       progress.finish();
       await engine.close();
     }
-    assertModelWorked(summary.ok, summary.failedByCode, true);
+    // Photos already tagged with this model (unchanged) count as the model working: only new NaNs are errors then.
+    assertModelWorked(summary.ok + summary.counts.unchanged, summary.failedByCode, true);
     await writeOutputs(library, inputs, model, outputs, invalid, io);
     // Every photo of the inputs, not only this run's: `tag --xmp` on a tagged folder writes its tags too.
     if (xmp) await writeTagsAfterRun(library, okImagesUnder(library, inputs), xmp, io);

@@ -46,7 +46,10 @@ export class ThumbStore {
     // already failed on (empty, corrupt, unsupported) fails again: not read again until it changes (a
     // changed file goes back to pending), however often the grid shows it.
     const unrenderable =
-      image === undefined || image.status === 'missing' || image.status === 'crashed' || image.status === 'error';
+      image === undefined ||
+      image.status === 'missing' ||
+      image.status === 'crashed' ||
+      image.status === 'error';
     if (unrenderable || this.closed) return Promise.resolve(null);
     if (this.poisoned.has(versionKey(image))) return Promise.resolve(null);
     const size = variant === 'thumb' ? THUMBNAIL_SIZE : PREVIEW_SIZE;
