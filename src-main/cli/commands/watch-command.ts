@@ -8,7 +8,6 @@ import { tagIntoLibrary, type LibraryTagOptions } from '../../engine/jobs/tag-in
 import { describeHolder } from '../../engine/jobs/writer-lease.js';
 import type { Library } from '../../engine/library/library.js';
 import { explainLibraryError } from '../../engine/library/library-errors.js';
-import { isAtOrUnderFolder } from '../../engine/library/path-prefix.js';
 import { planInputs } from '../../engine/scan/input-set.js';
 import { FolderWatcher } from '../../engine/scan/folder-watcher.js';
 import { type CliIo, EXIT, FatalError, outputClosed, UsageError } from '../cli-io.js';
@@ -78,7 +77,7 @@ export async function watchCommand(args: string[], io: CliIo, env: NodeJS.Proces
       if (record.coveredBy)
         io.err(`note: ${folder} is inside the watched folder ${record.coveredBy.display}`);
     }
-    const folders = outermostWatched(library);
+    const folders = library.outermostWatched().map((f) => f.display);
     if (folders.length === 0) throw new UsageError('no folders to watch: name at least one');
     const tagRules = await loadRunRules(settings);
     const xmp = parseXmpSettings(values, settings.threshold);
@@ -100,19 +99,6 @@ export async function watchCommand(args: string[], io: CliIo, env: NodeJS.Proces
     await session?.engine.close();
     library.close();
   }
-}
-
-/**
- * The watched folders, less those inside another watched one (libraries written before folders were
- * kept from overlapping can hold both): one watch and one scan per tree.
- */
-function outermostWatched(library: Library): string[] {
-  const watched = library.listFolders().filter((f) => f.watched);
-  return watched
-    .filter(
-      (f) => !watched.some((g) => g !== f && !g.path.equals(f.path) && isAtOrUnderFolder(g.path, f.path)),
-    )
-    .map((f) => f.display);
 }
 
 async function watchLoop(

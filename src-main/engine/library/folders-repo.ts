@@ -86,6 +86,17 @@ export class FoldersRepo {
     if (moved > 0) this.changes.anyImage();
   }
 
+  /**
+   * Watched folders less those inside another watched one (a library written before folders were kept
+   * apart can hold both): one watch and one scan per tree.
+   */
+  outermostWatched(): FolderRow[] {
+    const watched = this.listFolders().filter((f) => f.watched);
+    return watched.filter(
+      (f) => !watched.some((g) => g !== f && !g.path.equals(f.path) && isAtOrUnderFolder(g.path, f.path)),
+    );
+  }
+
   listFolders(): FolderRow[] {
     return this.db.all<DbFolder>('SELECT * FROM folders ORDER BY path').map(toFolder);
   }

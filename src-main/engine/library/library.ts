@@ -172,6 +172,10 @@ export class Library {
   listFolders(): FolderRow[] {
     return this.folders.listFolders();
   }
+  /** The watched folders to watch: those inside another watched folder are covered by it. */
+  outermostWatched(): FolderRow[] {
+    return this.folders.outermostWatched();
+  }
   getFolder(id: number): FolderRow | undefined {
     return this.folders.getFolder(id);
   }

@@ -16,7 +16,6 @@ import type { LogLevel } from '../../shared/worker-protocol.js';
 import type { FileResult } from '../../shared/results.js';
 import type { ModelSources } from '../config.js';
 import { Library } from '../library/library.js';
-import { isAtOrUnderFolder } from '../library/path-prefix.js';
 import type { FolderWatcherOptions } from '../scan/folder-watcher.js';
 import { ChangeBatcher, JobEvents } from './ui-events.js';
 import { WorkerManager, type WorkerTuning } from './worker-manager.js';
@@ -168,10 +167,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     // Folders inside another watched folder (libraries from before folders were kept from overlapping) are
     // covered by it. A watched folder that is not there (an unplugged drive) is watched again when it
     // comes back, and scanned then.
-    const all = this.library.listFolders().filter((f) => f.watched);
-    const watched = all
-      .filter((f) => !all.some((g) => g !== f && !g.path.equals(f.path) && isAtOrUnderFolder(g.path, f.path)))
-      .map((f) => f.display);
+    const watched = this.library.outermostWatched().map((f) => f.display);
     for (const folder of watched) this.tracker.watch(folder);
     const present = watched.filter((folder) => existsSync(folder));
     for (const folder of watched.filter((f) => !present.includes(f)))
