@@ -354,7 +354,7 @@ describe('failed photos in the app', () => {
       expect(log.filter((l) => /crash|thumbnail of/i.test(l))).toEqual([]);
     } finally {
       await service.close();
-      delete process.env[TEST_CRASH_MARKER_ENV];
+      Reflect.deleteProperty(process.env, TEST_CRASH_MARKER_ENV);
     }
   });
 });
