@@ -43,6 +43,14 @@ function success(labels: string[]): SuccessRecord {
 const changed = (...ids: number[]): LibraryCommit => ({ inserted: [], changed: ids, anyImage: false });
 const any: LibraryCommit = { inserted: [], changed: [], anyImage: true };
 
+/** A scan's missing-marking of /p, as a run holding the writer lease does it. */
+function markUnseenMissing(scan: number): number | null {
+  const holder = { token: 'test-run', pid: process.pid, host: 'test', kind: 'tag' as const, heartbeatMs: 0 };
+  library.claimLease(holder, () => true);
+  const folder = library.listFolders().find((f) => f.display === '/p');
+  return library.markUnseenMissingUnder(Buffer.from('/p'), folder ? [folder.id] : [], scan, holder.token);
+}
+
 describe('library commit notifications', () => {
   it('reports a write outside a transaction at once', () => {
     const a = library.insertImage(seen('/p/a.jpg'), null, 1).id;
@@ -83,7 +91,7 @@ describe('library commit notifications', () => {
     const a = library.insertImage(seen('/p/a.jpg'), folder.id, 1).id;
     const b = library.insertImage(seen('/p/b.jpg', { devIno: '1:2' }), folder.id, 1).id;
     commits = [];
-    expect(library.markUnseenMissing(folder.id, 1)).toBe(0);
+    expect(markUnseenMissing(1)).toBe(0);
     library.touchSeen([a], 2);
     library.setTagState([424_242], 'beach', 'accepted');
     library.removeTag([a], 'never-there');
@@ -91,7 +99,7 @@ describe('library commit notifications', () => {
     library.incrementCrashCount(a);
     library.createJob('tag', null);
     expect(commits).toEqual([]);
-    expect(library.markUnseenMissing(folder.id, 2)).toBe(1);
+    expect(markUnseenMissing(2)).toBe(1);
     expect(library.markMissingPath(Buffer.from('/p/a.jpg'))).toBe(true);
     library.mergeInto(b, a);
     library.removeFolder(folder.id);

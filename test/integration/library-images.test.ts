@@ -42,6 +42,14 @@ function success(modelId: number, labels: [string, number][], sha256 = 'sha-a'):
   };
 }
 
+/** A scan's missing-marking of /p, as a run holding the writer lease does it. */
+function markUnseenMissing(scan: number): number | null {
+  const holder = { token: 'test-run', pid: process.pid, host: 'test', kind: 'tag' as const, heartbeatMs: 0 };
+  library.claimLease(holder, () => true);
+  const folder = library.listFolders().find((f) => f.display === '/p');
+  return library.markUnseenMissingUnder(Buffer.from('/p'), folder ? [folder.id] : [], scan, holder.token);
+}
+
 describe('library images', () => {
   it('keeps non-UTF-8 path bytes exactly, even when two names display the same', () => {
     const folder = library.upsertFolder(Buffer.from([0x2f, 0x64, 0xe9]), '/d\uFFFD', true);
@@ -86,8 +94,8 @@ describe('library images', () => {
     library.recordSuccess(a, success(model, [['tabby', 0.8]]));
     library.recordFailure(b, { code: 'corrupt', message: 'bad' }, 'error');
     library.touchSeen([c], 2);
-    expect(library.markUnseenMissing(folder.id, 2)).toBe(2);
-    expect(library.markUnseenMissing(folder.id, 2)).toBe(0);
+    expect(markUnseenMissing(2)).toBe(2);
+    expect(markUnseenMissing(2)).toBe(0);
     expect(library.getImage(a)?.status).toBe('missing');
     expect(library.getImage(b)?.status).toBe('missing');
     expect(library.getImage(c)?.status).toBe('pending');
@@ -117,7 +125,7 @@ describe('library images', () => {
     );
     library.setTagState([image.id], 'tabby', 'accepted');
     library.setTagState([image.id], 'holiday', 'accepted');
-    library.markUnseenMissing(folder.id, 2);
+    markUnseenMissing(2);
     expect(library.findMissingByDevIno('5:77').map((r) => r.id)).toEqual([image.id]);
     expect(library.findByDevIno('5:77').map((r) => r.id)).toEqual([image.id]);
 
@@ -154,7 +162,7 @@ describe('library images', () => {
     library.setTagState([old.id], 'lynx', 'rejected');
     library.setTagState([old.id], 'mum', 'accepted');
     library.setTagState([old.id], 'dad', 'accepted');
-    library.markUnseenMissing(folder.id, 2);
+    markUnseenMissing(2);
 
     const copy = library.insertImage(seen('/other/a.jpg', { devIno: '9:9' }), null, 2);
     library.recordSuccess(

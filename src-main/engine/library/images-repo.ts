@@ -124,17 +124,6 @@ export class ImagesRepo {
     return row && toImage(row);
   }
 
-  /** Images of the folder that scan `scan` did not see become missing (kept with their tags). */
-  markUnseenMissing(folderId: number, scan: number): number {
-    const count = this.db.run(
-      `UPDATE images SET status_before_missing = status, status = 'missing', updated_at = :now
-       WHERE folder_id = :folder_id AND status <> 'missing' AND last_seen_scan IS NOT :scan`,
-      { folder_id: folderId, scan, now: this.now() },
-    );
-    if (count > 0) this.changes.anyImage();
-    return count;
-  }
-
   /**
    * After a complete walk of `under` by scan `scan`: photos there that it did not see become missing —
    * only those held by `folderIds` (the folders that walk covered) and only while `leaseToken` still holds

@@ -215,9 +215,6 @@ export class Library {
   findMissingBySha(sha256: string): ImageRow | undefined {
     return this.images.findMissingBySha(sha256);
   }
-  markUnseenMissing(folderId: number, scan: number): number {
-    return this.images.markUnseenMissing(folderId, scan);
-  }
   /** Null when `leaseToken` no longer holds the writer lease (nothing is marked then). */
   markUnseenMissingUnder(
     under: Buffer,
