@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
 import type { Library, LeaseHolder, WriterKind } from '../library/library.js';
+import { AppError } from '../../shared/errors.js';
 import { isProcessAlive } from '../process-alive.js';
 
 /** How often a holder says it is alive. */
@@ -16,12 +17,12 @@ export const STALE_MS = 60_000;
 const RETRY_MS = 500;
 
 /** Refused because another run holds the lease; the message names it (exit code 3 in the CLI). */
-export class LibraryBusyError extends Error {
+export class LibraryBusyError extends AppError {
   constructor(
     readonly holder: LeaseHolder,
     hint: string,
   ) {
-    super(`library busy: ${describeHolder(holder)} is using it${hint}`);
+    super('library_busy', `library busy: ${describeHolder(holder)} is using it${hint}`);
     this.name = 'LibraryBusyError';
   }
 }
