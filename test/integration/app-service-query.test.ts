@@ -28,7 +28,8 @@ beforeAll(async () => {
     models: { dir: path.join(work, 'models'), catalogFile: null, mirror: null },
     urls: { thumb: (id) => `app://thumb/${id}`, preview: (id) => `app://preview/${id}` },
   });
-}, 120_000);
+  // Seeding 100k photos: 8–13 s at load average 5; the whole file took 78 s with two busy loops on top.
+}, 300_000);
 
 afterAll(async () => {
   await service.close();
