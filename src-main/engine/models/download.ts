@@ -1,57 +1,12 @@
-// Resumable, verified download (engine): streams a URL into a .part file, resumes it with Range, checks size and SHA-256; its errors.
+// Resumable, verified download (engine): streams a URL into a .part file, resumes it with Range, gives up on a trickle, checks size and SHA-256.
 
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../../shared/errors.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
+import { cancelled, describeNetworkError, DownloadError, wrongSize } from './download-error.js';
 import { identifyModel } from './locate-model.js';
 
-export type DownloadErrorKind =
-  /** The server answered with an HTTP error status (404, 500, …). */
-  | 'http'
-  /** Connection refused, DNS failure, reset or closed mid-body. */
-  | 'network'
-  /** No bytes arrived for the stall timeout. */
-  | 'stalled'
-  /** Bytes kept arriving, but slower than the minimum rate (a trickle that would never finish). */
-  | 'slow'
-  /** The server ended a partial answer (a range shorter than asked for) short of the expected size. */
-  | 'incomplete'
-  /** Not the catalogue's file: a complete answer of another size, or more bytes than the catalogue says. */
-  | 'size'
-  /** The complete file's SHA-256 differs from the catalogue's. */
-  | 'checksum'
-  /** The caller's signal aborted the download. */
-  | 'cancelled'
-  /** Another process is installing the same model. */
-  | 'busy';
-
-/** Every kind reaches callers across a process (the app's install job) as `download_failed`. */
-export class DownloadError extends AppError {
-  constructor(
-    readonly kind: DownloadErrorKind,
-    message: string,
-    /** Whether a partial download was kept so that the next attempt resumes. */
-    readonly partialKept: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super('download_failed', message, options);
-    this.name = 'DownloadError';
-  }
-}
-
-/** fetch() wraps socket errors as TypeError("fetch failed"/"terminated") with the real reason in `cause`. */
-function describeNetworkError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
-    const text = code && !current.message.includes(code) ? `${current.message} (${code})` : current.message;
-    if (text && !parts.includes(text)) parts.push(text);
-    current = current.cause;
-  }
-  return parts.length > 0 ? parts.join(': ') : String(error);
-}
+export { DownloadError, type DownloadErrorKind } from './download-error.js';
 
 export interface DownloadProgress {
   /** Bytes in the .part file so far, the resumed prefix included. */
@@ -294,22 +249,6 @@ async function fetchInto(options: DownloadOptions, from: number): Promise<number
     clearTimeout(timer);
     clearInterval(rateTimer);
   }
-}
-
-function wrongSize(url: string, what: string, expectedBytes: number): DownloadError {
-  return new DownloadError(
-    'size',
-    `not the catalogue's file: ${what}, expected ${expectedBytes} bytes (${url}); the download was deleted`,
-    false,
-  );
-}
-
-function cancelled(url: string): DownloadError {
-  return new DownloadError(
-    'cancelled',
-    `download of ${url} cancelled; the partial file is kept, so the next install resumes`,
-    true,
-  );
 }
 
 /** `bytes 100-199/200` → start 100, end 199, total 200 (null when `*`); null when absent or malformed. */
