@@ -1,4 +1,4 @@
-// `npm run bench -- [folder] [options]` (bench): throughput, then the scan and library benchmarks, each in its own process.
+// `npm run bench -- [folder] [options]` (bench): throughput, then the scan, library, app query and memory benchmarks, each in its own process.
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,3 +13,5 @@ const run = (file: string, args: string[] = []) => {
 run('./run-bench.js', process.argv.slice(2));
 run('./walker-bench.js');
 run('./library-bench.js');
+run('./app-query-bench.js');
+run('./memory-bench.js');

@@ -216,12 +216,19 @@ describe('test bridge', () => {
           () => (globalThis as unknown as { __appSawApi?: boolean }).__appSawApi === true,
         );
         const exportPath = path.join(work, 'from-browser.csv');
+        // Subscribe first, and go on once the page's event stream is connected (the bridge then listens to
+        // the service once more), however long that takes: events sent before would be lost.
+        const listening = bridge.service.listenerCount('event');
+        await page.evaluate(() => {
+          const w = globalThis as unknown as PageWindow & { __changes: unknown[] };
+          w.__changes = [];
+          w.skiptag.onLibraryChanged((c) => w.__changes.push(c));
+        });
+        await until('the page’s event stream', () => bridge.service.listenerCount('event') > listening);
         const outcome = await page.evaluate(
           async ({ folder, file }) => {
-            const w = globalThis as unknown as PageWindow;
-            const changes: unknown[] = [];
-            w.skiptag.onLibraryChanged((c) => changes.push(c));
-            await new Promise((r) => setTimeout(r, 300)); // let the EventSource connect
+            const w = globalThis as unknown as PageWindow & { __changes: unknown[] };
+            const changes = w.__changes;
             const cancelled = await w.skiptag.pickFolders({});
             w.__skiptagTestDropPaths = [folder];
             const dropped = await w.skiptag.addDroppedFiles([]);
@@ -233,7 +240,10 @@ describe('test bridge', () => {
             const missing = await w.skiptag.getImage({ imageId: 99999 });
             delete w.__skiptagTestDropPaths;
             const nothingDropped = await w.skiptag.addDroppedFiles([]);
-            await new Promise((r) => setTimeout(r, 500));
+            // The folder just added makes the library change: wait for the first event, not for a set time.
+            for (let waited = 0; changes.length === 0 && waited < 30_000; waited += 25) {
+              await new Promise((r) => setTimeout(r, 25));
+            }
             const replaced = (() => {
               try {
                 w.skiptag = {} as never;

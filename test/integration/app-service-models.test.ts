@@ -279,6 +279,24 @@ describe('AppService models', () => {
     expect((await call('models:list', {})).map((m) => m.id)).toContain('my-birds');
   });
 
+  it('settings:set takes the name of an installed model, never a file or a model that is not installed', async () => {
+    expect(await call('settings:set', { model: 'my-birds' })).toMatchObject({ model: 'my-birds' });
+    expect(await call('settings:set', { model: 'colours-test' })).toMatchObject({ model: 'colours-test' });
+    for (const model of [
+      'other-test', // in the catalogue, not installed
+      'nope',
+      path.join(modelsDir, 'my-birds.onnx'), // the very file of an installed model, named by path
+      path.join(work, 'photos', 'red-photo.jpg'),
+      '../models/my-birds',
+    ]) {
+      await expect(callService(service, 'settings:set', { model }), model).rejects.toMatchObject({
+        code: 'model_not_found',
+        message: expect.stringContaining('is not an installed model') as unknown,
+      });
+    }
+    expect((await call('settings:get', {})).model).toBe('colours-test');
+  });
+
   it('rejects unknown and malformed model ids', async () => {
     await expect(callService(service, 'models:install', { id: 'nope' })).rejects.toMatchObject({
       code: 'not_found',

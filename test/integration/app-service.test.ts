@@ -444,12 +444,34 @@ describe('AppService', () => {
     await expect(callService(service, 'settings:set', { topK: 0 })).rejects.toMatchObject({
       code: 'bad_request',
     });
-    await expect(
-      callService(service, 'settings:set', { model: path.join(work, 'no-such.onnx') }),
-    ).rejects.toMatchObject({
-      code: 'model_not_found',
-      message: expect.stringMatching(/model file not found/) as unknown,
-    });
+    // The window names installed models, never files: a path is refused whether or not a model is there,
+    // with the same answer, so a renderer can neither load a file of its choosing nor probe the disk.
+    const refusal = async (model: string) => {
+      const error = (await callService(service, 'settings:set', { model }).then(
+        () => null,
+        (e: unknown) => e,
+      )) as AppError | null;
+      expect(error, model).toMatchObject({ code: 'model_not_found' });
+      return error?.message.replace(JSON.stringify(model), '<model>');
+    };
+    const missing = await refusal(path.join(work, 'no-such.onnx'));
+    expect(missing).toMatch(
+      /^<model> is not an installed model \(installed: none\); install one from the list/,
+    );
+    expect(await refusal(modelPath)).toBe(missing);
+    expect(await refusal('/etc/passwd')).toBe(missing);
+    expect(await refusal('colours')).toBe(missing);
+    expect((await call('settings:get', {})).model).toBeNull();
+    await service.close();
+    // A path saved earlier (an older version, the settings file edited by hand) may come back unchanged
+    // when the window saves its other settings; it is not a new choice.
+    const settingsFile = path.join(work, 'data', 'settings.json');
+    const saved = JSON.parse(await readFile(settingsFile, 'utf8')) as Record<string, unknown>;
+    await writeFile(settingsFile, JSON.stringify({ ...saved, model: modelPath }));
+    service = openService();
+    expect(await call('settings:set', { model: modelPath, topK: 3 })).toMatchObject({ model: modelPath });
+    expect(await refusal(path.join(work, 'no-such.onnx'))).toBe(missing);
+    expect(await call('settings:set', { model: null })).toMatchObject({ model: null });
     await service.close();
     await expect(callService(service, 'tags:list', {})).rejects.toMatchObject({ code: 'unsupported' });
 

@@ -145,9 +145,23 @@ describe('a tagging job with the real engine', () => {
     const queue = new JobQueue();
     const model = await identifyModel(modelPath);
     let classified = 0;
+    // The engine as the job sees it, counting the photos handed to it: what "no new work" is measured by.
+    let handed = 0;
+    const counting = new Proxy(engine, {
+      get(target, property) {
+        if (property === 'classify') {
+          return (...args: Parameters<WorkerSupervisor['classify']>) => {
+            handed += args[0].length;
+            return target.classify(...args);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
     const job = enqueueTagJob(queue, {
       library,
-      engine,
+      engine: counting,
       model,
       inputs: [photos],
       chunkSize: 2,
@@ -157,10 +171,13 @@ describe('a tagging job with the real engine', () => {
     });
     while (classified < 4) await sleep(20);
     expect(queue.pause(job.id)).toBe(true);
-    // Work already handed to the engine (at most two small chunks) finishes; then nothing moves.
-    await sleep(1500);
+    // Work already handed to the engine (at most two small chunks) finishes, however long that takes on a
+    // busy machine; then nothing new is handed over, and nothing moves, for as long as it stays paused.
+    while (classified < handed) await sleep(20);
     const whilePaused = classified;
+    const handedWhilePaused = handed;
     await sleep(1500);
+    expect(handed).toBe(handedWhilePaused);
     expect(classified).toBe(whilePaused);
     expect(whilePaused).toBeLessThan(56);
     expect(queue.get(job.id)?.state).toBe('paused');

@@ -11,7 +11,7 @@ let work: string;
 let photos: string;
 let model: string;
 let library: string;
-const COPIES = 30; // × 7 real photos = 210 photos: several seconds of work with ResNet-50 on two cores
+const COPIES = 30; // × 7 real photos = 210 photos: several seconds of work with ResNet-18 on two cores
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-kill-'));
@@ -26,8 +26,9 @@ beforeAll(async () => {
       await writeFile(target, `copy ${i}`, { flag: 'a' });
     }
   }
-  model = path.join(work, 'resnet50.onnx');
-  await writeFile(model, buildResNet('resnet50', { seed: 5 }));
+  // ResNet-18: the kills land mid-run all the same, and fourteen runs start their model faster than ResNet-50's.
+  model = path.join(work, 'resnet18.onnx');
+  await writeFile(model, buildResNet('resnet18', { seed: 5 }));
   library = path.join(work, 'library.db');
 });
 
@@ -122,5 +123,9 @@ describe('kill -9 during tagging', () => {
     if (accepted) expect(after.acceptedKept).toBe(true);
     const again = await runCli(['tag', photos, '--model', model, '--library', library, '-q']);
     expect(again.stderr).toContain(`${total} unchanged; 0 tagged`);
-  });
+    // Up to fourteen CLI runs. Measured on the 2-core development machine: 38 s (ResNet-50) with other
+    // tests running (load average 4), 205 s (ResNet-50) with two busy loops on top (load average 10), 68 s
+    // (ResNet-18) at load average 7: the suite's 60 s default failed under load. Generous, since nothing
+    // here waits on a clock but the random kill delays.
+  }, 600_000);
 });

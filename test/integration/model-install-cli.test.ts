@@ -179,6 +179,26 @@ describe('skiptag models', () => {
     expect((await models('list')).stdout).not.toMatch(/installed/);
   });
 
+  it('refuses a complete answer of the wrong size: nothing kept to resume from, nothing listed as downloaded', async () => {
+    // An almost complete file, sent whole with its own Content-Length: not an interruption but another file.
+    server.fault({ kind: 'wrong-size', bytes: colours.bytes.length - 5 }, '/zoo/colours-test.onnx');
+    const failed = await models('install', 'colours-test', '--expectations', passSpec);
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain(
+      `not the catalogue's file: the server's file is ${colours.bytes.length - 5} bytes, expected ${colours.bytes.length} bytes`,
+    );
+    const list = await models('list');
+    expect(list.stdout).toMatch(/^\* colours-test\s+available/m);
+    expect(list.stdout).not.toMatch(/downloaded/);
+    // The next install starts afresh (no Range request) and succeeds.
+    server.requests.length = 0;
+    expect((await models('install', 'colours-test', '--expectations', passSpec)).code).toBe(0);
+    expect(server.requests.map((r) => [r.path, r.range, r.status])).toEqual([
+      ['/zoo/colours-test.onnx', null, 200],
+    ]);
+    expect((await models('remove', 'colours-test')).code).toBe(0);
+  });
+
   it('fetches from a mirror given by --mirror or SKIPTAG_MODEL_MIRROR', async () => {
     server.serve('/mirror/missing-test.onnx', colours.bytes);
     // An interrupted earlier download is resumed, from the mirror too.

@@ -152,9 +152,8 @@ describe('installModel', () => {
 
   it('aborts a stalled download within the stall timeout, keeps the .part, and resumes next time', async () => {
     server.fault({ kind: 'stall', after: half });
-    const started = performance.now();
+    // The stall timer, not the test's timeout, ends it: the error says which timer fired and after how long.
     const error = await expectFailure(install({ stallTimeoutMs: 300 }));
-    expect(performance.now() - started).toBeLessThan(4000);
     expect(error.kind).toBe('stalled');
     expect(error.message).toContain('download stalled for 0.3 s');
     const kept = (await stat(partialPath(entry.id, dir))).size;
@@ -166,6 +165,48 @@ describe('installModel', () => {
     expect(server.requests.at(-1)?.range).toBe(`bytes=${half}-`);
     expect(result.sha256).toBe(sha256);
   });
+
+  it('gives up on a server that trickles, keeps what arrived, and resumes next time', async () => {
+    // One byte every 50 ms keeps re-arming the stall timer; the minimum rate ends it.
+    server.fault({ kind: 'trickle', bytes: 1, everyMs: 50 });
+    const minRate = { bytesPerSecond: 1000, windowMs: 400 };
+    const error = await expectFailure(install({ minRate }));
+    expect(error.kind).toBe('slow');
+    expect(error.message).toMatch(
+      new RegExp(
+        `^download too slow: ${entry.url} sent \\d+ bytes in the last 0\\.4 s \\(at least 1000 bytes/s are needed\\)`,
+      ),
+    );
+    const kept = (await stat(partialPath(entry.id, dir))).size;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(bytes.length);
+    expect(error.partialKept).toBe(true);
+    const result = await install({ minRate });
+    expect(result.resumedFrom).toBe(kept);
+    expect(server.requests.at(-1)).toMatchObject({ range: `bytes=${kept}-`, status: 206 });
+    expect(result.sha256).toBe(sha256);
+    // An idle run takes about 0.5 s; a download that is never given up on ends at this timeout instead.
+  }, 30_000);
+
+  it.each([
+    ['with a Content-Length', false],
+    ['chunked, ending cleanly', true],
+  ])(
+    'refuses a complete answer of the wrong size (%s): not the catalogue’s file, deleted, not resumed',
+    async (_how, chunked) => {
+      server.fault({ kind: 'wrong-size', bytes: bytes.length - 100, chunked });
+      const error = await expectFailure(install());
+      expect(error.kind).toBe('size');
+      expect(error.partialKept).toBe(false);
+      expect(error.message).toMatch(/^not the catalogue's file: /);
+      expect(error.message).toContain(`expected ${bytes.length} bytes`);
+      expect(existsSync(partialPath(entry.id, dir))).toBe(false);
+      expect(await listInstalled(dir)).toEqual([]);
+      server.requests.length = 0;
+      expect((await install()).sha256).toBe(sha256);
+      expect(server.requests.map((r) => [r.range, r.status])).toEqual([[null, 200]]);
+    },
+  );
 
   it('starts over when the server ignores the Range header (200) or refuses it (416)', async () => {
     const part = partialPath(entry.id, dir);

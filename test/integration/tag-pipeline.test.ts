@@ -50,6 +50,50 @@ const base = {
 };
 
 describe('tagPhotos', () => {
+  it('never holds more decoded pixels than the decode budget at once (one image larger than it, alone)', async () => {
+    const dir = path.join(work, 'budget');
+    await mkdir(dir, { recursive: true });
+    // Interlaced PNGs are decoded whole: their cost is width × height × 3 bytes, whatever the decoder.
+    const cost = new Map<string, number>();
+    const sizes = [
+      ...Array.from({ length: 10 }, (_, i) => [900 + i * 40, 700] as const),
+      [2600, 1500] as const, // 11.7 MB: larger than the whole budget
+    ];
+    for (const [i, [width, height]] of sizes.entries()) {
+      const file = path.join(dir, `p${String(i).padStart(2, '0')}.png`);
+      await sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+        .png({ progressive: true, compressionLevel: 1 })
+        .toFile(file);
+      cost.set(file, width * height * 3);
+    }
+    const limit = 7_000_000; // three of the small ones at most
+    const events: TraceEvent[] = [];
+    const summary = await tagPhotos({
+      ...base,
+      inputs: [dir],
+      classifier: colours,
+      labels: colourLabels,
+      decodeBudgetBytes: limit,
+      onResult: async (r) => {
+        expect(r.status, r.errorMessage ?? '').toBe('ok');
+      },
+      trace: (e) => events.push(e),
+    });
+    expect(summary.ok).toBe(sizes.length);
+    // Replay the grants with the test's own costs: at no moment more than the limit, unless alone.
+    const held = new Set<string>();
+    for (const e of events) {
+      if (e.kind === 'budget-acquire') {
+        held.add(e.file);
+        const total = [...held].reduce((sum, file) => sum + (cost.get(file) ?? Number.NaN), 0);
+        expect(held.size === 1 || total <= limit, `${[...held].join(', ')}: ${total} bytes`).toBe(true);
+      } else if (e.kind === 'budget-release') held.delete(e.file);
+    }
+    expect(held.size).toBe(0);
+    const acquired = events.flatMap((e) => (e.kind === 'budget-acquire' ? [e.file] : []));
+    expect(acquired.sort()).toEqual([...cost.keys()].sort());
+  });
+
   it('streams results in input order with bounded memory on a large folder', async () => {
     const dir = await manyPhotos('many', 1500);
     let count = 0;

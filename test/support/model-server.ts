@@ -15,7 +15,14 @@ export type Fault =
   /** Ignore a Range header and send the whole file with 200. */
   | { kind: 'ignore-range' }
   /** Send the file followed by `extra` more bytes (a wrong or larger file). */
-  | { kind: 'too-long'; extra: number };
+  | { kind: 'too-long'; extra: number }
+  /**
+   * A complete answer of another size: the first `bytes` of the file with a matching Content-Length, or with
+   * `chunked`, no length at all (chunked encoding) and a clean end. What an error page served with 200 does.
+   */
+  | { kind: 'wrong-size'; bytes: number; chunked?: boolean }
+  /** Send `bytes` at a time every `everyMs`, forever (a server that keeps the connection alive). */
+  | { kind: 'trickle'; bytes: number; everyMs: number };
 
 export interface RecordedRequest {
   path: string;
@@ -67,6 +74,17 @@ export async function startModelServer(): Promise<ModelServer> {
     }
     let body = fault?.kind === 'wrong-bytes' ? Buffer.from(file.map((b) => b ^ 0xff)) : file;
     if (fault?.kind === 'too-long') body = Buffer.concat([file, Buffer.alloc(fault.extra, 7)]);
+    if (fault?.kind === 'wrong-size') {
+      record(200);
+      const part = file.subarray(0, fault.bytes);
+      const headers = { 'content-type': 'application/octet-stream' };
+      if (fault.chunked) {
+        res.writeHead(200, headers);
+        res.write(part);
+        res.end();
+      } else res.writeHead(200, { ...headers, 'content-length': part.length }).end(part);
+      return;
+    }
     let status = 200;
     const headers: http.OutgoingHttpHeaders = {
       'content-type': 'application/octet-stream',
@@ -88,6 +106,16 @@ export async function startModelServer(): Promise<ModelServer> {
     headers['content-length'] = body.length;
     record(status);
     res.writeHead(status, headers);
+    if (fault?.kind === 'trickle') {
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (sent >= body.length || res.destroyed) return clearInterval(timer);
+        res.write(body.subarray(sent, sent + fault.bytes));
+        sent += fault.bytes;
+      }, fault.everyMs);
+      res.on('close', () => clearInterval(timer));
+      return;
+    }
     if (fault?.kind === 'truncate' || fault?.kind === 'stall') {
       const part = body.subarray(0, Math.min(fault.after, body.length));
       // Close a moment after the bytes left: a client's fetch drops body chunks it has not read yet when the

@@ -131,6 +131,45 @@ describe('createApi', () => {
   });
 });
 
+describe('paths from the page', () => {
+  it('come only from webUtils.getPathForFile: strings, objects with a path and undropped Files send nothing', async () => {
+    const ipc = {
+      invoke: vi.fn(async () => ({ ok: true, value: [] })),
+      on: vi.fn(),
+      removeListener: vi.fn(),
+    };
+    // Electron's behaviour: a path only for a File the user dropped (or picked), '' for a File the page
+    // made itself, a TypeError for anything that is not a File.
+    class FakeFile {
+      constructor(readonly name: string) {}
+    }
+    const dropped = new WeakMap<object, string>();
+    const real = new FakeFile('Photos');
+    dropped.set(real, '/home/me/Photos');
+    const webUtils: WebUtilsLike = {
+      getPathForFile: vi.fn((file: unknown) => {
+        if (!(file instanceof FakeFile)) throw new TypeError('parameter 1 is not of type File');
+        return dropped.get(file) ?? '';
+      }),
+    };
+    const api = createApi(ipc as unknown as IpcRendererLike, webUtils);
+    const forged = [
+      '/etc',
+      { path: '/etc', name: 'etc' },
+      { name: '/etc' },
+      new FakeFile('/etc'),
+      Object.assign(new FakeFile('x'), { path: '/etc' }),
+    ];
+    await expect(api.addDroppedFiles(forged)).resolves.toEqual({ ok: true, value: [] });
+    expect(ipc.invoke).not.toHaveBeenCalled();
+    await api.addDroppedFiles([...forged, real]);
+    expect(ipc.invoke).toHaveBeenCalledTimes(1);
+    expect(ipc.invoke).toHaveBeenCalledWith(DROPPED_PATHS_CHANNEL, { paths: ['/home/me/Photos'] });
+    // And the contract's own channel for paths is not on window.skiptag at all.
+    expect(api).not.toHaveProperty('addFolders');
+  });
+});
+
 describe('preload.ts', () => {
   it('exposes only window.skiptag, built by createApi', async () => {
     await import('../../src-main/app/preload.js');

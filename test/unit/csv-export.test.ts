@@ -10,8 +10,10 @@ import {
   CSV_COLUMNS,
   formatScore,
   isFormulaLike,
+  joinList,
   neutraliseCsvCell,
   openCsvExport,
+  splitList,
 } from '../../src-main/engine/export/csv-export.js';
 import type { FileResult } from '../../src-main/shared/results.js';
 
@@ -58,8 +60,26 @@ async function exportRows(
   for (const r of results) await csv.write(r, tags);
   await csv.commit();
   const raw = await readFile(target);
-  const rows = parse(raw, { bom: true, relax_column_count: false }) as string[][];
+  // Every line end is a record end here, as in a spreadsheet that splits rows on a lone CR or LF: the
+  // same rows come back only if every cell holding one was quoted.
+  const rows = parse(raw, {
+    bom: true,
+    relax_column_count: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+  }) as string[][];
   return { raw, rows };
+}
+
+const TRIGGERS = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+
+/** Text positions where a line starts (0, and after every CR or LF) whose first character is a trigger. */
+function formulaLineStarts(text: string): number[] {
+  const found: number[] = [];
+  for (let i = 0; i < text.length; i++) {
+    const lineStart = i === 0 || text[i - 1] === '\r' || text[i - 1] === '\n';
+    if (lineStart && TRIGGERS.includes(text.charAt(i))) found.push(i);
+  }
+  return found;
 }
 
 describe('neutraliseCsvCell', () => {
@@ -71,6 +91,36 @@ describe('neutraliseCsvCell', () => {
     expect(neutraliseCsvCell('cat')).toBe('cat');
     expect(neutraliseCsvCell(' =1')).toBe(' =1');
     expect(neutraliseCsvCell("'=1")).toBe("'=1");
+  });
+
+  it('neutralises every line start inside a cell, not only the first', () => {
+    expect(neutraliseCsvCell('a\n=2+5*CHAR(65)\nb.jpg')).toBe("a\n'=2+5*CHAR(65)\nb.jpg");
+    expect(neutraliseCsvCell('x\r@SUM(1)\r\n-1')).toBe("x\r'@SUM(1)\r\n'-1");
+    // A CR after an LF starts a line too (tools that split on LF alone), and so does what follows it.
+    expect(neutraliseCsvCell('a\n\r=1')).toBe("a\n'\r'=1");
+    expect(neutraliseCsvCell('a=b\nc-d')).toBe('a=b\nc-d');
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const cell = neutraliseCsvCell(text);
+        expect(formulaLineStarts(cell)).toEqual([]);
+        // Only quotes are added.
+        expect(cell.replaceAll("'", '')).toBe(text.replaceAll("'", ''));
+      }),
+    );
+  });
+});
+
+describe('list cells', () => {
+  it('escape the separator and the escape character, and split back into the same items', () => {
+    expect(joinList(['tabby', 'cat'])).toBe('tabby;cat');
+    expect(joinList(['salt; pepper', 'C:\\photos', 'x'])).toBe('salt\\; pepper;C:\\\\photos;x');
+    expect(splitList('salt\\; pepper;C:\\\\photos;x')).toEqual(['salt; pepper', 'C:\\photos', 'x']);
+    expect(splitList('')).toEqual([]);
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', minLength: 1 })), (items) => {
+        expect(splitList(joinList(items))).toEqual(items);
+      }),
+    );
   });
 });
 
@@ -197,14 +247,31 @@ describe('openCsvExport', () => {
   });
 
   it('round-trips arbitrary text through csv-parse, neutralised and never formula-like', async () => {
-    const special = fc.constantFrom('"', ',', '\r', '\n', '\r\n', '\t', '=', '+', '-', '@', ';', "'", ' ');
+    const special = fc.constantFrom(
+      '"',
+      ',',
+      '\r',
+      '\n',
+      '\r\n',
+      '\t',
+      '=',
+      '+',
+      '-',
+      '@',
+      ';',
+      '\\',
+      "'",
+      ' ',
+    );
     const piece = fc.oneof(special, fc.string({ unit: 'binary', maxLength: 6 }), fc.string({ maxLength: 6 }));
     const text = fc.array(piece, { maxLength: 8 }).map((parts) => parts.join(''));
+    // Names in lists (labels, tags) are never empty: labels files and tag names have no empty entries.
+    const name = text.filter((t) => t !== '');
     const nullable = fc.option(text, { nil: null });
     const prediction = fc.record({
       index: fc.nat(999),
-      label: text,
-      wnid: text,
+      label: name,
+      wnid: name,
       score: fc.double({ min: 0, max: 1, noNaN: true }),
     });
     const fileResult = fc.record<FileResult>({
@@ -224,38 +291,55 @@ describe('openCsvExport', () => {
     });
 
     await fc.assert(
-      fc.asyncProperty(fc.array(fileResult, { maxLength: 5 }), fc.boolean(), async (results, bom) => {
-        const { rows } = await exportRows(results, bom);
-        expect(rows).toHaveLength(results.length + 1);
-        expect(rows[0]).toEqual([...CSV_COLUMNS]);
-        results.forEach((r, i) => {
-          const row = rows[i + 1] ?? [];
-          expect(row).toHaveLength(CSV_COLUMNS.length);
-          const top = r.predictions[0];
-          const expected: Record<string, string> = {
-            path: r.path,
-            error_message: r.errorMessage ?? '',
-            label: top?.label ?? '',
-            wnid: top?.wnid ?? '',
-            labels: r.predictions.map((p) => p.label).join(';'),
-            wnids: r.predictions.some((p) => p.wnid !== '') ? r.predictions.map((p) => p.wnid).join(';') : '',
-            scores: r.predictions.map((p) => formatScore(p.score)).join(';'),
-            classified_at: r.classifiedAt,
-            width: r.width === null ? '' : String(r.width),
-            bytes: r.bytes === null ? '' : String(r.bytes),
-            format: r.format ?? '',
-            sha256: r.sha256 ?? '',
-            model: r.model,
-            provider: r.provider,
-          };
-          for (const [column, value] of Object.entries(expected)) {
-            expect(row[CSV_COLUMNS.indexOf(column as (typeof CSV_COLUMNS)[number])]).toBe(
-              neutraliseCsvCell(value),
-            );
-          }
-          for (const cell of row) expect(isFormulaLike(cell)).toBe(false);
-        });
-      }),
+      fc.asyncProperty(
+        fc.array(fileResult, { maxLength: 5 }),
+        fc.array(name, { maxLength: 4 }),
+        fc.boolean(),
+        async (results, tags, bom) => {
+          const { raw, rows } = await exportRows(results, bom, tags);
+          expect(formulaLineStarts(raw.toString('utf8').replace(/^\uFEFF/, ''))).toEqual([]);
+          expect(rows).toHaveLength(results.length + 1);
+          expect(rows[0]).toEqual([...CSV_COLUMNS]);
+          results.forEach((r, i) => {
+            const row = rows[i + 1] ?? [];
+            expect(row).toHaveLength(CSV_COLUMNS.length);
+            const top = r.predictions[0];
+            const expected: Record<string, string> = {
+              path: r.path,
+              error_message: r.errorMessage ?? '',
+              label: top?.label ?? '',
+              wnid: top?.wnid ?? '',
+              labels: joinList(r.predictions.map((p) => p.label)),
+              wnids: r.predictions.some((p) => p.wnid !== '')
+                ? joinList(r.predictions.map((p) => p.wnid))
+                : '',
+              scores: r.predictions.map((p) => formatScore(p.score)).join(';'),
+              classified_at: r.classifiedAt,
+              width: r.width === null ? '' : String(r.width),
+              bytes: r.bytes === null ? '' : String(r.bytes),
+              format: r.format ?? '',
+              sha256: r.sha256 ?? '',
+              model: r.model,
+              provider: r.provider,
+              tags: joinList(tags),
+            };
+            for (const [column, value] of Object.entries(expected)) {
+              expect(row[CSV_COLUMNS.indexOf(column as (typeof CSV_COLUMNS)[number])]).toBe(
+                neutraliseCsvCell(value),
+              );
+            }
+            for (const cell of row) {
+              expect(isFormulaLike(cell)).toBe(false);
+              expect(formulaLineStarts(cell)).toEqual([]);
+            }
+            // A list cell with no line starts to neutralise splits back into exactly the names written.
+            const labels = row[CSV_COLUMNS.indexOf('labels')] ?? '';
+            if (labels === joinList(r.predictions.map((p) => p.label))) {
+              expect(splitList(labels)).toEqual(r.predictions.map((p) => p.label));
+            }
+          });
+        },
+      ),
       { numRuns: 150 },
     );
   });

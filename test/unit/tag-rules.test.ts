@@ -2,6 +2,7 @@
 
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Prediction } from '../../src-main/shared/results.js';
+import { splitList } from '../../src-main/engine/export/csv-export.js';
 import { loadHierarchy, type Hierarchy } from '../../src-main/engine/tagging/hierarchy.js';
 import {
   applyTagRules,
@@ -272,9 +273,14 @@ describe('tagsColumn', () => {
     expect(tagsColumn(tags)).toBe('animal;cat;tabby');
   });
 
-  it('gives "" for no tags and keeps ";" out of tags', () => {
+  it('gives "" for no tags and escapes ";" inside a tag, so the cell splits back into the same tags', () => {
     expect(tagsColumn([])).toBe('');
-    expect(tagsColumn([{ tag: 'salt; pepper', score: 1, source: 'model' }])).toBe('salt, pepper');
+    const tags: Tag[] = [
+      { tag: 'salt; pepper', score: 1, source: 'model' },
+      { tag: 'a\\b', score: 0.5, source: 'model' },
+    ];
+    expect(tagsColumn(tags)).toBe('salt\\; pepper;a\\\\b');
+    expect(splitList(tagsColumn(tags))).toEqual(['salt; pepper', 'a\\b']);
   });
 
   it('matches the order of applyTagRules', () => {

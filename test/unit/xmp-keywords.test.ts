@@ -47,11 +47,8 @@ describe('selecting tags', () => {
       rollup,
     );
     expect(selection.keywords).toEqual(['holiday', 'tabby', 'low but accepted']);
-    expect(selection.hierarchical).toEqual([
-      'Skiptag|holiday',
-      'Skiptag|animal|cat|tabby',
-      'Skiptag|low but accepted',
-    ]);
+    // The user's own keyword ('holiday') is a plain keyword only: Skiptag's branch holds the model's tags.
+    expect(selection.hierarchical).toEqual(['Skiptag|animal|cat|tabby', 'Skiptag|low but accepted']);
     expect(selectTags([tag('dog', 'suggested', 0.2)], wnids, 0.2, rollup).keywords).toEqual(['dog']);
   });
 
@@ -117,6 +114,20 @@ describe('merging keywords', () => {
     );
     expect(plan.removed).toEqual(['tabby', 'Skiptag|tabby']);
     expect(plan.written).toEqual([]);
+  });
+
+  it("takes out the Skiptag path an older version wrote for a user's keyword, and keeps the keyword", () => {
+    const selection = selectTags([tag('holiday', 'accepted', null, 'user')], new Map(), 0, rollup);
+    expect(selection).toEqual({ keywords: ['holiday'], hierarchical: [] });
+    const plan = planMerge(
+      fields({ subject: ['holiday'], hierarchical: ['Skiptag|holiday'], tagsList: ['Skiptag/holiday'] }),
+      selection,
+      [...flat('holiday'), ...paths('Skiptag|holiday')],
+      false,
+    );
+    expect(plan.fields).toEqual(fields({ subject: ['holiday'] }));
+    expect(plan.removed).toEqual(['Skiptag|holiday']);
+    expect(plan.written).toEqual(flat('holiday'));
   });
 
   it('reports no change when everything is in place, and re-adds what was deleted by hand', () => {

@@ -29,8 +29,34 @@ export const CSV_COLUMNS = [
 
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
-/** Separator inside the top-k columns (labels, wnids, scores); ImageNet names never contain it. */
+/**
+ * Separator inside the list columns (labels, wnids, scores, tags, accepted_tags, rejected_tags). A name may
+ * contain it (a custom label, a keyword from another tool), so list items are escaped: `\` becomes `\\`
+ * and `;` becomes `\;`, and splitList() gives back exactly the items that were joined.
+ */
 export const LIST_SEPARATOR = ';';
+
+/** Joins list items into one cell, escaping the separator and the escape character inside items. */
+export function joinList(items: readonly string[]): string {
+  return items.map((item) => item.replace(/[\\;]/g, (c) => `\\${c}`)).join(LIST_SEPARATOR);
+}
+
+/** The items of a list cell written by joinList (an empty cell is an empty list). */
+export function splitList(cell: string): string[] {
+  if (cell === '') return [];
+  const items: string[] = [];
+  let current = '';
+  for (let i = 0; i < cell.length; i++) {
+    const c = cell[i] as string;
+    if (c === '\\' && i + 1 < cell.length) current += cell.charAt(++i);
+    else if (c === LIST_SEPARATOR) {
+      items.push(current);
+      current = '';
+    } else current += c;
+  }
+  items.push(current);
+  return items;
+}
 
 export interface CsvExportOptions {
   /** Start the file with a UTF-8 byte order mark, which Excel needs to detect UTF-8. */
@@ -60,8 +86,7 @@ function formatInteger(value: number | null): string {
   return value === null || !Number.isFinite(value) ? '' : String(value);
 }
 
-/** The cells of one result, in CSV_COLUMNS order, before neutralisation. */
-/** The cells of one result; `tags` is the rules' tag list as one cell ("tabby;cat;animal"). */
+/** The cells of one result, in CSV_COLUMNS order, before neutralisation; `tags` is the tags cell (joinList). */
 export function csvRecord(result: FileResult, tags = ''): string[] {
   const top = result.predictions[0];
   const record: Record<CsvColumn, string> = {
@@ -72,12 +97,12 @@ export function csvRecord(result: FileResult, tags = ''): string[] {
     label: top?.label ?? '',
     wnid: top?.wnid ?? '',
     score: top === undefined ? '' : formatScore(top.score),
-    labels: result.predictions.map((p) => p.label).join(LIST_SEPARATOR),
+    labels: joinList(result.predictions.map((p) => p.label)),
     // Label sets without WordNet ids leave the column empty rather than a row of separators.
     wnids: result.predictions.some((p) => p.wnid !== '')
-      ? result.predictions.map((p) => p.wnid).join(LIST_SEPARATOR)
+      ? joinList(result.predictions.map((p) => p.wnid))
       : '',
-    scores: result.predictions.map((p) => formatScore(p.score)).join(LIST_SEPARATOR),
+    scores: joinList(result.predictions.map((p) => formatScore(p.score))),
     classified_at: result.classifiedAt,
     width: formatInteger(result.width),
     height: formatInteger(result.height),
@@ -91,9 +116,17 @@ export function csvRecord(result: FileResult, tags = ''): string[] {
   return CSV_COLUMNS.map((column) => record[column]);
 }
 
-/** One RFC 4180 line (CRLF-terminated), every cell neutralised against formula injection. */
+/**
+ * One RFC 4180 line (CRLF-terminated), every cell neutralised against formula injection. A cell holding a
+ * quote, the delimiter, or any CR or LF is quoted: csv-stringify by itself quotes only the record delimiter
+ * (CRLF), and a lone LF or CR left bare would start a new row in every spreadsheet.
+ */
 export function csvLine(cells: readonly string[]): string {
-  return stringify([cells.map(neutraliseCsvCell)], { record_delimiter: '\r\n', eof: true });
+  return stringify([cells.map(neutraliseCsvCell)], {
+    record_delimiter: '\r\n',
+    eof: true,
+    quoted_match: /[\r\n]/,
+  });
 }
 
 /** A CSV file with a fixed header, written atomically: rows stream to a temp file that appears on commit(). */
@@ -131,8 +164,7 @@ export async function openCsvTable(
 export async function openCsvExport(path: string, options: CsvExportOptions): Promise<CsvExport> {
   const table = await openCsvTable(path, CSV_COLUMNS, options);
   return {
-    write: (result, tags) =>
-      table.writeRow(csvRecord(result, (tags ?? []).map((t) => t.replaceAll(';', ',')).join(';'))),
+    write: (result, tags) => table.writeRow(csvRecord(result, joinList(tags ?? []))),
     commit: () => table.commit(),
     abort: () => table.abort(),
   };
@@ -142,17 +174,22 @@ export async function openCsvExport(path: string, options: CsvExportOptions): Pr
  * Characters that make Excel, LibreOffice, Google Sheets or Numbers treat a cell as a formula (OWASP
  * "CSV Injection"): = + - @ tab CR, plus the full-width = + - @ that Numbers normalises to ASCII.
  */
-const FORMULA_TRIGGERS = new Set(['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20']);
+const FORMULA_TRIGGERS = ['=', '+', '-', '@', '\t', '\r', '\uFF1D', '\uFF0B', '\uFF0D', '\uFF20'];
 
 /** True when a spreadsheet could interpret `cell` as a formula. */
 export function isFormulaLike(cell: string): boolean {
-  return cell.length > 0 && FORMULA_TRIGGERS.has(cell.charAt(0));
+  return cell.length > 0 && FORMULA_TRIGGERS.includes(cell.charAt(0));
 }
 
+/** A line start (the cell's start, or right after a CR or LF) followed by one of FORMULA_TRIGGERS. */
+const TRIGGER_AT_LINE_START = /(?<=^|[\r\n])(?=[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20])/g;
+
 /**
- * Prefixes a formula-like cell with a single quote, which spreadsheets show as plain text. Applied to
- * every cell, including paths and error messages, because file names are attacker-controlled.
+ * Puts a single quote, which spreadsheets show as plain text, before a trigger at the start of the cell
+ * and at the start of every line inside it (after each CR or LF): a tool that splits the file on line
+ * ends, or pastes a multi-line cell, must not meet a formula either. Applied to every cell, including
+ * paths and error messages, because file names are attacker-controlled.
  */
 export function neutraliseCsvCell(cell: string): string {
-  return isFormulaLike(cell) ? `'${cell}` : cell;
+  return cell.replace(TRIGGER_AT_LINE_START, "'");
 }

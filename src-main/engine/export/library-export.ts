@@ -7,7 +7,14 @@ import { AppError } from '../../shared/errors.js';
 import type { FileResult } from '../../shared/results.js';
 import type { ExportFilter, ExportImage } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
-import { CSV_COLUMNS, csvRecord, type CsvTableWriter, formatScore, openCsvTable } from './csv-export.js';
+import {
+  CSV_COLUMNS,
+  csvRecord,
+  type CsvTableWriter,
+  formatScore,
+  joinList,
+  openCsvTable,
+} from './csv-export.js';
 import { type JsonArrayWriter, jsonRecord, openJsonArray } from './json-export.js';
 
 export type ExportFormat = 'wide' | 'long';
@@ -63,13 +70,10 @@ export function currentTags(image: ExportImage): string[] {
 }
 
 export function wideRow(image: ExportImage): string[] {
-  const tags = currentTags(image)
-    .map((t) => t.replaceAll(';', ','))
-    .join(';');
   return [
-    ...csvRecord(exportImageToResult(image), tags),
-    image.acceptedTags.join(';'),
-    image.rejectedTags.join(';'),
+    ...csvRecord(exportImageToResult(image), joinList(currentTags(image))),
+    joinList(image.acceptedTags),
+    joinList(image.rejectedTags),
   ];
 }
 

@@ -3,12 +3,14 @@
 import { FileError, type FileErrorCode, isFileError } from '../../shared/file-errors.js';
 import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
 import { assertDecodable } from './sniff-format.js';
-import { preprocessPhoto } from './preprocess.js';
+import { type DecodeGate, preprocessPhoto } from './preprocess.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 
 export interface PhotoInputLimits {
   /** Files larger than this fail with too_large before being read. */
   maxFileBytes: number;
+  /** Shares a memory budget with concurrent decodes (the pipeline's); none: decode at once. */
+  gate?: DecodeGate;
 }
 
 export const DEFAULT_PHOTO_LIMITS: PhotoInputLimits = { maxFileBytes: DEFAULT_MAX_FILE_BYTES };
@@ -49,7 +51,7 @@ export async function loadAndPreprocess(
   const { bytes, size, sha256 } = await readPhoto(path, limits.maxFileBytes);
   try {
     assertDecodable(bytes, path);
-    const { width, height, format } = await preprocessPhoto(bytes, spec, out, offset);
+    const { width, height, format } = await preprocessPhoto(bytes, spec, out, offset, limits.gate);
     return { width, height, format, size, sha256 };
   } catch (error) {
     throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;

@@ -15,6 +15,15 @@ export interface DecodedPhoto {
   format: string;
 }
 
+/** Ends a grant of decode memory; called once the decoded pixels are no longer needed. */
+export type Release = () => void;
+
+/**
+ * Asks for `bytes` of decode memory before any pixel is decoded, waiting while concurrent decodes hold the
+ * rest of a shared budget (pipeline/decode-budget.ts).
+ */
+export type DecodeGate = (bytes: number) => Promise<Release>;
+
 /**
  * 'error' rejects truncated JPEG/PNG data ("premature end of JPEG image") like PIL does, but tolerates the
  * libjpeg warnings real cameras and editors produce ("N extraneous bytes before marker"), which the default
@@ -45,6 +54,7 @@ export async function preprocessPhoto(
   spec: PreprocessSpec,
   out: Float32Array,
   offset: number,
+  gate?: DecodeGate,
 ): Promise<DecodedPhoto> {
   const { cropWidth, cropHeight } = spec;
   if (!Number.isInteger(offset) || offset < 0 || offset + 3 * cropWidth * cropHeight > out.length) {
@@ -74,9 +84,16 @@ export async function preprocessPhoto(
 
   const crop = { left: x.start, top: y.start, width: x.length, height: y.length };
   const enlarge = Math.min(width, height) < spec.resizeShorter;
-  const data = enlarge
-    ? await decodeEnlarged(bytes, input, spec.maxPixels, width, height, resizedWidth, resizedHeight, crop)
-    : await decodeShrunk(bytes, input, spec.maxPixels, resizedWidth, resizedHeight, crop);
+  // Only now, with the header checked, does the decode take its share of the memory budget.
+  const release = gate ? await gate(decodeMemoryBytes(meta, spec.resizeShorter)) : null;
+  let data: Uint8Array;
+  try {
+    data = enlarge
+      ? await decodeEnlarged(bytes, input, spec.maxPixels, width, height, resizedWidth, resizedHeight, crop)
+      : await decodeShrunk(bytes, input, spec.maxPixels, resizedWidth, resizedHeight, crop);
+  } finally {
+    release?.();
+  }
 
   writeNormalisedChw(data, spec.mean, spec.std, out, offset, {
     cropWidth,
@@ -87,6 +104,39 @@ export async function preprocessPhoto(
     top: y.padBefore,
   });
   return { width, height, format: meta.format };
+}
+
+const BYTES_PER_SAMPLE: Readonly<Record<string, number>> = {
+  uchar: 1,
+  char: 1,
+  ushort: 2,
+  short: 2,
+  uint: 4,
+  int: 4,
+  float: 4,
+  complex: 8,
+  double: 8,
+  dpcomplex: 16,
+};
+
+/**
+ * What one decode holds at its peak, from the header alone: the decoded pixels (width × height × bands ×
+ * bytes per sample), which libvips/sharp keep whole for interlaced PNG, progressive JPEG (its coefficient
+ * buffers), WebP, GIF, AVIF and most TIFFs. A baseline JPEG is shrunk on load by libjpeg's DCT scaling (1/2,
+ * 1/4 or 1/8, leaving at least a factor 2 to the antialiased reduce), so it costs its shrunk size. An
+ * estimate that errs high for formats libvips can stream: it only decides how many decodes run at once.
+ */
+export function decodeMemoryBytes(meta: Metadata, resizeShorter: number): number {
+  const bands = meta.channels ?? 3;
+  const sample = BYTES_PER_SAMPLE[meta.depth ?? 'uchar'] ?? 1;
+  let { width, height } = meta;
+  if (meta.format === 'jpeg' && meta.isProgressive !== true) {
+    const room = Math.min(width, height) / (2 * resizeShorter);
+    const shrink = room >= 8 ? 8 : room >= 4 ? 4 : room >= 2 ? 2 : 1;
+    width = Math.ceil(width / shrink);
+    height = Math.ceil(height / shrink);
+  }
+  return width * height * bands * sample;
 }
 
 /** The usual case: libvips shrinks (JPEG shrink-on-load, then its antialiased linear reduce) and crops. */

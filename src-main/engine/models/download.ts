@@ -1,55 +1,12 @@
-// Resumable, verified download (engine): streams a URL into a .part file, resumes it with Range, checks size and SHA-256; its errors.
+// Resumable, verified download (engine): streams a URL into a .part file, resumes it with Range, gives up on a trickle, checks size and SHA-256.
 
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { AppError } from '../../shared/errors.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
+import { cancelled, describeNetworkError, DownloadError, wrongSize } from './download-error.js';
 import { identifyModel } from './locate-model.js';
 
-export type DownloadErrorKind =
-  /** The server answered with an HTTP error status (404, 500, …). */
-  | 'http'
-  /** Connection refused, DNS failure, reset or closed mid-body. */
-  | 'network'
-  /** No bytes arrived for the stall timeout. */
-  | 'stalled'
-  /** The body ended cleanly but short of the expected size. */
-  | 'incomplete'
-  /** More bytes than the catalogue says, or a complete file of the wrong size. */
-  | 'size'
-  /** The complete file's SHA-256 differs from the catalogue's. */
-  | 'checksum'
-  /** The caller's signal aborted the download. */
-  | 'cancelled'
-  /** Another process is installing the same model. */
-  | 'busy';
-
-/** Every kind reaches callers across a process (the app's install job) as `download_failed`. */
-export class DownloadError extends AppError {
-  constructor(
-    readonly kind: DownloadErrorKind,
-    message: string,
-    /** Whether a partial download was kept so that the next attempt resumes. */
-    readonly partialKept: boolean,
-    options?: { cause?: unknown },
-  ) {
-    super('download_failed', message, options);
-    this.name = 'DownloadError';
-  }
-}
-
-/** fetch() wraps socket errors as TypeError("fetch failed"/"terminated") with the real reason in `cause`. */
-function describeNetworkError(error: unknown): string {
-  const parts: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 4 && current instanceof Error; depth++) {
-    const code = (current as NodeJS.ErrnoException).code;
-    const text = code && !current.message.includes(code) ? `${current.message} (${code})` : current.message;
-    if (text && !parts.includes(text)) parts.push(text);
-    current = current.cause;
-  }
-  return parts.length > 0 ? parts.join(': ') : String(error);
-}
+export { DownloadError, type DownloadErrorKind } from './download-error.js';
 
 export interface DownloadProgress {
   /** Bytes in the .part file so far, the resumed prefix included. */
@@ -71,7 +28,14 @@ export interface DownloadOptions {
   signal?: AbortSignal;
   /** Abort when no bytes arrive for this long (headers included). */
   stallTimeoutMs?: number;
+  /** Abort when fewer bytes than this rate arrive over a whole window (a trickle); see DEFAULT_MIN_RATE. */
+  minRate?: MinRate;
   fetchImpl?: typeof fetch;
+}
+
+export interface MinRate {
+  bytesPerSecond: number;
+  windowMs: number;
 }
 
 export interface DownloadResult {
@@ -81,11 +45,19 @@ export interface DownloadResult {
 }
 
 export const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+/**
+ * 1 KiB/s over a minute: far below any connection that can fetch a 100 MB model in reasonable time
+ * (it would take 28 hours), far above a server that trickles a byte now and then to keep the
+ * connection open (which the stall timeout alone never ends).
+ */
+export const DEFAULT_MIN_RATE: MinRate = { bytesPerSecond: 1024, windowMs: 60_000 };
 const PROGRESS_EVERY_MS = 100;
 
 /**
- * Leaves a complete, verified file at `partPath` or throws a DownloadError. A stalled or broken transfer keeps
- * the .part so the next call resumes it; a wrong size or checksum deletes it (those bytes can't be trusted).
+ * Leaves a complete, verified file at `partPath` or throws a DownloadError. A stalled, too slow or broken
+ * transfer keeps the .part so the next call resumes it; a wrong size or checksum deletes it (those bytes
+ * can't be trusted). A complete answer of another size than the catalogue's (an error page served with
+ * 200, a different file) is the wrong size, not an interruption: nothing of it is kept to resume from.
  */
 export async function downloadVerified(options: DownloadOptions): Promise<DownloadResult> {
   const { partPath, expectedBytes, url } = options;
@@ -112,7 +84,7 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
   if (size < expectedBytes) {
     throw new DownloadError(
       'incomplete',
-      `download of ${url} ended early: got ${size} of ${expectedBytes} bytes; the partial file is kept, so the next install resumes`,
+      `download of ${url} ended early: the server sent only part of the file (${size} of ${expectedBytes} bytes); the partial file is kept, so the next install resumes`,
       true,
     );
   }
@@ -135,6 +107,7 @@ export async function downloadVerified(options: DownloadOptions): Promise<Downlo
 async function fetchInto(options: DownloadOptions, from: number): Promise<number> {
   const { url, partPath, expectedBytes, signal } = options;
   const stallMs = options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
+  const minRate = options.minRate ?? DEFAULT_MIN_RATE;
   if (signal?.aborted) throw cancelled(url);
   const stall = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -142,11 +115,29 @@ async function fetchInto(options: DownloadOptions, from: number): Promise<number
     clearTimeout(timer);
     timer = setTimeout(() => stall.abort(), stallMs);
   };
-  const combined = signal ? AbortSignal.any([signal, stall.signal]) : stall.signal;
   let written = from;
+  // Every window must bring at least the minimum: a trickle re-arms the stall timer forever.
+  const slow = new AbortController();
+  let windowBytes = 0;
+  let slowBytes = 0;
+  const rateTimer = setInterval(() => {
+    if (windowBytes < (minRate.bytesPerSecond * minRate.windowMs) / 1000) {
+      slowBytes = windowBytes;
+      slow.abort();
+    }
+    windowBytes = 0;
+  }, minRate.windowMs);
+  const combined = AbortSignal.any([...(signal ? [signal] : []), stall.signal, slow.signal]);
   const fail = (error: unknown): DownloadError => {
     if (error instanceof DownloadError) return error;
     if (signal?.aborted) return cancelled(url);
+    if (slow.signal.aborted) {
+      return new DownloadError(
+        'slow',
+        `download too slow: ${url} sent ${slowBytes} bytes in the last ${formatSeconds(minRate.windowMs)} (at least ${minRate.bytesPerSecond} bytes/s are needed), after ${written} of ${expectedBytes} bytes${written > 0 ? '; the partial file is kept, so the next install resumes' : ''}`,
+        written > 0,
+      );
+    }
     if (stall.signal.aborted) {
       return new DownloadError(
         'stalled',
@@ -185,9 +176,20 @@ async function fetchInto(options: DownloadOptions, from: number): Promise<number
       throw new DownloadError('http', `cannot download ${url}: HTTP ${response.status}${text}`, from > 0);
     }
     const resumed = response.status === 206;
-    if (resumed && contentRangeStart(response.headers.get('content-range')) !== from) {
+    const range = resumed ? contentRange(response.headers.get('content-range')) : null;
+    if (resumed && range?.start !== from) {
       await response.body?.cancel().catch(() => undefined);
       return -1;
+    }
+    // The size the server says its file has: a 200's length, a 206's total. Another size than the
+    // catalogue's is another file, whatever else it is: refuse it before taking a byte of it.
+    const announced = resumed
+      ? (range?.total ?? null)
+      : contentLength(response.headers.get('content-length'));
+    if (announced !== null && announced !== expectedBytes) {
+      await response.body?.cancel().catch(() => undefined);
+      await rm(partPath, { force: true });
+      throw wrongSize(url, `the server's file is ${announced} bytes`, expectedBytes);
     }
     // A 200 answer to a Range request is the whole file: start over rather than append it.
     const start = resumed ? from : 0;
@@ -226,6 +228,7 @@ async function fetchInto(options: DownloadOptions, from: number): Promise<number
         }
         await handle.write(chunk.value);
         written += chunk.value.length;
+        windowBytes += chunk.value.length;
         report(false);
       }
       report(true);
@@ -234,24 +237,34 @@ async function fetchInto(options: DownloadOptions, from: number): Promise<number
     } finally {
       await handle.close().catch(() => undefined);
     }
+    // The body ended cleanly (an interrupted one throws above): the server says this is all. Short of the
+    // catalogue's size, that is another file, unless the server chose to send a shorter range than asked.
+    const shorterRange = range !== null && range.end + 1 < expectedBytes && written === range.end + 1;
+    if (written < expectedBytes && !shorterRange) {
+      await rm(partPath, { force: true });
+      throw wrongSize(url, `the server sent a complete file of ${written} bytes`, expectedBytes);
+    }
     return start;
   } finally {
     clearTimeout(timer);
+    clearInterval(rateTimer);
   }
 }
 
-function cancelled(url: string): DownloadError {
-  return new DownloadError(
-    'cancelled',
-    `download of ${url} cancelled; the partial file is kept, so the next install resumes`,
-    true,
-  );
+/** `bytes 100-199/200` → start 100, end 199, total 200 (null when `*`); null when absent or malformed. */
+function contentRange(header: string | null): { start: number; end: number; total: number | null } | null {
+  const match = header ? /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(header.trim()) : null;
+  if (match?.[1] === undefined || match[2] === undefined || match[3] === undefined) return null;
+  return {
+    start: Number(match[1]),
+    end: Number(match[2]),
+    total: match[3] === '*' ? null : Number(match[3]),
+  };
 }
 
-/** `bytes 100-199/200` → 100; null when absent or malformed. */
-function contentRangeStart(header: string | null): number | null {
-  const match = header ? /^bytes\s+(\d+)-\d+\/(?:\d+|\*)$/i.exec(header.trim()) : null;
-  return match?.[1] !== undefined ? Number(match[1]) : null;
+/** A Content-Length header as a number; null when absent or not a plain number. */
+function contentLength(header: string | null): number | null {
+  return header !== null && /^\d+$/.test(header.trim()) ? Number(header.trim()) : null;
 }
 
 function formatSeconds(ms: number): string {

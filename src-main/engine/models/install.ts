@@ -4,7 +4,7 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isProcessAlive } from '../process-alive.js';
 import type { CatalogEntry } from './catalog.js';
-import { DownloadError, type DownloadProgress, downloadVerified } from './download.js';
+import { DownloadError, type DownloadProgress, downloadVerified, type MinRate } from './download.js';
 import { identifyModel } from './locate-model.js';
 import { installedPath, partialPath } from './model-store.js';
 import {
@@ -26,6 +26,8 @@ export interface InstallOptions {
   onStage?: (stage: InstallStage) => void;
   signal?: AbortSignal;
   stallTimeoutMs?: number;
+  /** Give up on a trickle: default 1 KiB/s over a minute (DEFAULT_MIN_RATE). */
+  minRate?: MinRate;
   fetchImpl?: typeof fetch;
   /** Reference photos to check the model on before installing it; default: the shipped ones; null: skip. */
   selfTest?: SelfTestSpec | null;
@@ -89,6 +91,7 @@ export async function installModel(entry: CatalogEntry, options: InstallOptions)
       onProgress: options.onProgress,
       signal: options.signal,
       stallTimeoutMs: options.stallTimeoutMs,
+      minRate: options.minRate,
       fetchImpl: options.fetchImpl,
     });
     let selfTest: SelfTestReport | null = null;

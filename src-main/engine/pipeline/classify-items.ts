@@ -8,6 +8,7 @@ import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { describeReadFailure, loadAndPreprocess } from '../imaging/photo-input.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../imaging/read-photo.js';
 import type { WalkItem } from '../scan/walk-items.js';
+import { type BudgetEvent, DecodeBudget, DEFAULT_DECODE_BUDGET_BYTES } from './decode-budget.js';
 import { AsyncQueue, OrderedEmitter, Slots } from './queues.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import { RateMeter } from './rate-meter.js';
@@ -44,6 +45,11 @@ export interface ClassifyOptions<T extends WalkItem = WalkItem> {
   threshold: number;
   batchSize: number;
   maxFileBytes?: number;
+  /**
+   * Decoded pixels the concurrent decodes may hold together, in bytes (DEFAULT_DECODE_BUDGET_BYTES): with one
+   * decode per libuv thread, peak memory would otherwise grow with the core count.
+   */
+  decodeBudgetBytes?: number;
   signal?: AbortSignal;
   /** Each result with the item it came from (the library keys results by the item's byte path). */
   onResult: (result: FileResult, item: T) => Promise<void>;
@@ -52,7 +58,9 @@ export interface ClassifyOptions<T extends WalkItem = WalkItem> {
   trace?: (event: TraceEvent) => void;
 }
 
-export type TraceEvent = { kind: 'decode-start' | 'decode-end' | 'infer-start' | 'infer-end'; at: number };
+export type TraceEvent =
+  | { kind: 'decode-start' | 'decode-end' | 'infer-start' | 'infer-end'; at: number }
+  | (BudgetEvent & { at: number });
 
 export interface TagOptions extends ClassifyOptions {
   inputs: string[];
@@ -125,6 +133,11 @@ export async function classifyItems<T extends WalkItem>(
   // busy without unbounded memory.
   const decodeThreads = Number(process.env.UV_THREADPOOL_SIZE) || 4;
   const slots = new Slots(batchSize * 2 + decodeThreads);
+  // Slots bound how many images are in flight; the budget bounds the pixels they decode at once.
+  const budget = new DecodeBudget(
+    options.decodeBudgetBytes ?? DEFAULT_DECODE_BUDGET_BYTES,
+    trace ? (event) => trace({ ...event, at: performance.now() }) : undefined,
+  );
   const decodedQueue = new AsyncQueue<Promise<Decoded>>();
   const summary: TagSummary = {
     ok: 0,
@@ -206,7 +219,10 @@ export async function classifyItems<T extends WalkItem>(
         const tensor = new Float32Array(imageFloats);
         trace?.({ kind: 'decode-start', at: performance.now() });
         decodedQueue.push(
-          loadAndPreprocess(item.path, preprocess, tensor, 0, { maxFileBytes })
+          loadAndPreprocess(item.path, preprocess, tensor, 0, {
+            maxFileBytes,
+            gate: budget.gateFor(item.display),
+          })
             .then(
               (info): Decoded => ({
                 seq: mySeq,

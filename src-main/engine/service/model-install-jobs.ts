@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises';
 import type { ModelSources } from '../config.js';
 import type { CatalogEntry } from '../models/catalog.js';
-import { DownloadError } from '../models/download.js';
+import { DownloadError, type MinRate } from '../models/download.js';
 import { installModel, modelUrl, verifyInstalled } from '../models/install.js';
 import { findInstalled } from '../models/model-store.js';
 import { loadSelfTestSpec, type SelfTestSpec } from '../models/self-test.js';
@@ -19,6 +19,8 @@ export interface ModelInstallOptions {
   selfTestFile?: string | null;
   /** Stop a download that receives nothing for this long (default: installModel's 30 s). */
   stallTimeoutMs?: number;
+  /** Stop a download slower than this (default: installModel's 1 KiB/s over a minute). */
+  minRate?: MinRate;
 }
 
 export interface ModelInstallDeps {
@@ -125,6 +127,7 @@ export class ModelInstallJobs {
           selfTest,
           signal: AbortSignal.any([control.signal, attempt.signal]),
           ...(options?.stallTimeoutMs ? { stallTimeoutMs: options.stallTimeoutMs } : {}),
+          ...(options?.minRate ? { minRate: options.minRate } : {}),
           onProgress: (p) =>
             control.report({
               done: p.bytes,

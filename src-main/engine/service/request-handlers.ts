@@ -143,8 +143,11 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'jobs:cancel': ({ jobId }) => ({ ok: ctx.jobs.queue.cancel(jobId) }),
     'settings:get': () => settingsView(),
     'settings:set': async (patch) => {
-      // A model that cannot be found fails here (model_not_found), not at the next job.
-      if (typeof patch.model === 'string') await locateModel(patch.model, ctx.modelSources.dir);
+      // The saved value may come back unchanged with the other settings (it may be a path from an older
+      // version or the settings file); anything new must name an installed model.
+      if (typeof patch.model === 'string' && patch.model !== ctx.settings.get().model) {
+        await checkModelChoice(ctx.modelSources, patch.model);
+      }
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
       return settingsView();
@@ -160,6 +163,25 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       );
     },
   };
+}
+
+/**
+ * The window names models, never files: only the id of an installed, imported or bundled model (what
+ * models:list shows as installed) is taken. A path, even to a real model, or a name nothing is installed
+ * under, is refused with the same answer, so a renderer cannot make the engine read, or learn anything
+ * about, a file outside the models folders. A model file of one's own is imported first (`skiptag models
+ * import FILE.onnx --name NAME`) and then chosen by name. Fails here (model_not_found), not at the next job.
+ */
+async function checkModelChoice(sources: ModelSources, model: string): Promise<void> {
+  const installed = (await listModelInfos(sources)).filter((m) => m.installed).map((m) => m.id);
+  if (!installed.includes(model)) {
+    const shown = JSON.stringify(model.length > 100 ? `${model.slice(0, 100)}…` : model);
+    throw new AppError(
+      'model_not_found',
+      `${shown} is not an installed model (installed: ${installed.join(', ') || 'none'}); install one from the list, or import your own with: skiptag models import FILE.onnx --name NAME`,
+    );
+  }
+  await locateModel(model, sources.dir);
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import { existsSync } from 'node:fs';
 import type { Prediction } from '../../shared/results.js';
+import { joinList } from '../export/csv-export.js';
 import { type Hierarchy, loadHierarchy, rollupAnchors, type RollupLevel } from './hierarchy.js';
 import { DEFAULT_RULES, type LabelRule, loadTagRules, type TagRules, WNID_KEY } from './tag-rules-file.js';
 
@@ -120,14 +121,12 @@ export function applyTagRules(
 }
 
 /**
- * Tags as one CSV cell, highest score first: "tabby;cat;animal". A ";" inside a tag (possible only in
- * custom labels or aliases) becomes "," so the cell always splits back into the same tags.
+ * Tags as one CSV cell, highest score first: "tabby;cat;animal". A ";" inside a tag (possible in custom
+ * labels, aliases and keywords from other tools) is escaped as "\\;" (joinList), so the cell splits back
+ * into exactly the same tags.
  */
 export function tagsColumn(tags: readonly Tag[]): string {
-  return [...tags]
-    .sort(byScore)
-    .map((t) => t.tag.replaceAll(';', ','))
-    .join(';');
+  return joinList([...tags].sort(byScore).map((t) => t.tag));
 }
 
 /** Rules + hierarchy as used while tagging: loaded once per run, applied to each file's predictions. */

@@ -61,6 +61,13 @@ export async function writeEmbedded(job: FileJob): Promise<WriteResult> {
   const before = photo === null ? null : await stat(photo, { bigint: true }).catch(() => null);
   if (photo === null || before === null) return skipped(job, 'missing');
   if (!before.isFile()) return skipped(job, 'not a regular file');
+  // A photo reached through a link is written where the link points only inside the folders the user gave.
+  if (!(await job.scope.allows(job.image, photo))) {
+    return skipped(
+      job,
+      `it leads (through a symbolic link) to ${photo}, outside the library's folders: skipped`,
+    );
+  }
   if (await isReadOnly(photo, Number(before.mode))) return skipped(job, 'read-only: skipped');
   // A rename would split hard links: the other names would keep the old file.
   if (before.nlink > 1n) return skipped(job, 'the file has other hard links: skipped');

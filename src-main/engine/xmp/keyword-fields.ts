@@ -55,14 +55,52 @@ export function leafOf(path: string, separator: '|' | '/'): string {
  * merge would then rewrite another tool's keyword). Throws when exiftool reports an error for the file.
  */
 export async function readKeywordFields(exiftool: ExifTool, file: string): Promise<KeywordFields> {
+  return (await readFields(exiftool, file)).fields;
+}
+
+/** A file in a sidecar's place that is not XMP (say, a photo hard-linked or copied there). */
+export class NotXmpError extends Error {
+  constructor(
+    readonly file: string,
+    readonly fileType: string,
+  ) {
+    super(
+      `${file} is not an XMP sidecar (it holds ${fileType === '' ? 'no known format' : fileType}): skipped`,
+    );
+    this.name = 'NotXmpError';
+  }
+}
+
+/**
+ * The keyword fields of a sidecar, which must be an XMP file by its content, not only by its name: a photo
+ * placed there (a hard link to another file, say) is never read as this photo's metadata. Throws
+ * NotXmpError otherwise.
+ */
+export async function readSidecarFields(exiftool: ExifTool, file: string): Promise<KeywordFields> {
+  const { fields, fileType } = await readFields(exiftool, file);
+  if (fileType !== 'XMP') throw new NotXmpError(file, fileType);
+  return fields;
+}
+
+async function readFields(
+  exiftool: ExifTool,
+  file: string,
+): Promise<{ fields: KeywordFields; fileType: string }> {
   const raw = (await exiftool.readRaw(file, {
-    readArgs: ['-G1', '-api', 'StructFormat=JSONQ', ...Object.values(EXIFTOOL_FIELDS).map((f) => `-${f}`)],
+    readArgs: [
+      '-G1',
+      '-api',
+      'StructFormat=JSONQ',
+      '-File:FileType',
+      ...Object.values(EXIFTOOL_FIELDS).map((f) => `-${f}`),
+    ],
   })) as unknown as Record<string, unknown>;
   const errors = raw.errors;
   if (Array.isArray(errors) && errors.length > 0) throw new Error(errors.map(String).join('; '));
   const fields = emptyFields();
   for (const name of FIELD_NAMES) fields[name] = asList(raw[EXIFTOOL_FIELDS[name]]);
-  return fields;
+  const fileType = raw['File:FileType'];
+  return { fields, fileType: typeof fileType === 'string' ? fileType : '' };
 }
 
 /** exiftool gives a one-element list as a plain value. */

@@ -26,9 +26,12 @@ export function rollupFrom(hierarchy: Hierarchy): Rollup {
 
 /**
  * The tags to write: accepted ones always (the user's own and accepted suggestions), suggestions scoring
- * at least minScore, rejected ones never. A tag that is one of the image's predicted classes (wnids:
- * label → wnid from its predictions) gets its class's path under Skiptag; any other tag (the user's own
- * words) goes straight under Skiptag. Order: as given (tagsForImage: accepted first, best score first).
+ * at least minScore, rejected ones never. The model's tags also get a path in Skiptag's branch: a tag that
+ * is one of the image's predicted classes (wnids: label → wnid from its predictions) under its class's
+ * path, any other (a rollup such as "cat") straight under Skiptag. The user's own keywords (typed in
+ * Skiptag or imported from other tools) are written as plain keywords only: Skiptag's branch is what a
+ * rescan leaves out as Skiptag's own suggestions, so a user keyword put there would be lost when a library
+ * is rebuilt from the files. Order: as given (tagsForImage: accepted first, best score first).
  */
 export function selectTags(
   tags: readonly TagRow[],
@@ -37,11 +40,14 @@ export function selectTags(
   rollup: Rollup,
 ): KeywordSelection {
   const keywords: string[] = [];
+  const modelTags: string[] = [];
   for (const tag of tags) {
     const wanted = tag.state === 'accepted' || (tag.state === 'suggested' && (tag.score ?? 1) >= minScore);
-    if (wanted && tag.tag.trim() !== '' && !keywords.includes(tag.tag)) keywords.push(tag.tag);
+    if (!wanted || tag.tag.trim() === '' || keywords.includes(tag.tag)) continue;
+    keywords.push(tag.tag);
+    if (tag.source !== 'user') modelTags.push(tag.tag);
   }
-  const hierarchical = [...new Set(keywords.map((k) => hierarchyPath(k, wnids.get(k), rollup)))];
+  const hierarchical = [...new Set(modelTags.map((k) => hierarchyPath(k, wnids.get(k), rollup)))];
   return { keywords, hierarchical };
 }
 

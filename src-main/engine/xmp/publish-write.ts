@@ -11,6 +11,7 @@ import type { Library, RewrittenFile, XmpKeyword, XmpTarget } from '../library/l
 import { isProcessAlive } from '../process-alive.js';
 import { EXIFTOOL_FIELDS } from './keyword-fields.js';
 import { type KeywordSelection, type MergePlan, sameWritten } from './merge-keywords.js';
+import type { WriteScope } from './write-scope.js';
 
 export interface WriteResult {
   imageId: number;
@@ -49,6 +50,8 @@ export interface FileJob {
   /** Folders already cleaned of stale temps during this run. */
   cleaned: Set<string>;
   pixelHash: PixelHasher;
+  /** Where this batch may write: never outside the folders the user gave. */
+  scope: WriteScope;
 }
 
 /** Before the first write into a folder during a run: remove what killed runs left there. */

@@ -7,16 +7,21 @@ import {
   isSkiptagPath,
   type KeywordFields,
   leafOf,
+  NotXmpError,
   readKeywordFields,
+  readSidecarFields,
   withExifTool,
 } from './keyword-fields.js';
 import { sidecarCandidates } from './sidecar-writer.js';
+import { sidecarState } from './write-scope.js';
 
 export interface ReadKeywordsOptions {
   /** A running ExifTool to use (left running); default: a fresh one for this call. */
   exiftool?: ExifTool;
   /** Keywords to leave out: the ones Skiptag wrote itself (the library's xmp_written). */
   exclude?: Iterable<string>;
+  /** A sidecar that is not read (a link, not a regular file, not XMP), and why. */
+  onSkip?: (file: string, reason: string) => void;
 }
 
 /**
@@ -25,18 +30,30 @@ export interface ReadKeywordsOptions {
  * first seen first, each once. Left out: `exclude`, and everything in Skiptag's own branch
  * (`Skiptag|…`) together with the plain keywords those paths end in, so that Skiptag's own suggestions
  * never come back as the user's tags, even from a file written with another library. A file that
- * exiftool cannot read contributes nothing.
+ * exiftool cannot read contributes nothing, and a sidecar is read only when it is a regular XMP file (not a
+ * link planted in its place, which could lead to any file): anything else is skipped (onSkip says why).
  */
 export async function readExistingKeywords(
   photoPath: string,
   options: ReadKeywordsOptions = {},
 ): Promise<string[]> {
-  const sources = [...sidecarCandidates(photoPath), photoPath];
   const found: KeywordFields[] = [];
   await withExifTool(options.exiftool, async (exiftool) => {
-    for (const file of sources) {
-      if (!(await exists(file))) continue;
-      const fields = await readKeywordFields(exiftool, file).catch(() => null);
+    for (const sidecar of sidecarCandidates(photoPath)) {
+      const state = await sidecarState(sidecar).catch(() => null);
+      if (state === null || state.kind === 'absent') continue;
+      if (state.kind === 'refused') {
+        options.onSkip?.(sidecar, state.reason);
+        continue;
+      }
+      const fields = await readSidecarFields(exiftool, sidecar).catch((error: unknown) => {
+        if (error instanceof NotXmpError) options.onSkip?.(sidecar, error.message);
+        return null;
+      });
+      if (fields !== null) found.push(fields);
+    }
+    if (await exists(photoPath)) {
+      const fields = await readKeywordFields(exiftool, photoPath).catch(() => null);
       if (fields !== null) found.push(fields);
     }
   });
@@ -65,11 +82,13 @@ export async function importExistingKeywords(
   imageId: number,
   photoPath: string,
   exiftool?: ExifTool,
+  onSkip?: ReadKeywordsOptions['onSkip'],
 ): Promise<string[]> {
   const written = library.xmpWritten(imageId).map((k) => k.keyword);
   const keywords = await readExistingKeywords(photoPath, {
     exclude: written,
     ...(exiftool ? { exiftool } : {}),
+    ...(onSkip ? { onSkip } : {}),
   });
   library.importKeywordsAsUserTags(imageId, keywords);
   return keywords;

@@ -2,7 +2,7 @@
 
 import { chmod, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import { emptyFields, readKeywordFields } from './keyword-fields.js';
+import { emptyFields, NotXmpError, readSidecarFields } from './keyword-fields.js';
 import { planMerge } from './merge-keywords.js';
 import { classifyExtension } from '../scan/name-rules.js';
 import {
@@ -17,6 +17,7 @@ import {
   unchanged,
   type WriteResult,
 } from './publish-write.js';
+import { sidecarState } from './write-scope.js';
 
 /**
  * Merges the selection into the sidecar: other tools' keywords and all other metadata in it stay.
@@ -37,17 +38,24 @@ export async function writeSidecar(job: FileJob, naming: SidecarNaming): Promise
       return skipped(job, `${sidecar} would also belong to ${partner}: use --xmp-name ext`);
     }
   }
-  const existing = await stat(sidecar).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return null;
-    throw error;
-  });
-  if (existing !== null) {
-    if (!existing.isFile()) return skipped(job, `${sidecar} is not a file`);
-    if (await isReadOnly(sidecar, existing.mode)) return skipped(job, 'read-only: skipped');
+  // A sidecar is only ever a regular XMP file beside the photo, inside the folders the user gave: a link
+  // (or a photo) planted in its place is neither written through nor read as this photo's metadata.
+  const state = await sidecarState(sidecar);
+  if (state.kind === 'refused') return skipped(job, state.reason);
+  const folder = await realpath(dirname(sidecar));
+  const file = join(folder, basename(sidecar));
+  if (!(await job.scope.allows(job.image, file))) {
+    return skipped(job, `${sidecar} would be written outside the library's folders (${folder}): skipped`);
   }
-  // A sidecar that is a symbolic link is updated where it points, and stays a link.
-  const file = existing === null ? sidecar : await realpath(sidecar);
-  const fields = existing === null ? emptyFields() : await readKeywordFields(job.exiftool, file);
+  if (state.kind === 'file' && (await isReadOnly(file, state.mode)))
+    return skipped(job, 'read-only: skipped');
+  let fields;
+  try {
+    fields = state.kind === 'absent' ? emptyFields() : await readSidecarFields(job.exiftool, file);
+  } catch (error) {
+    if (error instanceof NotXmpError) return skipped(job, error.message);
+    throw error;
+  }
   const plan = planMerge(fields, job.selection, job.previous, false);
   if (plan.changedFields.length === 0) return unchanged(job, 'sidecar', plan, sidecar);
   if (job.dryRun) return dryRunResult(job, plan, sidecar);
@@ -55,14 +63,14 @@ export async function writeSidecar(job: FileJob, naming: SidecarNaming): Promise
   await cleanFolderOnce(job, dirname(file));
   const temp = tempPathFor(file);
   try {
-    if (existing === null) {
+    if (state.kind === 'absent') {
       // Writing to a .xmp file that does not exist makes exiftool create one from scratch.
       await job.exiftool.write(temp, exiftoolTags(plan));
     } else {
       // -o: exiftool copies the sidecar with our changes into the temp and leaves the original alone
       // (no `_original` backup either).
       await job.exiftool.write(file, exiftoolTags(plan), { writeArgs: ['-o', temp] });
-      await chmod(temp, existing.mode & 0o7777);
+      await chmod(temp, state.mode & 0o7777);
     }
     return { ...(await publish(job, 'sidecar', plan, temp, file)), file: sidecar };
   } catch (error) {

@@ -7,6 +7,7 @@ import { openExifTool } from './keyword-fields.js';
 import { writeEmbedded } from './embed-writer.js';
 import { rollupFrom, selectTags } from './merge-keywords.js';
 import { type SidecarNaming, writeSidecar } from './sidecar-writer.js';
+import { WriteScope } from './write-scope.js';
 import { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import type { FileJob, PixelHasher, WriteHooks, WriteResult } from './publish-write.js';
 
@@ -64,6 +65,7 @@ export async function writeTagsForImages(
   const rollup = rollupFrom(options.hierarchy ?? (await loadHierarchy()));
   const results: WriteResult[] = [];
   const cleaned = new Set<string>();
+  const scope = await WriteScope.of(library);
   const exiftool = openExifTool();
   const checker = options.pixelHash
     ? { hash: options.pixelHash, close: async () => undefined }
@@ -100,6 +102,7 @@ export async function writeTagsForImages(
           hooks: options.hooks ?? {},
           cleaned,
           pixelHash: checker.hash,
+          scope,
         };
         result = await writeOne(job, options);
       }
