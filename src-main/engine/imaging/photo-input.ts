@@ -2,7 +2,7 @@
 
 import { FileError, type FileErrorCode, isFileError } from '../../shared/file-errors.js';
 import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
-import { assertDecodable } from './sniff-format.js';
+import { decodableSource } from './camera-source.js';
 import { preprocessPhoto } from './preprocess.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 
@@ -48,9 +48,16 @@ export async function loadAndPreprocess(
 ): Promise<PhotoInfo> {
   const { bytes, size, sha256 } = await readPhoto(path, limits.maxFileBytes);
   try {
-    assertDecodable(bytes, path);
-    const { width, height, format } = await preprocessPhoto(bytes, spec, out, offset);
-    return { width, height, format, size, sha256 };
+    // HEIC: its thumbnail item stands in when it covers the resize target (the crop never sees more).
+    const source = await decodableSource(bytes, path, { shortSide: spec.resizeShorter }, spec.maxPixels);
+    const decoded = await preprocessPhoto(source.bytes, spec, out, offset);
+    return {
+      width: source.width ?? decoded.width,
+      height: source.height ?? decoded.height,
+      format: source.format ?? decoded.format,
+      size,
+      sha256,
+    };
   } catch (error) {
     throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;
   }
