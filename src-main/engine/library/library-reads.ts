@@ -14,6 +14,7 @@ import {
 import { folderRanges } from './path-prefix.js';
 import { type DbImage, IMAGE_COLUMNS, toErrorCode, toImage } from './row-mappers.js';
 import type { SqlDb, SqlValue } from './sql-db.js';
+import { partnersOf } from './pairs.js';
 import { tagChips } from './image-query.js';
 
 /** Counted by path range like the grid's folder filter, so a card's number is what clicking it shows. */
@@ -82,6 +83,7 @@ export function imageDetail(db: SqlDb, imageId: number): ImageDetailRow | undefi
     width: image.width,
     height: image.height,
     tags: tagChips(db, [image.id]).get(image.id) ?? [],
+    companions: (partnersOf(db, [image.id]).get(image.id) ?? []).map((p) => path.basename(p)),
     size: image.size,
     format: image.format,
     sha256: image.sha256,

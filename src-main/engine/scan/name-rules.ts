@@ -1,11 +1,6 @@
 // Name rules of photo folders (engine process): which extensions are photos, which entries are hidden or OS/NAS junk; walker and watcher alike.
 
-/** Camera RAW extensions: one of these beside a JPEG of the same name is a RAW+JPEG pair. */
-// prettier-ignore
-export const RAW_PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
-  'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'dng', 'raf', 'orf', 'rw2', 'pef', 'raw', 'rwl',
-  '3fr', 'erf', 'kdc', 'mrw', 'srw', 'x3f', 'iiq',
-]);
+import { RAW_PHOTO_EXTENSIONS } from '../library/pairs.js';
 
 /**
  * Extensions Skiptag decodes: what the bundled sharp/libvips reads, HEIC/HEIF (libheif in WebAssembly) and
