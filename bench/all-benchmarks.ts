@@ -1,4 +1,4 @@
-// `npm run bench -- [folder] [options]` (bench): throughput, then the scan and library benchmarks, each in its own process.
+// `npm run bench -- [folder] [options]` (bench): throughput, then the camera-format, scan and library benchmarks, each in its own process.
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,5 +11,6 @@ const run = (file: string, args: string[] = []) => {
 
 // Arguments (a photo folder, --batches, --models, …) belong to the throughput benchmark.
 run('./run-bench.js', process.argv.slice(2));
+run('./camera-bench.js');
 run('./walker-bench.js');
 run('./library-bench.js');

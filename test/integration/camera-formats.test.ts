@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeHeif } from '../../src-main/engine/imaging/heif-decode.js';
 import { WorkerSupervisor } from '../../src-main/engine/worker/worker-supervisor.js';
-import { makeDng, makeHeic } from '../support/camera-files.js';
+import { makeDng, makeHeic } from '../../src-main/engine/synth/camera-files.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { classifyAll, testModel, workItem } from '../support/worker-work.js';
 

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src-main/engine/library/library.js';
 import { openAtVersion } from '../../src-main/engine/library/migrations.js';
 import { pairKeyOf } from '../../src-main/engine/library/pairs.js';
-import { makeDng, makeHeic } from '../support/camera-files.js';
+import { makeDng, makeHeic } from '../../src-main/engine/synth/camera-files.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { runCli } from '../support/run-cli.js';
 

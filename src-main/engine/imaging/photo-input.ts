@@ -2,7 +2,7 @@
 
 import { FileError, type FileErrorCode, isFileError } from '../../shared/file-errors.js';
 import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
-import { decodableSource } from './camera-source.js';
+import { withDecodableSource } from './camera-source.js';
 import { preprocessPhoto } from './preprocess.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 
@@ -49,15 +49,17 @@ export async function loadAndPreprocess(
   const { bytes, size, sha256 } = await readPhoto(path, limits.maxFileBytes);
   try {
     // HEIC: its thumbnail item stands in when it covers the resize target (the crop never sees more).
-    const source = await decodableSource(bytes, path, { shortSide: spec.resizeShorter }, spec.maxPixels);
-    const decoded = await preprocessPhoto(source.bytes, spec, out, offset);
-    return {
-      width: source.width ?? decoded.width,
-      height: source.height ?? decoded.height,
-      format: source.format ?? decoded.format,
-      size,
-      sha256,
-    };
+    const need = { shortSide: spec.resizeShorter };
+    return await withDecodableSource(bytes, path, need, spec.maxPixels, async (source) => {
+      const decoded = await preprocessPhoto(source.bytes, spec, out, offset);
+      return {
+        width: source.width ?? decoded.width,
+        height: source.height ?? decoded.height,
+        format: source.format ?? decoded.format,
+        size,
+        sha256,
+      };
+    });
   } catch (error) {
     throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;
   }

@@ -56,43 +56,23 @@ export async function closeRawPreviewReader(): Promise<void> {
  */
 export async function extractRawPreview(file: Buffer | string, bytes: Uint8Array): Promise<RawPreview> {
   return withReadablePath(file, bytes, async (target) => {
-    let tags: Record<string, unknown>;
-    try {
-      // One call: -b returns the previews themselves (base64 in the JSON), -G1 keeps same-named ones apart.
-      tags = await exiftool().readRaw(target, {
-        readArgs: ['-a', '-G1', '-n', '-b', '-Orientation', ...PREVIEW_TAGS.map((t) => `-${t}`)],
-      });
-    } catch (error) {
-      throw new FileError('corrupt', `camera RAW file could not be read (${describe(error)})`, {
-        cause: error,
-      });
-    }
-    const orientation = rawOrientation(tags);
-    const candidates = Object.entries(tags)
-      .filter(
-        ([key, value]) => PREVIEW_TAGS.includes(key.split(':').at(-1) ?? '') && typeof value === 'string',
-      )
-      .map(([key, value]) => ({ key, jpeg: base64Value(value as string) }))
-      .filter((c): c is { key: string; jpeg: Buffer } => c.jpeg !== null)
-      .sort((a, b) => b.jpeg.length - a.jpeg.length);
+    // First only where the previews lie: most RAW files are TIFF inside and exiftool gives their offsets,
+    // so the bytes already in memory are sliced (no multi-MB base64 through exiftool's JSON).
+    const located = await readTags(target, ['-Orientation', ...PREVIEW_TAGS.flatMap(offsetTags)]);
+    const orientation = rawOrientation(located);
     const rejected: string[] = [];
-    for (const { key, jpeg } of candidates) {
-      const size = await jpegSize(jpeg);
-      if (size === null) {
-        rejected.push(`${key} does not decode`);
-        continue;
-      }
-      if (Math.min(size.width, size.height) < MIN_PREVIEW_SHORT_SIDE) {
-        rejected.push(`${key} is only ${size.width}×${size.height}`);
-        continue;
-      }
-      const swap = orientation >= 5;
-      return {
-        jpeg: withOrientation(jpeg, orientation),
-        width: swap ? size.height : size.width,
-        height: swap ? size.width : size.height,
-      };
-    }
+    const sliced = await pickPreview(locatedPreviews(located, bytes), rejected);
+    if (sliced !== null) return upright(sliced, orientation);
+    // Else exiftool extracts them (CR3, RAF and other containers without plain offsets); -G1 keeps same-named
+    // previews of different directories apart.
+    const tags = await readTags(target, ['-b', ...PREVIEW_TAGS.map((t) => `-${t}`)]);
+    const candidates = Object.entries(tags)
+      .filter(([key, value]) => PREVIEW_TAGS.includes(tagName(key)) && typeof value === 'string')
+      .map(([key, value]) => ({ key, jpeg: base64Value(value as string) }))
+      .filter((c): c is Candidate => c.jpeg !== null);
+    rejected.length = 0;
+    const extracted = await pickPreview(candidates, rejected);
+    if (extracted !== null) return upright(extracted, orientation);
     const unreadable = readErrors(tags, target);
     if (candidates.length === 0 && unreadable !== null) {
       throw new FileError('corrupt', `camera RAW file could not be read (${unreadable})`);
@@ -104,6 +84,77 @@ export async function extractRawPreview(file: Buffer | string, bytes: Uint8Array
         : `camera RAW file without a usable JPEG preview (${rejected.join('; ')})`,
     );
   });
+}
+
+interface Candidate {
+  key: string;
+  jpeg: Buffer;
+}
+
+async function readTags(target: string, args: string[]): Promise<Record<string, unknown>> {
+  try {
+    return await exiftool().readRaw(target, { readArgs: ['-a', '-G1', '-n', ...args] });
+  } catch (error) {
+    throw new FileError('corrupt', `camera RAW file could not be read (${describe(error)})`, {
+      cause: error,
+    });
+  }
+}
+
+/** exiftool's names for where a preview starts and how long it is (ThumbnailImage: ThumbnailOffset). */
+function offsetTags(tag: string): string[] {
+  return tag === 'ThumbnailImage'
+    ? ['-ThumbnailOffset', '-ThumbnailLength']
+    : [`-${tag}Start`, `-${tag}Length`];
+}
+
+function tagName(key: string): string {
+  return key.split(':').at(-1) ?? '';
+}
+
+/** Previews cut from the file's bytes by the offsets exiftool gave (each group's Start with its Length). */
+function locatedPreviews(tags: Record<string, unknown>, bytes: Uint8Array): Candidate[] {
+  const out: Candidate[] = [];
+  for (const [key, value] of Object.entries(tags)) {
+    const match = /^(.*:)?(\w+?)(Start|Offset)$/.exec(key);
+    if (!match) continue;
+    const length = Number(tags[`${match[1] ?? ''}${match[2] ?? ''}Length`]);
+    const start = Number(value);
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(length) || start < 0 || length <= 0) continue;
+    if (start + length > bytes.length) continue;
+    out.push({
+      key: `${match[1] ?? ''}${match[2] === 'Thumbnail' ? 'ThumbnailImage' : match[2]}`,
+      jpeg: Buffer.from(bytes.buffer, bytes.byteOffset + start, length),
+    });
+  }
+  return out;
+}
+
+/** The largest candidate that decodes and is big enough; why the others were not taken goes to `rejected`. */
+async function pickPreview(
+  candidates: Candidate[],
+  rejected: string[],
+): Promise<{ jpeg: Buffer; width: number; height: number } | null> {
+  for (const { key, jpeg } of [...candidates].sort((a, b) => b.jpeg.length - a.jpeg.length)) {
+    const size = await jpegSize(jpeg);
+    if (size === null) {
+      rejected.push(`${key} does not decode`);
+    } else if (Math.min(size.width, size.height) < MIN_PREVIEW_SHORT_SIDE) {
+      rejected.push(`${key} is only ${size.width}×${size.height}`);
+    } else {
+      return { jpeg, ...size };
+    }
+  }
+  return null;
+}
+
+function upright(preview: { jpeg: Buffer; width: number; height: number }, orientation: number): RawPreview {
+  const swap = orientation >= 5;
+  return {
+    jpeg: withOrientation(preview.jpeg, orientation),
+    width: swap ? preview.height : preview.width,
+    height: swap ? preview.width : preview.height,
+  };
 }
 
 /** IFD0's orientation (the RAW file's own), else the first one found; 1 when absent or out of range. */

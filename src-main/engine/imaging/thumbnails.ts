@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import sharp from 'sharp';
 import { FileError } from '../../shared/file-errors.js';
-import { decodableSource } from './camera-source.js';
+import { withDecodableSource } from './camera-source.js';
 import { applyDecoderPolicy, decodeError } from './decoder-policy.js';
 import { decodeHeif } from './heif-decode.js';
 import { DEFAULT_MAX_PIXELS } from './preprocess-spec.js';
@@ -29,8 +29,9 @@ export interface RenderLimits {
 export async function renderPhoto(file: Buffer, size: number, limits: RenderLimits = {}): Promise<Buffer> {
   const { bytes } = await readPhoto(file, limits.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES);
   const maxPixels = limits.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const source = await decodableSource(bytes, file, { longSide: size }, maxPixels);
-  return renderThumbnail(source.bytes, size, limits);
+  return withDecodableSource(bytes, file, { longSide: size }, maxPixels, (source) =>
+    renderThumbnail(source.bytes, size, limits),
+  );
 }
 
 /** Decodes `bytes` and encodes a JPEG (quality 80) that fits in size × size, upright and in sRGB. */

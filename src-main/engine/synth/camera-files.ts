@@ -1,6 +1,6 @@
-// Real camera files made at test time (test): HEIC from heif-enc (with an optional irot rotation), and minimal DNGs with an embedded JPEG preview.
+// Real camera files made on demand, for tests and benchmarks (engine process): HEIC from heif-enc (with an optional irot rotation), and minimal DNGs with an embedded JPEG preview.
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -277,9 +277,4 @@ function valueBytes({ type, values }: TagValue): Buffer {
     else out.writeUInt32LE(v, i * 4);
   });
   return out;
-}
-
-export async function writeCameraFile(file: string, bytes: Buffer): Promise<string> {
-  await writeFile(file, bytes);
-  return file;
 }
