@@ -1,5 +1,5 @@
 // Real camera files made on demand, for tests and benchmarks (engine process): HEIC from heif-enc (with an optional irot rotation), and minimal DNGs with an embedded JPEG preview.
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,14 @@ export interface HeicOptions {
   thumbnail?: number;
   /** Counter-clockwise rotation stored as an `irot` property of the primary image (as iPhones store it). */
   irot?: 0 | 90 | 180 | 270;
+}
+
+/**
+ * Whether HEIC files can be made here (Debian's libheif-examples, Homebrew's libheif). Tests on Linux
+ * assume yes (.ci/run installs it), so a missing heif-enc fails there instead of skipping quietly.
+ */
+export function canMakeHeic(): boolean {
+  return process.platform === 'linux' || spawnSync('heif-enc', ['--help']).error === undefined;
 }
 
 /** Encodes an image (any format sharp reads) as HEIC with Debian's heif-enc (libheif + x265). */
