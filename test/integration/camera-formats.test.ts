@@ -219,4 +219,44 @@ describe('HEIC thumbnail items', () => {
       await expect(decodeHeif(heic, { maxPixels: 1_000_000 })).rejects.toMatchObject({ code: 'too_large' });
     },
   );
+
+  it.skipIf(!HEIC)('decodes transparency (flattened onto white in renders) and 10-bit HEIC', async () => {
+    const w = 320;
+    const h = 240;
+    const rgba = Buffer.alloc(w * h * 4);
+    for (let i = 0; i < w * h; i++) rgba.set([200, 30, 30, i % w < 160 ? 255 : 0], i * 4);
+    const alphaFile = path.join(photos, 'alpha.heic');
+    await writeFile(
+      alphaFile,
+      await makeHeic(
+        await sharp(rgba, { raw: { width: w, height: h, channels: 4 } })
+          .png()
+          .toBuffer(),
+      ),
+    );
+    const alpha = await decodeHeif(await readFile(alphaFile), { maxPixels: 200_000_000 });
+    expect(await sharp(alpha.tiff).metadata()).toMatchObject({ channels: 4, hasAlpha: true });
+    const rendered = await renderer.task(render(alphaFile, 64));
+    const { data, info } = await sharp(rendered.kind === 'render' ? rendered.jpeg : undefined)
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const left = [...data.subarray(0, 3)];
+    expect(dominant(left), `left edge ${left}`).toBe('red');
+    const right = [...data.subarray((info.width - 1) * 3, info.width * 3)];
+    expect(
+      right.every((v) => v > 240),
+      `right edge ${right}`,
+    ).toBe(true);
+
+    const green = await sharp({
+      create: { width: w, height: h, channels: 3, background: { r: 40, g: 160, b: 60 } },
+    })
+      .png()
+      .toBuffer();
+    const deep = path.join(photos, 'deep.heic');
+    await writeFile(deep, await makeHeic(green, { tenBit: true }));
+    const { results } = await classifyAll(engine, [workItem(1, deep)]);
+    expect(results.get(1)).toMatchObject({ status: 'ok', format: 'heic', width: 320, height: 240 });
+    expect(results.get(1)?.predictions[0]?.label).toBe('green');
+  });
 });

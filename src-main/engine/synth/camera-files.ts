@@ -15,6 +15,8 @@ export interface HeicOptions {
   thumbnail?: number;
   /** Counter-clockwise rotation stored as an `irot` property of the primary image (as iPhones store it). */
   irot?: 0 | 90 | 180 | 270;
+  /** 10 bits per sample (HDR-capable phones), from a 16-bit PNG. */
+  tenBit?: boolean;
 }
 
 /**
@@ -31,9 +33,11 @@ export async function makeHeic(image: Buffer, options: HeicOptions = {}): Promis
   try {
     const source = path.join(dir, 'in.png');
     // PNG in: lossless, so the HEIC differs from the source only by HEVC's own loss.
-    await sharp(image).png({ compressionLevel: 1 }).toFile(source);
+    const png = sharp(image);
+    await (options.tenBit ? png.toColourspace('rgb16') : png).png({ compressionLevel: 1 }).toFile(source);
     const out = path.join(dir, 'out.heic');
     const args = ['-q', String(options.quality ?? 90)];
+    if (options.tenBit) args.push('-b', '10');
     if (options.thumbnail) args.push('-t', String(options.thumbnail));
     await run('heif-enc', [...args, source, '-o', out]);
     const heic = await readFile(out);
