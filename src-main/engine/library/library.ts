@@ -34,7 +34,7 @@ import type {
   TagRow,
 } from './library-types.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
-import { type PairRole, type PartnerFile, presentPartners, withPartners } from './pairs.js';
+import { countPairsUnder, type PairRole, type PartnerFile, presentPartners, withPartners } from './pairs.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
@@ -288,6 +288,10 @@ export class Library {
   private partnersOnly(imageIds: readonly number[]): number[] {
     const asked = new Set(imageIds);
     return withPartners(this.db, imageIds).filter((id) => !asked.has(id));
+  }
+  /** RAW+JPEG pairs (both files present) at or under a folder. */
+  pairsUnder(folder: Buffer): number {
+    return countPairsUnder(this.db, folder);
   }
   /** The other files of this image's RAW+JPEG pair that are present (not missing). */
   pairPartners(imageId: number): PartnerFile[] {

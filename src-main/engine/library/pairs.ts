@@ -1,5 +1,6 @@
 // RAW+JPEG pairs (engine process, library): IMG_0001.CR2 beside IMG_0001.JPG is one photo — the key that ties the two files, which one is shown, and the queries over pairs.
 
+import { folderRanges, rangeCondition } from './path-prefix.js';
 import { asBuffer, jsonList, type SqlDb } from './sql-db.js';
 
 /** Camera RAW extensions (lower case): one of these beside a JPEG of the same name is a RAW+JPEG pair. */
@@ -113,6 +114,22 @@ export function partnersOf(db: SqlDb, imageIds: readonly number[]): Map<number, 
     else out.set(row.image_id, [row.display]);
   }
   return out;
+}
+
+/** Complete pairs (a present RAW with a present JPEG) at or under this folder: what a scan summary reports. */
+export function countPairsUnder(db: SqlDb, folder: Buffer): number {
+  let total = 0;
+  for (const range of folderRanges(folder)) {
+    const { sql, params } = rangeCondition('r.path', range);
+    total +=
+      db.get<{ n: number }>(
+        `SELECT count(*) AS n FROM images r
+         JOIN images j ON j.pair_key = r.pair_key AND j.pair_role = 'jpeg' AND j.status <> 'missing'
+         WHERE r.pair_role = 'raw' AND r.status <> 'missing' AND ${sql}`,
+        params,
+      )?.n ?? 0;
+  }
+  return total;
 }
 
 /** Sets pair_key and pair_role of one image from its path (insert, rename). */
