@@ -6,7 +6,10 @@ import path from 'node:path';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AppService } from '../../src-main/engine/service/app-service.js';
 import { Library } from '../../src-main/engine/library/library.js';
+import { EVENTS, type EventPayload } from '../../src-main/shared/contract.js';
+import { call } from '../support/service-calls.js';
 import { openAtVersion } from '../../src-main/engine/library/migrations.js';
 import { pairKeyOf } from '../../src-main/engine/library/pairs.js';
 import { canMakeHeic, makeDng, makeHeic } from '../../src-main/engine/synth/camera-files.js';
@@ -240,5 +243,68 @@ describe.skipIf(!canMakeHeic())('HEIC, RAW and pairs through the CLI', () => {
       'IMG_0003.HEIC',
     ]);
     expect(existsSync(path.join(photos, 'IMG_0001.JPG.xmp'))).toBe(true);
+  });
+});
+
+describe('the app: the pair setting', () => {
+  it('shows the RAW or the JPEG of a pair as the setting says, and re-tags both on a decision', async () => {
+    const dir = path.join(work, 'app');
+    const photos = path.join(dir, 'photos');
+    await mkdir(photos, { recursive: true });
+    const modelPath = await writeColourModel(path.join(dir, 'model'));
+    const yellow = await sharp({
+      create: { width: 320, height: 240, channels: 3, background: { r: 235, g: 215, b: 50 } },
+    })
+      .jpeg()
+      .toBuffer();
+    await writeFile(path.join(photos, 'P1000001.DNG'), await makeDng(yellow));
+    await writeFile(path.join(photos, 'P1000001.JPG'), yellow);
+    const changes: EventPayload<'library:changed'>[] = [];
+    const service = new AppService({
+      libraryFile: path.join(dir, 'data', 'library.db'),
+      dataDir: path.join(dir, 'data'),
+      modelPath,
+      models: { dir: path.join(dir, 'data', 'models'), catalogFile: null, mirror: null },
+      workerOptions: { threads: 1, batchSize: 4 },
+      urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
+      prewarmThumbnails: false,
+      onLog: () => undefined,
+    });
+    service.on('event', (channel, payload) => {
+      EVENTS[channel].parse(payload);
+      if (channel === 'library:changed') changes.push(payload as EventPayload<'library:changed'>);
+    });
+    try {
+      await call(service, 'settings:set', { ep: 'cpu' });
+      await call(service, 'library:addFolders', { paths: [photos] });
+      const deadline = Date.now() + 90_000;
+      for (;;) {
+        const jobs = await call(service, 'jobs:list', {});
+        if (jobs.some((j) => j.kind === 'tag' && j.state === 'done')) break;
+        if (Date.now() > deadline) throw new Error('tagging did not finish');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const query = () => call(service, 'images:query', { filter: {}, offset: 0, limit: 10 });
+      const shown = await query();
+      expect(shown.items.map((i) => [i.name, i.companions, i.tags[0]?.tag])).toEqual([
+        ['P1000001.DNG', ['P1000001.JPG'], 'yellow'],
+      ]);
+      const raw = shown.items[0]?.id ?? 0;
+      await call(service, 'tags:setState', { imageIds: [raw], tag: 'yellow', state: 'accepted' });
+
+      const before = changes.length;
+      expect(await call(service, 'settings:set', { pairPrimary: 'jpeg' })).toMatchObject({
+        pairPrimary: 'jpeg',
+      });
+      expect(changes.length).toBeGreaterThan(before);
+      const flipped = await query();
+      expect(flipped.items.map((i) => [i.name, i.companions])).toEqual([['P1000001.JPG', ['P1000001.DNG']]]);
+      // The decision made on the RAW is the JPEG's too.
+      expect(flipped.items[0]?.tags.find((t) => t.tag === 'yellow')).toMatchObject({ state: 'accepted' });
+      const detail = await call(service, 'images:get', { imageId: flipped.items[0]?.id ?? 0 });
+      expect(detail).toMatchObject({ name: 'P1000001.JPG', companions: ['P1000001.DNG'], format: 'jpeg' });
+    } finally {
+      await service.close();
+    }
   });
 });
