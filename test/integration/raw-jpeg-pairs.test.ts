@@ -77,10 +77,14 @@ describe('pairs in the library', () => {
         ['IMG_0002.JPG', []],
       ]);
       expect(library.matchingImageIds({ review: 'all' })).toEqual([jpeg.id, alone.id]);
+      // Folder cards and the tag list count photos, as the grid shows them.
+      const folder = library.upsertFolder(Buffer.from('/p'), '/p', true);
+      expect(library.folderInfo(folder).imageCount).toBe(2);
 
       // A decision on the photo is the decision on both files (and counts the photo once).
       expect(library.setTagState([jpeg.id], 'beach', 'accepted')).toBe(1);
       expect(library.tagsForImage(raw.id)).toMatchObject([{ tag: 'beach', state: 'accepted' }]);
+      expect(library.tagCounts()).toEqual([{ tag: 'beach', count: 1 }]);
       library.setTagState([raw.id], 'beach', 'rejected');
       expect(library.tagsForImage(jpeg.id)).toMatchObject([{ tag: 'beach', state: 'rejected' }]);
       library.removeTag([jpeg.id], 'beach');

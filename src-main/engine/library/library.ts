@@ -382,10 +382,10 @@ export class Library {
     return matchingImageIds(this.db, filter, this.pairPrimary);
   }
   folderInfo(folder: FolderRow): FolderInfo {
-    return folderInfo(this.db, folder);
+    return folderInfo(this.db, folder, this.pairPrimary);
   }
   tagCounts(): TagCount[] {
-    return tagCounts(this.db);
+    return tagCounts(this.db, this.pairPrimary);
   }
   imageDetail(imageId: number): ImageDetailRow | undefined {
     return imageDetail(this.db, imageId);

@@ -65,6 +65,14 @@ export function shownCondition(alias: string, primary: PairRole): string {
       AND pp.status <> 'missing'))`;
 }
 
+/**
+ * SQL selecting the ids of files hidden behind their pair's shown half: for "not in" filters that run once
+ * (tag counts), through the partial pair_key index rather than over every image.
+ */
+export function hiddenIdsSql(primary: PairRole): string {
+  return `SELECT hi.id FROM images hi WHERE hi.pair_key IS NOT NULL AND NOT ${shownCondition('hi', primary)}`;
+}
+
 /** These images and every file paired with any of them (any status), ids in ascending order. */
 export function withPartners(db: SqlDb, imageIds: readonly number[]): number[] {
   if (imageIds.length === 0) return [];
