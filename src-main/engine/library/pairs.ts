@@ -57,20 +57,23 @@ export function pairKeyOf(path: Buffer): PairKey | null {
  * SQL condition (on images alias `alias`) that is false for the half of a pair that is not shown: a file of
  * the other role than `primary` whose partner of role `primary` is present (not missing). A file whose
  * partner is gone stands alone again, and is shown. `primary` is a closed enum, inlined as a literal.
+ *
+ * Written as "id NOT IN (hidden ids)": SQLite computes that list once per statement through the partial
+ * pair_key index (only files that can pair are in it), and testing a rowid against it needs no table row,
+ * so counts and pages keep their index-only plans (a per-row EXISTS made the grid's first page 10× slower
+ * on 100k photos).
  */
 export function shownCondition(alias: string, primary: PairRole): string {
-  const secondary = primary === 'raw' ? 'jpeg' : 'raw';
-  return `NOT (${alias}.pair_role = '${secondary}' AND EXISTS (
-    SELECT 1 FROM images pp WHERE pp.pair_key = ${alias}.pair_key AND pp.pair_role = '${primary}'
-      AND pp.status <> 'missing'))`;
+  return `${alias}.id NOT IN (${hiddenIdsSql(primary)})`;
 }
 
-/**
- * SQL selecting the ids of files hidden behind their pair's shown half: for "not in" filters that run once
- * (tag counts), through the partial pair_key index rather than over every image.
- */
+/** SQL selecting the ids of the files hidden behind their pair's shown half. */
 export function hiddenIdsSql(primary: PairRole): string {
-  return `SELECT hi.id FROM images hi WHERE hi.pair_key IS NOT NULL AND NOT ${shownCondition('hi', primary)}`;
+  const secondary = primary === 'raw' ? 'jpeg' : 'raw';
+  return `SELECT hi.id FROM images hi
+    WHERE hi.pair_key IS NOT NULL AND hi.pair_role = '${secondary}' AND EXISTS (
+      SELECT 1 FROM images pp WHERE pp.pair_key = hi.pair_key AND pp.pair_role = '${primary}'
+        AND pp.status <> 'missing')`;
 }
 
 /** These images and every file paired with any of them (any status), ids in ascending order. */
