@@ -68,6 +68,8 @@ export const imageSummarySchema = z.strictObject({
   /** URL the renderer may load: app://thumb/<id> in Electron, an http URL in the test bridge. */
   thumbUrl: z.string(),
   tags: z.array(tagChipSchema),
+  /** File names of the other half of a RAW+JPEG pair shown as this one photo (IMG_0001.JPG beside the CR2). */
+  companions: z.array(z.string()),
 });
 
 export const imageDetailSchema = imageSummarySchema.extend({
@@ -129,6 +131,8 @@ export const settingsSchema = z.strictObject({
   xmpNaming: z.enum(['ext', 'replace']),
   /** Suggestions scoring at least this are written; accepted tags always, rejected never. */
   xmpMinScore: score,
+  /** Which file of a RAW+JPEG pair (IMG_0001.CR2 + IMG_0001.JPG) is the photo shown; both get its tags. */
+  pairPrimary: z.enum(['raw', 'jpeg']),
 });
 
 export const modelInfoSchema = z.strictObject({

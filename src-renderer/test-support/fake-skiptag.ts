@@ -47,6 +47,7 @@ export function makeImage(i: number, folderId = 1): FakeImage {
     width: 640,
     height: 480,
     thumbUrl: `http://127.0.0.1:1/thumb/${id}`,
+    companions: [],
     tags: [
       { tag, score, state: 'suggested', source: 'auto' },
       { tag: 'blue', score: 0.05, state: 'suggested', source: 'auto' },
@@ -145,6 +146,7 @@ export function createFakeSkiptag(
     topK: 5,
     xmpMode: 'sidecar',
     xmpNaming: 'ext',
+    pairPrimary: 'raw',
     xmpMinScore: 0,
     ...options.settings,
   };

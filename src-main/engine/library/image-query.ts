@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { TagChip } from '../../shared/contract.js';
 import type { GridFilter, ImageStatus, PagedImages } from './library-types.js';
+import { type PairRole, partnersOf, shownCondition } from './pairs.js';
 import { folderRanges } from './path-prefix.js';
 import { asBuffer, jsonList, type SqlDb, type SqlValue } from './sql-db.js';
 import { tagHitCondition } from './tags-repo.js';
@@ -20,7 +21,7 @@ interface FilterSql {
  * nothing to show. A tag filter lists best score first; everything else is in path order, which the path
  * index gives without sorting, so a page deep into 100k photos costs one index walk.
  */
-function filterSql(db: SqlDb, filter: GridFilter): FilterSql | null {
+function filterSql(db: SqlDb, filter: GridFilter, pairPrimary: PairRole): FilterSql | null {
   const where: string[] = [];
   const params: Record<string, SqlValue> = {};
   let from = 'FROM images i';
@@ -49,6 +50,8 @@ function filterSql(db: SqlDb, filter: GridFilter): FilterSql | null {
     order = 'COALESCE(t.score, 1.0) DESC, i.id';
   }
   where.push(reviewCondition(filter.review));
+  // One photo per RAW+JPEG pair: the half the user's setting names (the other when that one is gone).
+  where.push(shownCondition('i', pairPrimary));
   const text = filter.text?.trim();
   if (text) {
     where.push(`i.display LIKE :text ESCAPE '\\'`);
@@ -85,8 +88,9 @@ export function queryImages(
   db: SqlDb,
   filter: GridFilter,
   page: { offset: number; limit: number },
+  pairPrimary: PairRole = 'raw',
 ): PagedImages {
-  const sql = filterSql(db, filter);
+  const sql = filterSql(db, filter, pairPrimary);
   if (sql === null) return { total: 0, items: [] };
   const total =
     db.get<{ n: number }>(`SELECT count(*) AS n ${sql.from} WHERE ${sql.where}`, sql.params)?.n ?? 0;
@@ -96,10 +100,9 @@ export function queryImages(
      ORDER BY ${sql.order} LIMIT :limit OFFSET :offset`,
     { ...sql.params, limit: page.limit, offset: page.offset },
   );
-  const chips = tagChips(
-    db,
-    rows.map((r) => r.id),
-  );
+  const ids = rows.map((r) => r.id);
+  const chips = tagChips(db, ids);
+  const partners = partnersOf(db, ids);
   return {
     total,
     items: rows.map((row) => ({
@@ -111,13 +114,14 @@ export function queryImages(
       width: row.width,
       height: row.height,
       tags: chips.get(row.id) ?? [],
+      companions: (partners.get(row.id) ?? []).map((p) => path.basename(p)),
     })),
   };
 }
 
 /** Every image id the filter matches, in id order (exports of "what the grid shows"). */
-export function matchingImageIds(db: SqlDb, filter: GridFilter): number[] {
-  const sql = filterSql(db, filter);
+export function matchingImageIds(db: SqlDb, filter: GridFilter, pairPrimary: PairRole = 'raw'): number[] {
+  const sql = filterSql(db, filter, pairPrimary);
   if (sql === null) return [];
   return db
     .all<{ id: number }>(`SELECT i.id ${sql.from} WHERE ${sql.where} ORDER BY i.id`, sql.params)

@@ -168,6 +168,8 @@ export interface ExportImage {
   acceptedTags: string[];
   rejectedTags: string[];
   tags: TagRow[];
+  /** The other files of the photo's RAW+JPEG pair (display paths), which are left out of the export. */
+  companions: string[];
 }
 
 /** The photo grid's filter as the app's contract defines it, once parsed (review defaults to 'all'). */

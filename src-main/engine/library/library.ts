@@ -34,6 +34,7 @@ import type {
   TagRow,
 } from './library-types.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
+import { countPairsUnder, type PairRole, type PartnerFile, presentPartners, withPartners } from './pairs.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
@@ -63,6 +64,11 @@ export class Library {
   private readonly jobs: JobsRepo;
   private readonly xmp: XmpRepo;
   private readonly lease: LeaseRepo;
+  /**
+   * Which half of a RAW+JPEG pair is the photo the grid and exports show (the user's setting; the other
+   * half is still scanned, classified and written to, as the same photo).
+   */
+  pairPrimary: PairRole = 'raw';
 
   private constructor(
     private readonly db: SqlDb,
@@ -258,15 +264,38 @@ export class Library {
     return this.results.incrementCrashCount(imageId);
   }
 
-  // Tags: the user's actions and tag search
+  // Tags: the user's actions and tag search. A decision on one half of a RAW+JPEG pair is the same decision
+  // on the other: both files are one photo to the user, whichever is shown now or after a setting change.
   setTagState(imageIds: readonly number[], tag: string, state: 'accepted' | 'rejected'): number {
-    return this.tags.setTagState(imageIds, tag, state);
+    return this.db.transaction(() => {
+      this.tags.setTagState(this.partnersOnly(imageIds), tag, state);
+      return this.tags.setTagState(imageIds, tag, state);
+    });
   }
   removeTag(imageIds: readonly number[], tag: string): number {
-    return this.tags.removeTag(imageIds, tag);
+    return this.db.transaction(() => {
+      this.tags.removeTag(this.partnersOnly(imageIds), tag);
+      return this.tags.removeTag(imageIds, tag);
+    });
   }
   resetToSuggestion(imageIds: readonly number[], tag: string): number {
-    return this.tags.resetToSuggestion(imageIds, tag);
+    return this.db.transaction(() => {
+      this.tags.resetToSuggestion(this.partnersOnly(imageIds), tag);
+      return this.tags.resetToSuggestion(imageIds, tag);
+    });
+  }
+  /** The other halves of these images' pairs (counts the callers report stay about the images asked for). */
+  private partnersOnly(imageIds: readonly number[]): number[] {
+    const asked = new Set(imageIds);
+    return withPartners(this.db, imageIds).filter((id) => !asked.has(id));
+  }
+  /** RAW+JPEG pairs (both files present) at or under a folder. */
+  pairsUnder(folder: Buffer): number {
+    return countPairsUnder(this.db, folder);
+  }
+  /** The other files of this image's RAW+JPEG pair that are present (not missing). */
+  pairPartners(imageId: number): PartnerFile[] {
+    return presentPartners(this.db, imageId);
   }
   tagsForImage(imageId: number): TagRow[] {
     return this.tags.tagsForImage(imageId);
@@ -340,23 +369,23 @@ export class Library {
   }
   /** Streams matching images in path order (page by page: any library size fits in memory). */
   exportImages(filter: ExportFilter = {}): IterableIterator<ExportImage> {
-    return exportImages(this.db, filter);
+    return exportImages(this.db, filter, this.pairPrimary);
   }
 
   // The app's views: the photo grid, folder cards, tag list, one photo's details, recent failures
   /** One page of the grid and the total the filter matches. */
   queryImages(filter: GridFilter, page: { offset: number; limit: number }): PagedImages {
-    return queryImages(this.db, filter, page);
+    return queryImages(this.db, filter, page, this.pairPrimary);
   }
   /** Every image id the grid's filter matches, in id order (to export what the grid shows). */
   matchingImageIds(filter: GridFilter): number[] {
-    return matchingImageIds(this.db, filter);
+    return matchingImageIds(this.db, filter, this.pairPrimary);
   }
   folderInfo(folder: FolderRow): FolderInfo {
-    return folderInfo(this.db, folder);
+    return folderInfo(this.db, folder, this.pairPrimary);
   }
   tagCounts(): TagCount[] {
-    return tagCounts(this.db);
+    return tagCounts(this.db, this.pairPrimary);
   }
   imageDetail(imageId: number): ImageDetailRow | undefined {
     return imageDetail(this.db, imageId);

@@ -1,6 +1,7 @@
 // Schema versions of the library file (engine process): ordered migrations tracked with PRAGMA user_version; the version read from a file's header.
 
 import { open } from 'node:fs/promises';
+import { addPairColumns } from './pairs.js';
 import { SqlDb } from './sql-db.js';
 
 export interface Migration {
@@ -153,6 +154,11 @@ export const MIGRATIONS: readonly Migration[] = [
           heartbeat_ms INTEGER NOT NULL
         );
       `),
+  },
+  {
+    version: 5,
+    description: 'RAW+JPEG pairs: the key that ties IMG_0001.CR2 to IMG_0001.JPG, and each file’s role',
+    up: addPairColumns,
   },
 ];
 

@@ -150,6 +150,12 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       }
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
+      if (changed.includes('pairPrimary')) {
+        // The other half of every RAW+JPEG pair is now the one shown: the grid reloads.
+        ctx.library.pairPrimary = ctx.settings.get().pairPrimary;
+        ctx.changes.anyImage();
+        ctx.changes.flush();
+      }
       return settingsView();
     },
     'models:list': () => listModelInfos(ctx.modelSources),
