@@ -18,6 +18,8 @@ export interface PhotoInfo {
   width: number;
   height: number;
   format: string;
+  /** EXIF capture time ("YYYY-MM-DDTHH:MM:SS"), when the file has one. */
+  takenAt: string | null;
   /** File size in bytes and SHA-256 (hex) of exactly the bytes that were decoded. */
   size: number;
   sha256: string;
@@ -49,8 +51,8 @@ export async function loadAndPreprocess(
   const { bytes, size, sha256 } = await readPhoto(path, limits.maxFileBytes);
   try {
     assertDecodable(bytes, path);
-    const { width, height, format } = await preprocessPhoto(bytes, spec, out, offset);
-    return { width, height, format, size, sha256 };
+    const { width, height, format, takenAt } = await preprocessPhoto(bytes, spec, out, offset);
+    return { width, height, format, takenAt, size, sha256 };
   } catch (error) {
     throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;
   }

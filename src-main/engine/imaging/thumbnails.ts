@@ -11,6 +11,8 @@ import { assertDecodable } from './sniff-format.js';
 /** Longest side of a grid thumbnail and of a detail preview, in pixels. */
 export const THUMBNAIL_SIZE = 256;
 export const PREVIEW_SIZE = 1024;
+/** The viewer's 100% zoom: the photo as it is, unless its longer side is beyond this. */
+export const FULL_SIZE = 8192;
 
 export interface RenderLimits {
   /** Refuse larger images (decompression bombs), as classification does. */

@@ -9,11 +9,13 @@ import { ImagesRepo } from './images-repo.js';
 import { JobsRepo, type JobProgress } from './jobs-repo.js';
 import { folderInfo, imageDetail, recordedErrors, statusCounts, tagCounts } from './library-reads.js';
 import type {
+  AcceptedSuggestions,
   ExportFilter,
   ExportImage,
   FailureRecord,
   FolderRow,
   GridFilter,
+  GridSort,
   ImageDetailRow,
   ImageRow,
   ImageStatus,
@@ -34,6 +36,16 @@ import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
 import { XmpRepo, type RewrittenFile, type XmpKeyword, type XmpTarget } from './xmp-repo.js';
+import {
+  reviewCounts,
+  scoreHistogram,
+  subfolderCounts,
+  tagStateCounts,
+  type ReviewCounts,
+  type ScoreHistogram,
+  type SubfolderCount,
+  type TagStateCounts,
+} from './review-queries.js';
 
 export interface LibraryOptions {
   /** Clock for the updated_at/added_at columns (ISO 8601 UTC); tests pin it. */
@@ -224,6 +236,10 @@ export class Library {
   imagesWithTag(tag: string, query: TagQuery): { total: number; hits: TagHit[] } {
     return this.tags.imagesWithTag(tag, query);
   }
+  /** Accepts every suggestion of `tag` (null: of any tag) scoring ≥ minScore; a dry run only counts. */
+  acceptSuggestionsAbove(tag: string | null, minScore: number, dryRun = false): AcceptedSuggestions {
+    return this.tags.acceptSuggestionsAbove(tag, minScore, dryRun);
+  }
 
   // Jobs
   createJob(kind: string, params: unknown): number {
@@ -275,8 +291,8 @@ export class Library {
 
   // The app's views: the photo grid, folder cards, tag list, one photo's details, recent failures
   /** One page of the grid and the total the filter matches. */
-  queryImages(filter: GridFilter, page: { offset: number; limit: number }): PagedImages {
-    return queryImages(this.db, filter, page);
+  queryImages(filter: GridFilter, page: { offset: number; limit: number }, sort?: GridSort): PagedImages {
+    return queryImages(this.db, filter, page, sort);
   }
   /** Every image id the grid's filter matches, in id order (to export what the grid shows). */
   matchingImageIds(filter: GridFilter): number[] {
@@ -293,6 +309,20 @@ export class Library {
   }
   recordedErrors(limit: number): RecordedError[] {
     return recordedErrors(this.db, limit);
+  }
+
+  // Reviewing in bulk: counts by tag and state, score pictures, the review filters' counts, subfolders
+  tagStateCounts(minScore: number): TagStateCounts[] {
+    return tagStateCounts(this.db, minScore);
+  }
+  scoreHistogram(tag: string | null): ScoreHistogram {
+    return scoreHistogram(this.db, tag);
+  }
+  reviewCounts(suggestionMin: number): ReviewCounts {
+    return reviewCounts(this.db, suggestionMin);
+  }
+  subfolderCounts(folder: FolderRow): SubfolderCount[] {
+    return subfolderCounts(this.db, folder);
   }
 }
 

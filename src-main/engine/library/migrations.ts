@@ -135,6 +135,17 @@ export const MIGRATIONS: readonly Migration[] = [
         ) WITHOUT ROWID;
       `),
   },
+  {
+    version: 4,
+    description: 'when each photo was taken (EXIF), for sorting',
+    up: (db) =>
+      db.exec(`
+        -- The camera's wall clock from EXIF DateTimeOriginal, "YYYY-MM-DDTHH:MM:SS" (sorts as text); NULL when
+        -- the photo does not say or was classified before this column existed (its next classification fills it).
+        ALTER TABLE images ADD COLUMN taken_at TEXT;
+        CREATE INDEX images_by_taken ON images(taken_at);
+      `),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

@@ -24,6 +24,7 @@ import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import type { TagJobs } from './tag-jobs.js';
 import { enqueueXmpWrite, type XmpJobDeps } from './xmp-jobs.js';
+import { DEMO_MODEL_ID, tagSummaries, writeDemoModel } from './review-views.js';
 
 export type ParsedInput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['input']>;
 
@@ -35,6 +36,8 @@ export type RequestHandlers = {
 export interface UrlBuilders {
   thumb(imageId: number): string;
   preview(imageId: number): string;
+  /** The viewer's 100% zoom; without it, the preview stands in. */
+  full?(imageId: number): string;
 }
 
 export interface ServiceContext {
@@ -104,18 +107,32 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       return ctx.library.folderInfo(folderById(folderId));
     },
     'library:rescan': ({ folderId }) => ctx.jobs.scanFolders([folderById(folderId).display], false),
-    'images:query': ({ filter, offset, limit }) => {
-      const { total, items } = ctx.library.queryImages(filter, { offset, limit });
+    'images:query': ({ filter, offset, limit, sort }) => {
+      const { total, items } = ctx.library.queryImages(filter, { offset, limit }, sort);
       return { total, items: items.map((item) => ({ ...item, thumbUrl: ctx.urls.thumb(item.id) })) };
     },
     'images:get': ({ imageId }) => {
       const detail = ctx.library.imageDetail(imageId);
       if (detail === undefined) throw new AppError('not_found', `no image with id ${imageId}`);
-      return { ...detail, thumbUrl: ctx.urls.thumb(imageId), previewUrl: ctx.urls.preview(imageId) };
+      return {
+        ...detail,
+        thumbUrl: ctx.urls.thumb(imageId),
+        previewUrl: ctx.urls.preview(imageId),
+        fullUrl: ctx.urls.full?.(imageId) ?? ctx.urls.preview(imageId),
+      };
     },
     'images:errors': ({ limit }) =>
       newestErrors(ctx.errors.recent(), ctx.library.recordedErrors(limit), limit),
     'tags:list': () => ctx.library.tagCounts(),
+    'library:overview': ({ suggestionMin }) => ctx.library.reviewCounts(suggestionMin),
+    'library:subfolders': ({ folderId }) => ctx.library.subfolderCounts(folderById(folderId)),
+    'tags:summary': ({ minScore }) => tagSummaries(ctx.library, minScore),
+    'tags:histogram': ({ tag }) => ctx.library.scoreHistogram(tag ?? null),
+    'tags:acceptAbove': ({ tag, minScore, dryRun }) => {
+      const accepted = ctx.library.acceptSuggestionsAbove(tag ?? null, minScore, dryRun);
+      if (!dryRun) ctx.changes.flush();
+      return accepted;
+    },
     'tags:setState': ({ imageIds, tag, state }) => {
       const changed =
         state === 'suggested'
@@ -144,9 +161,21 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       if (typeof patch.model === 'string') await locateModel(patch.model, ctx.modelSources.dir);
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
+      // A model chosen by hand answers folders that waited for one, as an install does.
+      if (changed.includes('model')) ctx.jobs.retryAfterModelInstalled();
       return settingsView();
     },
     'models:list': () => listModelInfos(ctx.modelSources),
+    'models:installDemo': async () => {
+      await writeDemoModel(ctx.modelSources.dir);
+      // The user asked for it: it becomes the model, and what waited for a model starts.
+      await ctx.settings.update({ model: DEMO_MODEL_ID });
+      ctx.workers.invalidate();
+      ctx.jobs.retryAfterModelInstalled();
+      const info = (await listModelInfos(ctx.modelSources)).find((m) => m.id === DEMO_MODEL_ID);
+      if (info === undefined) throw new AppError('failed', 'the demo model was written but is not listed');
+      return info;
+    },
     'models:install': ({ id }) => ctx.models.install(id),
     'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, ctx.modelSources.dir, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
