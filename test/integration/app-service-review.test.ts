@@ -51,6 +51,8 @@ beforeAll(async () => {
     ],
     ['/seed/b.jpg', [['golden retriever', 'n02099601', 0.6]]],
     ['/seed/c.jpg', [['tabby', 'n02123045', 0.8]]],
+    // A colour model's "orange" (no WordNet id) is not ImageNet's orange, the fruit.
+    ['/seed/d.jpg', [['orange', '', 0.7]]],
   ];
   for (const [file, predictions] of seeded) {
     const { id } = library.insertImage(
@@ -108,13 +110,14 @@ describe('tags for the review screen', () => {
         photos: 2,
         parents: ['dog', 'animal'],
       },
+      { tag: 'orange', suggested: 1, accepted: 0, rejected: 0, photos: 1, parents: [] },
       { tag: 'tabby', suggested: 1, accepted: 0, rejected: 0, photos: 1, parents: ['cat', 'animal'] },
     ]);
     const histogram = await call('tags:histogram', { tag: 'golden retriever' });
     expect(histogram.bins[90]).toBe(1);
     expect(histogram.bins[60]).toBe(1);
     const overview = await call('library:overview', { suggestionMin: 0.1 });
-    expect(overview).toMatchObject({ all: 3, needsReview: 3, untagged: 0 });
+    expect(overview).toMatchObject({ all: 4, needsReview: 4, untagged: 0 });
   });
 
   it('accepts every suggestion above a threshold in one request, after saying how many', async () => {

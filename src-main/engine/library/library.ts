@@ -41,6 +41,7 @@ import {
   scoreHistogram,
   subfolderCounts,
   tagStateCounts,
+  wnidsOfTags,
   type ReviewCounts,
   type ScoreHistogram,
   type SubfolderCount,
@@ -323,6 +324,9 @@ export class Library {
   }
   subfolderCounts(folder: FolderRow): SubfolderCount[] {
     return subfolderCounts(this.db, folder);
+  }
+  wnidsOfTags(names: readonly string[]): Map<string, string> {
+    return wnidsOfTags(this.db, names);
   }
 }
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { FolderRow } from './library-types.js';
 import { folderRanges, pathSeparators } from './path-prefix.js';
-import type { SqlDb, SqlValue } from './sql-db.js';
+import { jsonList, type SqlDb, type SqlValue } from './sql-db.js';
 
 /** Missing photos (gone since the last scan) are never counted: nothing shows them. */
 const PRESENT = `image_id NOT IN (SELECT id FROM images WHERE status = 'missing')`;
@@ -113,6 +113,21 @@ export function reviewCounts(db: SqlDb, suggestionMin: number): ReviewCounts {
     errors: row?.errors ?? 0,
     pending: row?.pending ?? 0,
   };
+}
+
+/**
+ * The WordNet id behind each of these tag names, where a classification predicted a label of that name with
+ * one: a colour model's "orange" has none, an ImageNet model's "orange" (the fruit) has n07747607. Names
+ * with none are left out.
+ */
+export function wnidsOfTags(db: SqlDb, names: readonly string[]): Map<string, string> {
+  if (names.length === 0) return new Map();
+  const rows = db.all<{ name: string; wnid: string }>(
+    `SELECT name, max(wnid) AS wnid FROM predictions
+     WHERE wnid <> '' AND name IN (SELECT value FROM json_each(:names)) GROUP BY name`,
+    { names: jsonList(names) },
+  );
+  return new Map(rows.map((r) => [r.name, r.wnid]));
 }
 
 export interface SubfolderCount {

@@ -3,7 +3,6 @@
 import { rename, rm, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TagSummary } from '../../shared/contract.js';
-import { imagenetLabels } from '../classify/labels.js';
 import type { Library } from '../library/library.js';
 import { buildColourModel } from '../synth/colour-model.js';
 import { type Hierarchy, loadHierarchy, rollupAnchors } from '../tagging/hierarchy.js';
@@ -12,45 +11,46 @@ import { type Hierarchy, loadHierarchy, rollupAnchors } from '../tagging/hierarc
 export const DEMO_MODEL_ID = 'colours-demo';
 export const DEMO_MODEL_NAME = 'Colour demo (names colours, not objects)';
 
-/** Tag name → broader tags, nearest first; built once from the bundled ImageNet labels and hierarchy. */
-let parentsOf: Promise<(tag: string) => string[]> | undefined;
+/** The bundled WordNet hierarchy, loaded once; null when its file is missing (the tag list is then flat). */
+let hierarchy: Promise<Hierarchy | null> | undefined;
+/** Tag name → its WordNet id; names seen without one are asked again after a while (a new model may name them). */
+const wnids = new Map<string, string>();
+const withoutWnid = new Map<string, number>();
+const RECHECK_MS = 60_000;
 
-async function loadParents(): Promise<(tag: string) => string[]> {
-  let hierarchy: Hierarchy;
-  let byName: Map<string, string>;
-  try {
-    hierarchy = await loadHierarchy();
-    // Two classes can share a name ("crane"): the first one's chain stands for both.
-    byName = new Map();
-    for (const label of await imagenetLabels())
-      if (!byName.has(label.name)) byName.set(label.name, label.wnid);
-  } catch {
-    // Without the hierarchy files the tag list is flat: nothing else depends on it.
-    return () => [];
-  }
-  const cache = new Map<string, string[]>();
-  return (tag) => {
-    let parents = cache.get(tag);
-    if (parents === undefined) {
-      const wnid = byName.get(tag);
-      parents =
-        wnid === undefined
-          ? []
-          : rollupAnchors(hierarchy, wnid)
-              .map((a) => a.name)
-              .reverse();
-      parents = parents.filter((p) => p !== tag);
-      cache.set(tag, parents);
-    }
-    return parents;
-  };
-}
-
-/** tags:summary: counts by state from `minScore`, and each tag's broader tags (dog → animal). */
+/**
+ * tags:summary: counts by state from `minScore`, and each tag's broader tags, nearest first (golden retriever
+ * → dog, animal). Broader tags come from the WordNet id the classifier predicted the label with, never from
+ * the name alone: a colour model's "orange" is not the fruit.
+ */
 export async function tagSummaries(library: Library, minScore: number): Promise<TagSummary[]> {
-  parentsOf ??= loadParents();
-  const parents = await parentsOf;
-  return library.tagStateCounts(minScore).map((row) => ({ ...row, parents: parents(row.tag) }));
+  hierarchy ??= loadHierarchy().catch(() => null);
+  const tree = await hierarchy;
+  const rows = library.tagStateCounts(minScore);
+  if (tree === null) return rows.map((row) => ({ ...row, parents: [] }));
+  const now = Date.now();
+  const unknown = rows
+    .map((row) => row.tag)
+    .filter((tag) => !wnids.has(tag) && now - (withoutWnid.get(tag) ?? -Infinity) > RECHECK_MS);
+  if (unknown.length > 0) {
+    const found = library.wnidsOfTags(unknown);
+    for (const tag of unknown) {
+      const wnid = found.get(tag);
+      if (wnid === undefined) withoutWnid.set(tag, now);
+      else wnids.set(tag, wnid);
+    }
+  }
+  return rows.map((row) => {
+    const wnid = wnids.get(row.tag);
+    const parents =
+      wnid === undefined
+        ? []
+        : rollupAnchors(tree, wnid)
+            .map((a) => a.name)
+            .reverse()
+            .filter((p) => p !== row.tag);
+    return { ...row, parents };
+  });
 }
 
 /**
