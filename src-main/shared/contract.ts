@@ -75,6 +75,11 @@ export const imageSummarySchema = z.strictObject({
   height: z.number().int().nullable(),
   /** URL the renderer may load: app://thumb/<id> in Electron, an http URL in the test bridge. */
   thumbUrl: z.string(),
+  /**
+   * The same, smaller (≤ 176 px): for cells that show no more than that many device pixels. Chromium keeps
+   * about a thousand decoded images however big they are, so smaller pictures keep that cache small.
+   */
+  smallThumbUrl: z.string(),
   tags: z.array(tagChipSchema),
   /** Why a failed photo failed (unsupported, corrupt, too large, unreadable…); null unless status is error/crashed. */
   errorCode: z.enum(FILE_ERROR_CODES).nullable(),

@@ -49,6 +49,7 @@ export function makeImage(i: number, folderId = 1): FakeImage {
     width: 640,
     height: 480,
     thumbUrl: `http://127.0.0.1:1/thumb/${id}`,
+    smallThumbUrl: `http://127.0.0.1:1/small/${id}`,
     tags: [
       { tag, score, state: 'suggested', source: 'auto' },
       { tag: 'blue', score: 0.05, state: 'suggested', source: 'auto' },

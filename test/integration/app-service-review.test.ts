@@ -2,6 +2,7 @@
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call as callService } from '../support/service-calls.js';
 import {
@@ -85,7 +86,7 @@ beforeAll(async () => {
       mirror: 'http://skiptag-offline.invalid/zoo/',
     },
     workerOptions: { threads: 1, batchSize: 4 },
-    urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
+    urls: { thumb: (id) => `/thumb/${id}`, small: (id) => `/small/${id}`, preview: (id) => `/preview/${id}` },
     prewarmThumbnails: false,
     catchUpOnStart: false,
   });
@@ -215,5 +216,26 @@ describe('first run without a model', () => {
       sort: { by: 'taken', descending: true },
     });
     expect(byDate.items[0]).toMatchObject({ name: 'kite.jpg', takenAt: '2010-06-06T12:27:25' });
+  });
+
+  it('renders the grid’s small thumbnail and the viewer’s actual pixels; only the thumbnails are cached', async () => {
+    const page = await call('images:query', {
+      filter: { text: 'kite.jpg' },
+      offset: 0,
+      limit: 1,
+    });
+    const kite = page.items[0];
+    if (!kite) throw new Error('kite.jpg is not in the library');
+    expect(kite.smallThumbUrl).toBe(kite.thumbUrl.replace('thumb', 'small'));
+    const widths: Record<string, number | undefined> = {};
+    for (const variant of ['small', 'thumb', 'preview', 'full'] as const) {
+      const jpeg = await service.image(kite.id, variant);
+      if (!jpeg) throw new Error(`no ${variant} picture`);
+      widths[variant] = (await sharp(jpeg).metadata()).width;
+    }
+    expect(widths).toEqual({ small: 176, thumb: 256, preview: 1024, full: 1352 });
+    const cached = await readdir(path.join(work, 'data', 'thumbs'));
+    expect(cached.some((f) => f.endsWith(`-176.jpg`))).toBe(true);
+    expect(cached.some((f) => f.endsWith(`-8192.jpg`))).toBe(false);
   });
 });

@@ -183,8 +183,8 @@ export type GridSort = z.output<typeof imageSortSchema>;
  * The contract's grid item and photo details without the URLs the service adds: how pictures are served
  * (app:// in Electron, http in the test bridge) is not the library's business.
  */
-export type ImageSummaryRow = Omit<ImageSummary, 'thumbUrl'>;
-export type ImageDetailRow = Omit<ImageDetail, 'thumbUrl' | 'previewUrl' | 'fullUrl'>;
+export type ImageSummaryRow = Omit<ImageSummary, 'thumbUrl' | 'smallThumbUrl'>;
+export type ImageDetailRow = Omit<ImageDetail, 'thumbUrl' | 'smallThumbUrl' | 'previewUrl' | 'fullUrl'>;
 
 /** One page of the grid, and how many images the filter matches in all. */
 export interface PagedImages {

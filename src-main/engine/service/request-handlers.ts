@@ -36,8 +36,15 @@ export type RequestHandlers = {
 export interface UrlBuilders {
   thumb(imageId: number): string;
   preview(imageId: number): string;
+  /** The grid's smaller thumbnail; without it, the thumbnail stands in. */
+  small?(imageId: number): string;
   /** The viewer's 100% zoom; without it, the preview stands in. */
   full?(imageId: number): string;
+}
+
+function thumbUrls(urls: UrlBuilders, imageId: number): { thumbUrl: string; smallThumbUrl: string } {
+  const thumbUrl = urls.thumb(imageId);
+  return { thumbUrl, smallThumbUrl: urls.small?.(imageId) ?? thumbUrl };
 }
 
 export interface ServiceContext {
@@ -109,14 +116,14 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'library:rescan': ({ folderId }) => ctx.jobs.scanFolders([folderById(folderId).display], false),
     'images:query': ({ filter, offset, limit, sort }) => {
       const { total, items } = ctx.library.queryImages(filter, { offset, limit }, sort);
-      return { total, items: items.map((item) => ({ ...item, thumbUrl: ctx.urls.thumb(item.id) })) };
+      return { total, items: items.map((item) => ({ ...item, ...thumbUrls(ctx.urls, item.id) })) };
     },
     'images:get': ({ imageId }) => {
       const detail = ctx.library.imageDetail(imageId);
       if (detail === undefined) throw new AppError('not_found', `no image with id ${imageId}`);
       return {
         ...detail,
-        thumbUrl: ctx.urls.thumb(imageId),
+        ...thumbUrls(ctx.urls, imageId),
         previewUrl: ctx.urls.preview(imageId),
         fullUrl: ctx.urls.full?.(imageId) ?? ctx.urls.preview(imageId),
       };

@@ -6,10 +6,11 @@ import { MainLauncher } from '../worker/worker-launcher.js';
 import { AppService, type UrlBuilders } from './app-service.js';
 import { runService } from './service-runner.js';
 
-/** Main's app:// protocol serves these: app://thumb/<id>, app://preview/<id> and app://full/<id>. */
+/** Main's app:// protocol serves these: app://thumb/<id>, app://small/<id>, app://preview/<id>, app://full/<id>. */
 const ELECTRON_URLS: UrlBuilders = {
   thumb: (id) => `app://thumb/${id}`,
   preview: (id) => `app://preview/${id}`,
+  small: (id) => `app://small/${id}`,
   full: (id) => `app://full/${id}`,
 };
 

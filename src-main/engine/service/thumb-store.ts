@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ImageVariant } from '../../shared/service-protocol.js';
 import type { TaskValue, WorkerTask } from '../../shared/worker-protocol.js';
 import { isFileError } from '../../shared/file-errors.js';
-import { FULL_SIZE, PREVIEW_SIZE, THUMBNAIL_SIZE } from '../imaging/thumbnails.js';
+import { FULL_SIZE, PREVIEW_SIZE, SMALL_THUMBNAIL_SIZE, THUMBNAIL_SIZE } from '../imaging/thumbnails.js';
 import type { ImageRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
 
@@ -46,7 +46,12 @@ export class ThumbStore {
     const unrenderable = image === undefined || image.status === 'missing' || image.status === 'crashed';
     if (unrenderable || this.closed) return Promise.resolve(null);
     if (this.poisoned.has(versionKey(image))) return Promise.resolve(null);
-    const size = { thumb: THUMBNAIL_SIZE, preview: PREVIEW_SIZE, full: FULL_SIZE }[variant];
+    const size = {
+      thumb: THUMBNAIL_SIZE,
+      small: SMALL_THUMBNAIL_SIZE,
+      preview: PREVIEW_SIZE,
+      full: FULL_SIZE,
+    }[variant];
     const key = `${versionKey(image)}-${size}`;
     // Full-size renders are seen one at a time and are large: rendered when asked, never kept on disk.
     const keep = variant !== 'full';
