@@ -1,6 +1,6 @@
 // End-to-end first run without a model (test): a dropped folder waits and says so, an offline download is explained
 // in words, the offline demo model tags the waiting folder by itself and is marked as a demo. At 900×600.
-import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -128,6 +128,29 @@ describe('the first run without a model, offline', () => {
     expect(await cutOffOrCovered(page)).toEqual([]);
     expect(await axeViolations(page)).toEqual([]);
     await screenshot(page, 'first-run-offline', true);
+  });
+
+  it('imports a model file picked in the panel, and says why one that is not a model is refused', async () => {
+    const notModel = path.join(tmp, 'not-a-model.onnx');
+    await writeFile(notModel, 'these are not weights');
+    await page.evaluate((file) => {
+      (globalThis as TestGlobals).__skiptagTestDropPaths = [file];
+    }, notModel);
+    const panel = page.getByRole('region', { name: 'Skiptag needs an image model' });
+    await panel.getByRole('button', { name: 'Import a model file…' }).waitFor();
+    // What the file dialog hands the page; the bridge stands in for the preload's path lookup.
+    await panel.locator('input[type=file]').setInputFiles({
+      name: 'not-a-model.onnx',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('these are not weights'),
+    });
+    const notice = page.locator('.notice.error[data-code="bad_request"]');
+    await notice.waitFor(SLOW);
+    expect(await notice.textContent()).toMatch(
+      /Could not import the model: cannot import not-a-model\.onnx: /,
+    );
+    await notice.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await panel.count()).toBe(1);
   });
 
   it('tags the waiting folder with the offline demo model by itself, marked as a demo', async () => {

@@ -102,8 +102,10 @@ export async function cutOffOrCovered(page: Page, only?: string[]): Promise<stri
     for (const el of controls) {
       // Not rendered: display none, inside a closed <details> (content-visibility), visibility hidden.
       if (!el.checkVisibility({ checkVisibilityCSS: true, contentVisibilityAuto: true })) continue;
+      // Hidden from people on purpose (a file input a button opens, screen-reader-only text).
+      if (el.closest('[aria-hidden="true"]')) continue;
       const box = el.getBoundingClientRect();
-      if (box.width === 0 || box.height === 0) continue;
+      if (box.width <= 1 || box.height <= 1) continue;
       // In a scroll box (the detail panel, the error list, a dialog's list), what is scrolled out of view,
       // even partly, is reached by scrolling: only what the box shows whole is checked.
       let scroller = el.parentElement;

@@ -1,5 +1,5 @@
 // App service for the review screen (test): first run with the offline demo model, offline downloads explained, tag summaries with broader tags, bulk accept.
-import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
@@ -15,7 +15,7 @@ import {
 } from '../../src-main/shared/contract.js';
 import { AppService } from '../../src-main/engine/service/app-service.js';
 import { Library } from '../../src-main/engine/library/library.js';
-import { writeColourPhotos } from '../support/colour-photos.js';
+import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { PHOTOS_DIR } from '../support/run-cli.js';
 
 let work: string;
@@ -237,5 +237,28 @@ describe('first run without a model', () => {
     const cached = await readdir(path.join(work, 'data', 'thumbs'));
     expect(cached.some((f) => f.endsWith(`-176.jpg`))).toBe(true);
     expect(cached.some((f) => f.endsWith(`-8192.jpg`))).toBe(false);
+  });
+
+  it('imports a model file dropped or picked in the window, with the labels dropped beside it', async () => {
+    const incoming = path.join(work, 'incoming');
+    const model = await writeColourModel(incoming);
+    const named = path.join(incoming, 'My Colours (v2).onnx');
+    await rename(model, named);
+    const labels = path.join(incoming, 'class names.txt');
+    await rename(model.replace(/\.onnx$/, '.labels.txt'), labels);
+    await call('settings:set', { model: null });
+    expect(await call('library:addFolders', { paths: [named, labels] })).toEqual([]);
+    const listed = (await call('models:list', {})).find((m) => m.id === 'my-colours-v2');
+    expect(listed).toMatchObject({ source: 'imported', installed: true });
+    // No model was chosen: the imported one is.
+    expect((await call('settings:get', {})).model).toBe('my-colours-v2');
+
+    const fake = path.join(incoming, 'not-a-model.onnx');
+    await writeFile(fake, 'these are not weights');
+    await expect(callService(service, 'library:addFolders', { paths: [fake] })).rejects.toMatchObject({
+      code: 'bad_request',
+      message: expect.stringMatching(/^cannot import not-a-model\.onnx: /) as unknown,
+    });
+    expect((await call('models:list', {})).some((m) => m.id === 'not-a-model')).toBe(false);
   });
 });

@@ -19,12 +19,13 @@ import type { WorkerManager } from './worker-manager.js';
 import type { FolderTracker } from './folder-tracker.js';
 import { locateModel } from '../models/locate-model.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
-import { doctorView, listModelInfos } from './settings-views.js';
+import { DEMO_MODEL_ID, doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import type { TagJobs } from './tag-jobs.js';
 import { enqueueXmpWrite, type XmpJobDeps } from './xmp-jobs.js';
-import { DEMO_MODEL_ID, tagSummaries, writeDemoModel } from './review-views.js';
+import { tagSummaries } from './review-views.js';
+import { importDroppedModels, isModelFile, isPhotoCandidate, writeDemoModel } from './model-files.js';
 
 export type ParsedInput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['input']>;
 
@@ -197,15 +198,20 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
 
 /**
  * Dropped or picked paths: folders are recorded and watched; single photos are tagged where they are
- * (they join the library folder that contains them, if any). All paths are checked before any is
- * recorded: one bad path fails the request and changes nothing.
+ * (they join the library folder that contains them, if any); an .onnx file is imported as a model (with a
+ * labels file dropped beside it). All paths are checked before any is recorded: one bad path fails the
+ * request and changes nothing.
  */
 async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promise<FolderInfo[]> {
   const inputs = await Promise.all(paths.map((p) => resolveInput(p)));
   // By real path: a link to a folder and the folder itself are one folder.
   const unique = new Map(inputs.map((input) => [input.real, input.kind]));
   const folders = [...unique].filter(([, kind]) => kind === 'folder').map(([real]) => real);
-  const files = [...unique].filter(([, kind]) => kind === 'file').map(([real]) => real);
+  const dropped = [...unique].filter(([, kind]) => kind === 'file').map(([real]) => real);
+  const modelFiles = dropped.filter(isModelFile);
+  if (modelFiles.length > 0) await importDroppedModels(ctx, modelFiles, dropped);
+  // The labels that came with a model are not photos.
+  const files = modelFiles.length > 0 ? dropped.filter((f) => isPhotoCandidate(f)) : dropped;
   const rows = folders.map((folder) => ctx.library.upsertFolder(Buffer.from(folder), folder, true));
   for (const folder of folders) ctx.tracker.watch(folder);
   if (folders.length > 0) ctx.jobs.scanFolders(folders, true);

@@ -1,15 +1,8 @@
-// What the review screen asks the service for (engine, service process): tags with counts and broader tags, the demo model.
+// What the review screen's tag list asks the service for (engine, service process): tags with counts by state and their broader tags.
 
-import { rename, rm, writeFile, mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { TagSummary } from '../../shared/contract.js';
 import type { Library } from '../library/library.js';
-import { buildColourModel } from '../synth/colour-model.js';
 import { type Hierarchy, loadHierarchy, rollupAnchors } from '../tagging/hierarchy.js';
-
-/** The offline demo model's name in the models folder (and in `settings.model`). */
-export const DEMO_MODEL_ID = 'colours-demo';
-export const DEMO_MODEL_NAME = 'Colour demo (names colours, not objects)';
 
 /** The bundled WordNet hierarchy, loaded once; null when its file is missing (the tag list is then flat). */
 let hierarchy: Promise<Hierarchy | null> | undefined;
@@ -51,28 +44,4 @@ export async function tagSummaries(library: Library, minScore: number): Promise<
             .filter((p) => p !== row.tag);
     return { ...row, parents };
   });
-}
-
-/**
- * Writes the demo model and its labels into the models folder (labels first, each by temp file and rename,
- * so a model is never there without them). Building it takes a fraction of a second; nothing is downloaded.
- */
-export async function writeDemoModel(modelsDir: string): Promise<string> {
-  const model = buildColourModel();
-  const file = path.join(modelsDir, `${DEMO_MODEL_ID}.onnx`);
-  await mkdir(modelsDir, { recursive: true });
-  await writeAtomically(path.join(modelsDir, `${DEMO_MODEL_ID}.labels.txt`), `${model.labels.join('\n')}\n`);
-  await writeAtomically(file, model.bytes);
-  return file;
-}
-
-async function writeAtomically(target: string, data: string | Uint8Array): Promise<void> {
-  const temp = `${target}.${process.pid}.tmp`;
-  try {
-    await writeFile(temp, data, { flush: true });
-    await rename(temp, target);
-  } catch (error) {
-    await rm(temp, { force: true });
-    throw error;
-  }
 }

@@ -10,7 +10,10 @@ import { listModels } from '../models/model-store.js';
 import { AppError } from '../../shared/errors.js';
 import type { ProviderReport } from '../doctor/doctor-report.js';
 import { runDoctor } from '../doctor/run-doctor.js';
-import { DEMO_MODEL_ID, DEMO_MODEL_NAME } from './review-views.js';
+
+/** The offline demo model's name in the models folder (and in `settings.model`). */
+export const DEMO_MODEL_ID = 'colours-demo';
+export const DEMO_MODEL_NAME = 'Colour demo (names colours, not objects)';
 
 /** The catalogue the CLI uses too: `catalogFile` (private catalogues, tests), else the bundled one. */
 export async function modelCatalog(catalogFile: string | null): Promise<Catalog> {

@@ -19,6 +19,8 @@ class ModelsStore {
   offerTagNow = $state(false);
   /** The demo model is being built. */
   buildingDemo = $state(false);
+  /** A model file is being imported (checked by running it, which takes a moment). */
+  importing = $state(false);
 
   constructor() {
     folders.waitingForModel = () => this.missing;
@@ -133,6 +135,36 @@ class ModelsStore {
     }
   }
 
+  /**
+   * Imports .onnx files the user dropped or picked (with a labels file beside them for models without
+   * ImageNet's 1,000 classes). The preload turns the File objects into paths; the service checks each model by
+   * running it, makes the first one the model when none is chosen, and starts what waited for one.
+   */
+  async importFiles(files: readonly File[]): Promise<void> {
+    const onnx = files.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
+    if (onnx.length === 0) {
+      notices.info(
+        'Choose an .onnx model file (with its labels file for a model without 1,000 ImageNet classes).',
+      );
+      return;
+    }
+    if (this.importing) return;
+    this.importing = true;
+    try {
+      const wasMissing = this.missing;
+      const done = await attempt('Could not import the model', () => skiptag().addDroppedFiles(files));
+      if (!done) return;
+      jobs.forget(failedForWantOfModel);
+      await Promise.all([this.load(), settings.load(), jobs.load()]);
+      const tagging = jobs.list.some((j) => isActive(j) && jobGroup(j.kind) === 'tag');
+      const names = onnx.map((f) => f.name).join(', ');
+      notices.info(`Imported ${names}${tagging ? ': tagging your photos now.' : '.'}`);
+      if (wasMissing && !tagging && folders.list.length > 0) this.offerTagNow = true;
+    } finally {
+      this.importing = false;
+    }
+  }
+
   async cancel(modelId: string): Promise<void> {
     const job = this.installJob(modelId);
     if (job && isActive(job)) await jobs.cancel(job);
@@ -166,6 +198,7 @@ class ModelsStore {
     this.firstRunDismissed = false;
     this.offerTagNow = false;
     this.buildingDemo = false;
+    this.importing = false;
     folders.waitingForModel = () => this.missing;
   }
 }
