@@ -159,7 +159,7 @@ describe('reviewing a tagged library in Chromium', () => {
     await page.getByRole('checkbox', { name: /Show suggestions under 10%/ }).uncheck();
     await page.keyboard.press('Escape');
     await expect.poll(() => chip('eagle.jpg', 'kite').count()).toBe(0);
-    await screenshot(page, 'review-decisions', true);
+    await screenshot(page, 'review-decisions');
   });
 
   it('lists every tag with its counts, searchable and nested by kind; a click filters the grid', async () => {

@@ -64,7 +64,9 @@ function filterSql(db: SqlDb, filter: GridFilter): FilterSql | null {
       'i.display',
     );
     const name = `substr(i.display, length(rtrim(i.display, ${others})) + 1)`;
-    where.push(`${filter.textIn === 'path' ? 'i.display' : name} LIKE :text ESCAPE '\\'`);
+    // The whole path first: a cheap test that leaves the name's string work to the few paths that match.
+    where.push(`i.display LIKE :text ESCAPE '\\'`);
+    if (filter.textIn !== 'path') where.push(`${name} LIKE :text ESCAPE '\\'`);
     params.text = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
   return { from, where: where.join(' AND '), params, tagJoined: filter.tag !== undefined };

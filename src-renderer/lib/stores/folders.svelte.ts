@@ -20,10 +20,16 @@ class FoldersStore {
   /** Whether tagging has to wait for a model (set by the models store, which knows). */
   waitingForModel: () => boolean = () => false;
 
-  async load(): Promise<void> {
+  /** The folders with their counts, and (unless told not to) the subfolders of those expanded. */
+  async load(withSubfolders = true): Promise<void> {
     const list = await attempt('Could not list folders', () => skiptag().listFolders({}));
     if (list) this.list = list;
     this.loaded = true;
+    if (withSubfolders) await this.loadSubfolders();
+  }
+
+  /** The subfolders of the expanded folders again (each is a pass over that folder's photos). */
+  async loadSubfolders(): Promise<void> {
     await Promise.all([...this.expanded].map((id) => this.#loadSubfolders(id)));
   }
 

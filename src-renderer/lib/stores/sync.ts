@@ -26,13 +26,13 @@ export async function loadAll(): Promise<void> {
 }
 
 /**
- * The grid, the folder counts and the review counts are fetched together, so the numbers on screen come
- * from the same moment of the library and agree with each other while a tagging run adds photos.
+ * The grid and the folder counts are fetched together, so the numbers on screen come from the same moment of
+ * the library and agree while a tagging run adds photos (the sidebar's current review filter shows the grid's
+ * own total). The review counts and subfolders cost a pass over the library: they follow every two seconds.
  */
 function refreshCounts(): void {
   images.refresh();
-  void folders.load();
-  void overview.load();
+  void folders.load(false);
 }
 
 /**
@@ -46,6 +46,8 @@ export function startSync(): () => void {
   const refreshSides = throttle(() => {
     void tags.load();
     void errors.load();
+    void overview.load();
+    void folders.loadSubfolders();
   }, 2000);
 
   const offLibrary = api.onLibraryChanged((change) => {
@@ -65,6 +67,8 @@ export function startSync(): () => void {
     if (finished) {
       // Catch up at once: the last batch of results and the final counts matter most.
       refreshCounts();
+      void overview.load();
+      void folders.loadSubfolders();
       void tags.load();
       void errors.load();
       // The engine has started by now, so the provider actually in use is known.
