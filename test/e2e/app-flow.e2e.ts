@@ -366,7 +366,8 @@ describe('the desktop UI against the real app service', () => {
     await page.getByRole('gridcell').first().click();
     await shot('10-dark');
     expect(pageProblems).toEqual([]);
-    // The one picture that cannot exist: the broken file's thumbnail, asked for while it was still pending.
+    // The one picture that cannot exist: the broken file's thumbnail, asked for while it was still pending
+    // (the grid asks for the small one on a 1× screen).
     const all = await bridge.service.handle('images:query', {
       filter: { review: 'all' },
       offset: 0,
@@ -374,7 +375,7 @@ describe('the desktop UI against the real app service', () => {
     });
     const broken = all.items.find((img) => img.name === BROKEN);
     expect(broken?.status).toBe('error');
-    expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /thumb/${broken?.id}`] : []));
+    expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /small/${broken?.id}`] : []));
   });
 
   it('says to try again when another program holds the library: the error code reaches the window', async () => {

@@ -263,7 +263,7 @@ describe('skiptag tag failures', () => {
     await writeFile(labels, 'a\nb\nc\n');
     const run = await runCli(['tag', photos, '--model', model, '--labels', labels, '--csv', csv]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/11 classes/);
+    expect(run.stderr).toMatch(/13 classes/);
     expect(await readFile(csv, 'utf8')).toBe('older export\n');
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

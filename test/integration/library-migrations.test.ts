@@ -28,7 +28,7 @@ function schemaObjects(db: SqlDb): string[] {
 describe('library schema', () => {
   it('has versions 1, 2, … in order', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
-    expect(LATEST_SCHEMA_VERSION).toBe(4);
+    expect(LATEST_SCHEMA_VERSION).toBe(6);
   });
 
   it('creates a fresh file (and its folders) at the latest version, WAL, synchronous NORMAL, foreign keys on', () => {
@@ -119,6 +119,39 @@ describe('library schema', () => {
     again.close();
   });
 
+  it('upgrades a version-5 file: photos classified before have no date taken until classified again', () => {
+    const v5 = openAtVersion(file, 5);
+    try {
+      v5.exec(`
+        INSERT INTO images (id, path, display, status, first_seen_at, updated_at)
+          VALUES (5, x'2f612e6a7067', '/a.jpg', 'ok', '2024-01-01T00:00:00.000Z', '2024-01-01T00:00:00.000Z');
+      `);
+    } finally {
+      v5.close();
+    }
+    const library = Library.open(file);
+    try {
+      expect(library.schemaVersion()).toBe(6);
+      expect(library.imageDetail(5)?.takenAt).toBeNull();
+      const model = library.ensureModel('sha', 'm.onnx');
+      library.recordSuccess(5, {
+        modelId: model,
+        provider: 'cpu',
+        classifiedAt: '2024-01-02T00:00:00.000Z',
+        sha256: 'abc',
+        size: 1,
+        format: 'jpeg',
+        width: 1,
+        height: 1,
+        takenAt: '2010-06-06T12:27:25',
+        predictions: [],
+      });
+      expect(library.imageDetail(5)?.takenAt).toBe('2010-06-06T12:27:25');
+    } finally {
+      library.close();
+    }
+  });
+
   it('fails clearly on a file that is not a database', () => {
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, 'these are not the bytes you are looking for'.repeat(100));
@@ -131,7 +164,7 @@ describe('library schema', () => {
     raw.close();
     expect(() => Library.open(file)).toThrow(LibraryTooNewError);
     expect(() => Library.open(file)).toThrow(
-      /schema version 5, but this Skiptag only knows versions up to 4/,
+      /schema version 7, but this Skiptag only knows versions up to 6/,
     );
     const check = SqlDb.open(file);
     expect(Number(check.pragma('user_version'))).toBe(LATEST_SCHEMA_VERSION + 1);

@@ -20,6 +20,8 @@ export interface PhotoInfo {
   width: number;
   height: number;
   format: string;
+  /** EXIF capture time ("YYYY-MM-DDTHH:MM:SS"), when the file has one. */
+  takenAt: string | null;
   /** File size in bytes and SHA-256 (hex) of exactly the bytes that were decoded. */
   size: number;
   sha256: string;
@@ -58,6 +60,7 @@ export async function loadAndPreprocess(
         width: source.width ?? decoded.width,
         height: source.height ?? decoded.height,
         format: source.format ?? decoded.format,
+        takenAt: decoded.takenAt,
         size,
         sha256,
       };

@@ -13,7 +13,11 @@ import { sniffCameraFormat } from './sniff-format.js';
 
 /** Longest side of a grid thumbnail and of a detail preview, in pixels. */
 export const THUMBNAIL_SIZE = 256;
+/** Enough for the default grid cell (168 × 150 px of picture) on a 1× screen; half the decoded bytes. */
+export const SMALL_THUMBNAIL_SIZE = 176;
 export const PREVIEW_SIZE = 1024;
+/** The viewer's 100% zoom: the photo as it is, unless its longer side is beyond this. */
+export const FULL_SIZE = 8192;
 
 export interface RenderLimits {
   /** Refuse larger images (decompression bombs), as classification does. */

@@ -62,6 +62,9 @@ export function imageDetail(db: SqlDb, imageId: number): ImageDetailRow | undefi
   const row = db.get<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = :id`, { id: imageId });
   if (row === undefined) return undefined;
   const image = toImage(row);
+  const taken = db.get<{ taken_at: string | null }>('SELECT taken_at FROM images WHERE id = :id', {
+    id: imageId,
+  });
   const latest = db.get<DbClassification>(
     `SELECT c.model_id, m.name AS model_name, c.provider, c.classified_at
      FROM classifications c JOIN models m ON m.id = c.model_id
@@ -91,6 +94,7 @@ export function imageDetail(db: SqlDb, imageId: number): ImageDetailRow | undefi
     sha256: image.sha256,
     errorCode: image.errorCode,
     errorMessage: image.errorMessage,
+    takenAt: taken?.taken_at ?? null,
     model: latest?.model_name ?? null,
     provider: latest?.provider ?? null,
     classifiedAt: latest?.classified_at ?? null,

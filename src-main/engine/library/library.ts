@@ -12,12 +12,14 @@ import { LeaseRepo, type LeaseClaim, type LeaseHolder } from './lease-repo.js';
 import { isReadOnlyStorage } from './library-errors.js';
 import { folderInfo, imageDetail, recordedErrors, statusCounts, tagCounts } from './library-reads.js';
 import type {
+  AcceptedSuggestions,
   ExportFilter,
   ExportImage,
   FailureRecord,
   FolderRecord,
   FolderRow,
   GridFilter,
+  GridSort,
   ImageDetailRow,
   ImageRow,
   ImageStatus,
@@ -34,11 +36,29 @@ import type {
   TagRow,
 } from './library-types.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
-import { countPairsUnder, type PairRole, type PartnerFile, presentPartners, withPartners } from './pairs.js';
+import {
+  countPairsUnder,
+  hiddenIdsSql,
+  type PairRole,
+  type PartnerFile,
+  presentPartners,
+  withPartners,
+} from './pairs.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
 import { XmpRepo, type RewrittenFile, type XmpKeyword, type XmpTarget } from './xmp-repo.js';
+import {
+  reviewCounts,
+  scoreHistogram,
+  subfolderCounts,
+  tagStateCounts,
+  wnidsOfTags,
+  type ReviewCounts,
+  type ScoreHistogram,
+  type SubfolderCount,
+  type TagStateCounts,
+} from './review-queries.js';
 
 export interface LibraryOptions {
   /** Clock for the updated_at/added_at columns (ISO 8601 UTC); tests pin it. */
@@ -303,6 +323,22 @@ export class Library {
   imagesWithTag(tag: string, query: TagQuery): { total: number; hits: TagHit[] } {
     return this.tags.imagesWithTag(tag, query);
   }
+  /** Accepts every suggestion of `tag` (null: of any tag) scoring ≥ minScore; a dry run only counts. */
+  acceptSuggestionsAbove(tag: string | null, minScore: number, dryRun = false): AcceptedSuggestions {
+    // The photos shown are counted and decided; the other half of each pair takes the same decision.
+    return this.db.transaction(() => {
+      const accepted = this.tags.acceptSuggestionsAbove(
+        tag,
+        minScore,
+        dryRun,
+        hiddenIdsSql(this.pairPrimary),
+      );
+      for (const group of accepted.groups) {
+        this.tags.setTagState(this.partnersOnly(group.imageIds), group.tag, 'accepted');
+      }
+      return accepted;
+    });
+  }
 
   // Jobs
   createJob(kind: string, params: unknown): number {
@@ -374,8 +410,8 @@ export class Library {
 
   // The app's views: the photo grid, folder cards, tag list, one photo's details, recent failures
   /** One page of the grid and the total the filter matches. */
-  queryImages(filter: GridFilter, page: { offset: number; limit: number }): PagedImages {
-    return queryImages(this.db, filter, page, this.pairPrimary);
+  queryImages(filter: GridFilter, page: { offset: number; limit: number }, sort?: GridSort): PagedImages {
+    return queryImages(this.db, filter, page, this.pairPrimary, sort);
   }
   /** Every image id the grid's filter matches, in id order (to export what the grid shows). */
   matchingImageIds(filter: GridFilter): number[] {
@@ -392,6 +428,23 @@ export class Library {
   }
   recordedErrors(limit: number): RecordedError[] {
     return recordedErrors(this.db, limit);
+  }
+
+  // Reviewing in bulk: counts by tag and state, score pictures, the review filters' counts, subfolders
+  tagStateCounts(minScore: number): TagStateCounts[] {
+    return tagStateCounts(this.db, minScore, this.pairPrimary);
+  }
+  scoreHistogram(tag: string | null): ScoreHistogram {
+    return scoreHistogram(this.db, tag, this.pairPrimary);
+  }
+  reviewCounts(suggestionMin: number): ReviewCounts {
+    return reviewCounts(this.db, suggestionMin, this.pairPrimary);
+  }
+  subfolderCounts(folder: FolderRow): SubfolderCount[] {
+    return subfolderCounts(this.db, folder, this.pairPrimary);
+  }
+  wnidsOfTags(names: readonly string[]): Map<string, string> {
+    return wnidsOfTags(this.db, names);
   }
 }
 

@@ -160,6 +160,17 @@ export const MIGRATIONS: readonly Migration[] = [
     description: 'RAW+JPEG pairs: the key that ties IMG_0001.CR2 to IMG_0001.JPG, and each file’s role',
     up: addPairColumns,
   },
+  {
+    version: 6,
+    description: 'when each photo was taken (EXIF), for sorting',
+    up: (db) =>
+      db.exec(`
+        -- The camera's wall clock from EXIF DateTimeOriginal, "YYYY-MM-DDTHH:MM:SS" (sorts as text); NULL when
+        -- the photo does not say or was classified before this column existed (its next classification fills it).
+        ALTER TABLE images ADD COLUMN taken_at TEXT;
+        CREATE INDEX images_by_taken ON images(taken_at);
+      `),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);
