@@ -177,6 +177,29 @@ describe('HEIC and RAW in the worker', () => {
     },
   );
 
+  it('takes the date taken from the HEIC or RAW file, whose decoded pixels or preview lost their EXIF', async () => {
+    const source = await sharp(path.join(work, 'sources', 'red-photo.jpg'))
+      .withExif({ IFD0: { Make: 'Test' }, IFD2: { DateTimeOriginal: '2019:07:14 10:20:30' } })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    const dng = path.join(photos, 'dated.dng');
+    await writeFile(dng, await makeDng(source, { dateTimeOriginal: '2018:05:06 07:08:09' }));
+    const undated = path.join(photos, 'undated.dng');
+    await writeFile(undated, await makeDng(source));
+    const items = [workItem(1, dng), workItem(2, undated)];
+    const heic = path.join(photos, 'dated.heic');
+    if (HEIC) {
+      // heif-enc carries the JPEG's EXIF into the HEIC's Exif item.
+      await writeFile(heic, await makeHeic(source, { fromJpeg: true }));
+      items.push(workItem(3, heic));
+    }
+    const { results } = await classifyAll(engine, items);
+    expect(results.get(1)).toMatchObject({ status: 'ok', takenAt: '2018-05-06T07:08:09' });
+    // The RAW says nothing: the preview JPEG's own date is not the RAW's word, and is not used.
+    expect(results.get(2)).toMatchObject({ status: 'ok', takenAt: null });
+    if (HEIC) expect(results.get(3)).toMatchObject({ status: 'ok', takenAt: '2019-07-14T10:20:30' });
+  });
+
   it('reads RAW files whose names exiftool cannot take as text (line breaks, non-UTF-8 bytes)', async () => {
     const jpeg = await sharp(path.join(work, 'sources', 'blue-photo.webp'))
       .jpeg()

@@ -20,6 +20,11 @@ export interface DecodableSource {
   /** Size to report (upright) when `bytes` may be smaller than the photo (a HEIC's thumbnail item). */
   width: number | null;
   height: number | null;
+  /**
+   * When it was taken, where `bytes` lost the file's EXIF (the RAW's preview, a HEIC's pixels): null when
+   * the file does not say, undefined when `bytes` still carry their own EXIF.
+   */
+  takenAt?: string | null;
 }
 
 /**
@@ -45,14 +50,26 @@ export async function withDecodableSource<T>(
   if (camera === null) return use({ bytes, format: null, width: null, height: null });
   if (camera.kind === 'raw') {
     const preview = await extractRawPreview(file, bytes);
-    return use({ bytes: preview.jpeg, format: camera.raw, width: preview.width, height: preview.height });
+    return use({
+      bytes: preview.jpeg,
+      format: camera.raw,
+      width: preview.width,
+      height: preview.height,
+      takenAt: preview.takenAt,
+    });
   }
   return heifTurns.run(async () => {
     const decoded = await decodeHeif(bytes, {
       maxPixels,
       ...(need === 'full' ? {} : { thumbnailSuffices: sufficientFor(need) }),
     });
-    return use({ bytes: decoded.tiff, format: 'heic', width: decoded.width, height: decoded.height });
+    return use({
+      bytes: decoded.tiff,
+      format: 'heic',
+      width: decoded.width,
+      height: decoded.height,
+      takenAt: decoded.takenAt,
+    });
   });
 }
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { FileError } from '../../shared/file-errors.js';
 import { pixelLimitError } from './decoder-policy.js';
+import { exifDateTaken } from './exif-date.js';
 import { uncompressedTiff } from './pixel-tiff.js';
 
 /**
@@ -45,6 +46,15 @@ interface LibheifModule {
   _heif_image_get_width(image: number, channel: number): number;
   _heif_image_get_height(image: number, channel: number): number;
   _heif_image_release(image: number): void;
+  _heif_image_handle_get_number_of_metadata_blocks(handle: number, typeFilter: number): number;
+  _heif_image_handle_get_list_of_metadata_block_IDs(
+    handle: number,
+    typeFilter: number,
+    ids: number,
+    count: number,
+  ): number;
+  _heif_image_handle_get_metadata_size(handle: number, id: number): number;
+  _heif_image_handle_get_metadata(error: number, handle: number, id: number, out: number): void;
 }
 
 const COLORSPACE_RGB = 1;
@@ -95,6 +105,8 @@ export interface DecodedHeif {
   height: number;
   /** Whether `tiff` holds the thumbnail item rather than the primary image. */
   fromThumbnail: boolean;
+  /** When it was taken, from the file's Exif item ("YYYY-MM-DDTHH:MM:SS"); null when it does not say. */
+  takenAt: string | null;
 }
 
 /**
@@ -146,7 +158,8 @@ export async function decodeHeif(bytes: Uint8Array, options: HeifDecodeOptions):
     check('decoding the image');
     image = u32(heif, out);
     const tiff = toTiff(heif, image, alpha ? 4 : 3, iccProfile(heif, chosen, errorAt));
-    return { tiff, width, height, fromThumbnail: thumbnail !== 0 };
+    const takenAt = exifDateOf(heif, primary, errorAt);
+    return { tiff, width, height, fromThumbnail: thumbnail !== 0, takenAt };
   } catch (error) {
     // An abort inside the module (out of memory, a trap) leaves it unusable: start afresh next time.
     if (!(error instanceof FileError)) {
@@ -165,6 +178,49 @@ export async function decodeHeif(bytes: Uint8Array, options: HeifDecodeOptions):
       if (scratch) heif._free(scratch);
     }
     if (dropModule || heif.HEAPU8.length > RETAINED_HEAP_BYTES) loading = null;
+  }
+}
+
+/** Exif items bigger than this are not a camera's (they hold a few kB); nothing to read a date from. */
+const MAX_EXIF_ITEM_BYTES = 1 << 20;
+
+/**
+ * The capture time from the image's Exif item: a 4-byte big-endian offset to the TIFF header, then the
+ * block. A missing or damaged item is no reason to fail the photo: null.
+ */
+function exifDateOf(heif: LibheifModule, handle: number, errorAt: number): string | null {
+  const filter = heif._malloc(8);
+  if (filter === 0) return null;
+  let ids = 0;
+  try {
+    heif.HEAPU8.set([0x45, 0x78, 0x69, 0x66, 0], filter); // "Exif"
+    const count = Math.min(heif._heif_image_handle_get_number_of_metadata_blocks(handle, filter), 8);
+    if (count <= 0) return null;
+    ids = heif._malloc(count * 4);
+    if (ids === 0) return null;
+    heif._heif_image_handle_get_list_of_metadata_block_IDs(handle, filter, ids, count);
+    for (let i = 0; i < count; i++) {
+      const id = u32(heif, ids + i * 4);
+      const size = heif._heif_image_handle_get_metadata_size(handle, id);
+      if (size < 8 || size > MAX_EXIF_ITEM_BYTES) continue;
+      const data = heif._malloc(size);
+      if (data === 0) continue;
+      try {
+        heif._heif_image_handle_get_metadata(errorAt, handle, id, data);
+        if (readError(heif, errorAt)) continue;
+        const item = heif.HEAPU8.slice(data, data + size);
+        const start = 4 + new DataView(item.buffer).getUint32(0, false);
+        if (start >= item.length) continue;
+        const date = exifDateTaken(item.subarray(start));
+        if (date !== null) return date;
+      } finally {
+        heif._free(data);
+      }
+    }
+    return null;
+  } finally {
+    if (ids) heif._free(ids);
+    heif._free(filter);
   }
 }
 

@@ -60,7 +60,7 @@ export async function loadAndPreprocess(
         width: source.width ?? decoded.width,
         height: source.height ?? decoded.height,
         format: source.format ?? decoded.format,
-        takenAt: decoded.takenAt,
+        takenAt: source.takenAt !== undefined ? source.takenAt : decoded.takenAt,
         size,
         sha256,
       };

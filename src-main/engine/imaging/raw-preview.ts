@@ -8,6 +8,7 @@ import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { FileError } from '../../shared/file-errors.js';
 import { applyDecoderPolicy } from './decoder-policy.js';
+import { parseExifDate } from './exif-date.js';
 
 /**
  * Previews whose shorter side is below this are not used: the 160×120 EXIF thumbnails every RAW carries
@@ -25,6 +26,8 @@ export interface RawPreview {
   /** Size of the preview after that orientation. */
   width: number;
   height: number;
+  /** When the RAW file says it was taken ("YYYY-MM-DDTHH:MM:SS"): the preview's own EXIF is replaced. */
+  takenAt: string | null;
 }
 
 let reader: ExifTool | null = null;
@@ -58,11 +61,16 @@ export async function extractRawPreview(file: Buffer | string, bytes: Uint8Array
   return withReadablePath(file, bytes, async (target) => {
     // First only where the previews lie: most RAW files are TIFF inside and exiftool gives their offsets,
     // so the bytes already in memory are sliced (no multi-MB base64 through exiftool's JSON).
-    const located = await readTags(target, ['-Orientation', ...PREVIEW_TAGS.flatMap(offsetTags)]);
+    const located = await readTags(target, [
+      '-Orientation',
+      '-DateTimeOriginal',
+      ...PREVIEW_TAGS.flatMap(offsetTags),
+    ]);
     const orientation = rawOrientation(located);
+    const takenAt = rawDateTaken(located);
     const rejected: string[] = [];
     const sliced = await pickPreview(locatedPreviews(located, bytes), rejected);
-    if (sliced !== null) return upright(sliced, orientation);
+    if (sliced !== null) return { ...upright(sliced, orientation), takenAt };
     // Else exiftool extracts them (CR3, RAF and other containers without plain offsets); -G1 keeps same-named
     // previews of different directories apart.
     const tags = await readTags(target, ['-b', ...PREVIEW_TAGS.map((t) => `-${t}`)]);
@@ -72,7 +80,7 @@ export async function extractRawPreview(file: Buffer | string, bytes: Uint8Array
       .filter((c): c is Candidate => c.jpeg !== null);
     rejected.length = 0;
     const extracted = await pickPreview(candidates, rejected);
-    if (extracted !== null) return upright(extracted, orientation);
+    if (extracted !== null) return { ...upright(extracted, orientation), takenAt };
     const unreadable = readErrors(tags, target);
     if (candidates.length === 0 && unreadable !== null) {
       throw new FileError('corrupt', `camera RAW file could not be read (${unreadable})`);
@@ -148,13 +156,22 @@ async function pickPreview(
   return null;
 }
 
-function upright(preview: { jpeg: Buffer; width: number; height: number }, orientation: number): RawPreview {
+function upright(
+  preview: { jpeg: Buffer; width: number; height: number },
+  orientation: number,
+): Omit<RawPreview, 'takenAt'> {
   const swap = orientation >= 5;
   return {
     jpeg: withOrientation(preview.jpeg, orientation),
     width: swap ? preview.height : preview.width,
     height: swap ? preview.width : preview.height,
   };
+}
+
+/** The first DateTimeOriginal exiftool found (ExifIFD's, in the RAW files seen), if it is a real date. */
+function rawDateTaken(tags: Record<string, unknown>): string | null {
+  const value = Object.entries(tags).find(([k]) => k.endsWith(':DateTimeOriginal'))?.[1];
+  return typeof value === 'string' ? parseExifDate(value) : null;
 }
 
 /** IFD0's orientation (the RAW file's own), else the first one found; 1 when absent or out of range. */

@@ -1,6 +1,6 @@
 // Real camera files made on demand, for tests and benchmarks (engine process): HEIC from heif-enc (with an optional irot rotation), and minimal DNGs with an embedded JPEG preview.
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -17,6 +17,8 @@ export interface HeicOptions {
   irot?: 0 | 90 | 180 | 270;
   /** 10 bits per sample (HDR-capable phones), from a 16-bit PNG. */
   tenBit?: boolean;
+  /** `image` is a JPEG to hand heif-enc as it is: it copies the JPEG's EXIF into the HEIC's Exif item. */
+  fromJpeg?: boolean;
 }
 
 /**
@@ -31,10 +33,14 @@ export function canMakeHeic(): boolean {
 export async function makeHeic(image: Buffer, options: HeicOptions = {}): Promise<Buffer> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'skiptag-heic-'));
   try {
-    const source = path.join(dir, 'in.png');
-    // PNG in: lossless, so the HEIC differs from the source only by HEVC's own loss.
-    const png = sharp(image);
-    await (options.tenBit ? png.toColourspace('rgb16') : png).png({ compressionLevel: 1 }).toFile(source);
+    const source = path.join(dir, options.fromJpeg ? 'in.jpg' : 'in.png');
+    if (options.fromJpeg) {
+      await writeFile(source, image);
+    } else {
+      // PNG in: lossless, so the HEIC differs from the source only by HEVC's own loss.
+      const png = sharp(image);
+      await (options.tenBit ? png.toColourspace('rgb16') : png).png({ compressionLevel: 1 }).toFile(source);
+    }
     const out = path.join(dir, 'out.heic');
     const args = ['-q', String(options.quality ?? 90)];
     if (options.tenBit) args.push('-b', '10');
@@ -161,6 +167,8 @@ export interface DngOptions {
   model?: string;
   /** Leave the JPEG preview out (a RAW Skiptag cannot show: only the tiny thumbnail is left). */
   withoutPreview?: boolean;
+  /** DateTimeOriginal ("YYYY:MM:DD HH:MM:SS"), in IFD0 as some converters write it. */
+  dateTimeOriginal?: string;
 }
 
 /**
@@ -194,6 +202,9 @@ export async function makeDng(previewJpeg: Buffer, options: DngOptions = {}): Pr
     [50707, { type: 1, values: [1, 1, 0, 0] }],
     [50708, { type: 2, values: `${options.make ?? 'Skiptag'} ${options.model ?? 'Test Camera'}` }],
   ]);
+  if (options.dateTimeOriginal !== undefined) {
+    ifd0.set(36867, { type: 2, values: options.dateTimeOriginal });
+  }
   const rawIfd: Ifd = new Map<number, TagValue>([
     [254, { type: 4, values: [0] }],
     [256, { type: 4, values: [32] }],
