@@ -87,6 +87,7 @@ describe('the grid query', () => {
       width: 4,
       height: 3,
       tags: [{ tag: 'tabby', score: 0.9, state: 'suggested', source: 'auto' }],
+      companions: [],
       errorCode: null,
       takenAt: null,
     });
