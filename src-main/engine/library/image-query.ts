@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { TagChip } from '../../shared/contract.js';
 import type { GridFilter, GridSort, ImageStatus, PagedImages } from './library-types.js';
 import { type PairRole, partnersOf, shownCondition } from './pairs.js';
-import { folderRanges, pathSeparators } from './path-prefix.js';
+import { folderRangeSql, pathSeparators } from './path-prefix.js';
 import { subfolderPath } from './review-queries.js';
 import { type DbFolder, toErrorCode, toFolder } from './row-mappers.js';
 import { jsonList, type SqlDb, type SqlValue } from './sql-db.js';
@@ -37,13 +37,7 @@ function filterSql(db: SqlDb, filter: GridFilter, pairPrimary: PairRole): Filter
     if (under === null) return null;
     // "At or under the folder" by path, not folder_id: a photo first found through a parent folder keeps
     // that parent's id when a subfolder is added later, and these ranges are single seeks on the path index.
-    const ranges = folderRanges(under).map((range, i) => {
-      params[`lo${i}`] = range.lo;
-      if (range.hi === null) return `i.path >= :lo${i}`;
-      params[`hi${i}`] = range.hi;
-      return `(i.path >= :lo${i} AND i.path < :hi${i})`;
-    });
-    where.push(`(${ranges.join(' OR ')})`);
+    where.push(folderRangeSql(under, 'i.path', params));
   }
   if (filter.tag !== undefined) {
     const withMax = filter.maxScore !== undefined;

@@ -11,7 +11,7 @@ import {
   type StatusCounts,
   type TagCount,
 } from './library-types.js';
-import { folderRanges } from './path-prefix.js';
+import { folderRangeSql } from './path-prefix.js';
 import { type DbImage, IMAGE_COLUMNS, toErrorCode, toImage } from './row-mappers.js';
 import type { SqlDb, SqlValue } from './sql-db.js';
 import { hiddenIdsSql, type PairRole, partnersOf, shownCondition } from './pairs.js';
@@ -20,14 +20,9 @@ import { tagChips } from './image-query.js';
 /** Counted by path range like the grid's folder filter, so a card's number is what clicking it shows. */
 export function folderInfo(db: SqlDb, folder: FolderRow, pairPrimary: PairRole = 'raw'): FolderInfo {
   const params: Record<string, SqlValue> = {};
-  const ranges = folderRanges(folder.path).map((range, i) => {
-    params[`lo${i}`] = range.lo;
-    if (range.hi === null) return `path >= :lo${i}`;
-    params[`hi${i}`] = range.hi;
-    return `(path >= :lo${i} AND path < :hi${i})`;
-  });
+  const under = folderRangeSql(folder.path, 'path', params);
   const count = db.get<{ n: number }>(
-    `SELECT count(*) AS n FROM images WHERE (${ranges.join(' OR ')}) AND status <> 'missing'
+    `SELECT count(*) AS n FROM images WHERE ${under} AND status <> 'missing'
        AND ${shownCondition('images', pairPrimary)}`,
     params,
   );

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { FolderRow } from './library-types.js';
 import { hiddenIdsSql, type PairRole, shownCondition } from './pairs.js';
-import { folderRanges, pathSeparators } from './path-prefix.js';
+import { folderRangeSql, pathSeparators } from './path-prefix.js';
 import { jsonList, type SqlDb, type SqlValue } from './sql-db.js';
 
 /**
@@ -150,17 +150,12 @@ export interface SubfolderCount {
  */
 export function subfolderCounts(db: SqlDb, folder: FolderRow, primary: PairRole = 'raw'): SubfolderCount[] {
   const params: Record<string, SqlValue> = {};
-  const ranges = folderRanges(folder.path).map((range, i) => {
-    params[`lo${i}`] = range.lo;
-    if (range.hi === null) return `path >= :lo${i}`;
-    params[`hi${i}`] = range.hi;
-    return `(path >= :lo${i} AND path < :hi${i})`;
-  });
+  const under = folderRangeSql(folder.path, 'path', params);
   const separators = new Set(pathSeparators().map((byte) => String.fromCharCode(byte)));
   const base = stripTrailing(folder.display, separators);
   const counts = new Map<string, number>();
   for (const { display } of db.all<{ display: string }>(
-    `SELECT display FROM images WHERE (${ranges.join(' OR ')}) AND status <> 'missing'
+    `SELECT display FROM images WHERE ${under} AND status <> 'missing'
        AND ${shownCondition('images', primary)}`,
     params,
   )) {
