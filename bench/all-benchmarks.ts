@@ -11,6 +11,7 @@ const run = (file: string, args: string[] = []) => {
 
 // Arguments (a photo folder, --batches, --models, …) belong to the throughput benchmark.
 run('./run-bench.js', process.argv.slice(2));
+run('./instant-start-bench.js');
 run('./walker-bench.js');
 run('./library-bench.js');
 run('./app-query-bench.js');

@@ -27,6 +27,8 @@ export interface OpenModelOptions {
   topK: number;
   threshold: number;
   maxPixels: number;
+  /** Where the worker keeps start-up caches (GPU probe answers); absent or null: none. */
+  cacheDir?: string | null;
 }
 
 /** Validates open options where they are made (settings, command line), before any process starts. */
@@ -39,6 +41,7 @@ export const openModelOptionsSchema = z.strictObject({
   topK: positiveInt,
   threshold: z.number().min(0).max(1),
   maxPixels: positiveInt,
+  cacheDir: z.string().min(1).nullable().optional(),
 });
 
 export interface ClassifyItem {

@@ -9,7 +9,6 @@ import { describeHolder, WriterLease } from '../../engine/jobs/writer-lease.js';
 import { planInputs } from '../../engine/scan/input-set.js';
 import type { Library } from '../../engine/library/library.js';
 import { explainLibraryError } from '../../engine/library/library-errors.js';
-import type { ModelIdentity } from '../../engine/models/locate-model.js';
 import type { FileResult } from '../../shared/results.js';
 import { abortOnInterrupt, type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import {
@@ -29,7 +28,9 @@ import {
   loadRunRules,
   parseEngineSettings,
 } from '../engine-settings.js';
-import { openLibrary, startEngine } from '../library-session.js';
+import { openLibrary, startWorker } from '../library-session.js';
+import { identifyModel, type ModelIdentity } from '../../engine/models/locate-model.js';
+import type { WorkerSupervisor } from '../../engine/worker/worker-supervisor.js';
 import { assertModelWorked, tagDirect } from './tag-direct.js';
 import { checkOutputTargets, commitOutputs, openResultOutputs, type ResultOutput } from '../output-files.js';
 import {
@@ -133,7 +134,10 @@ async function tagWithLibrary(
   try {
     // Refused before the engine starts; tagIntoLibrary takes the lease itself (and refuses a late comer).
     if (!wait) WriterLease.assertFree(library, BUSY_HINT);
-    const { engine, model } = await startEngine(settings, io);
+    // The worker starts with the first photo to classify: an unchanged folder never loads the model.
+    const model = await identifyModel(settings.modelPath, { cacheDir: settings.cacheDir });
+    // A holder, not a `let`: it is set inside the start callback, where TypeScript cannot follow it.
+    const started: { engine: WorkerSupervisor | null } = { engine: null };
     const controller = new AbortController();
     const release = abortOnInterrupt(
       controller,
@@ -149,7 +153,11 @@ async function tagWithLibrary(
     try {
       summary = await tagIntoLibrary({
         library,
-        engine,
+        engine: async () => {
+          progress.finish();
+          started.engine = await startWorker(settings, io);
+          return started.engine;
+        },
         model,
         inputs,
         tagRules,
@@ -191,7 +199,7 @@ async function tagWithLibrary(
     } finally {
       release();
       progress.finish();
-      await engine.close();
+      await started.engine?.close();
     }
     // Photos already tagged with this model (unchanged) count as the model working: only new NaNs are errors then.
     assertModelWorked(summary.ok + summary.counts.unchanged, summary.failedByCode, true);
@@ -199,7 +207,7 @@ async function tagWithLibrary(
     // Every photo of the inputs, not only this run's: `tag --xmp` on a tagged folder writes its tags too.
     if (xmp) await writeTagsAfterRun(library, okImagesUnder(library, inputs), xmp, io);
     printFailures(failures, summary.failed, io);
-    printLibrarySummary(summary, engine.ready.provider, libraryFile, io);
+    printLibrarySummary(summary, started.engine?.ready.provider ?? null, libraryFile, io);
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 || summary.crashed > 0 ? EXIT.someFilesFailed : EXIT.ok;
   } finally {
@@ -242,7 +250,12 @@ async function writeOutputs(
   await commitOutputs(outputs, io);
 }
 
-function printLibrarySummary(s: LibraryTagSummary, provider: string, libraryFile: string, io: CliIo): void {
+function printLibrarySummary(
+  s: LibraryTagSummary,
+  provider: string | null,
+  libraryFile: string,
+  io: CliIo,
+): void {
   const c = s.counts;
   const scanned = [`${c.new} new`, `${c.changed} changed`];
   if (c.moved > 0) scanned.push(`${c.moved} moved`);
@@ -254,7 +267,7 @@ function printLibrarySummary(s: LibraryTagSummary, provider: string, libraryFile
   if (s.missing > 0) work.push(`${s.missing} missing since the last scan`);
   if (s.skipped > 0) work.push(`${plural(s.skipped, 'other file')} skipped`);
   io.err(
-    `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)} on ${provider}`,
+    `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)}${provider === null ? ' (nothing to classify: the model was not loaded)' : ` on ${provider}`}`,
   );
   io.err(`library: ${libraryFile}`);
 }

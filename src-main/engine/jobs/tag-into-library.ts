@@ -45,7 +45,11 @@ export interface LibraryTagSummary {
 
 export interface LibraryTagOptions {
   library: Library;
-  engine: WorkerSupervisor;
+  /**
+   * The worker process, or how to start it: started only when the first photo needs classifying, so a
+   * scan that finds nothing new never loads the model (the caller closes what it started).
+   */
+  engine: WorkerSupervisor | (() => Promise<WorkerSupervisor>);
   model: ModelIdentity;
   inputs: string[];
   /** Record folders as watched (skiptag watch); `tag` leaves an existing watch setting alone. */
@@ -140,7 +144,8 @@ async function tagWithLease(
   started: number,
   dropped: DroppedInput[],
 ): Promise<LibraryTagSummary> {
-  const { library, engine, signal } = options;
+  const { library, signal } = options;
+  const engine = lazyEngine(options.engine);
   // Scan numbers are compared only within this run, which holds the lease (see markUnseenMissingUnder).
   const scan = Date.now();
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
@@ -233,6 +238,8 @@ async function tagWithLease(
           }
         }),
     );
+    // Awaited below; until then a failure (the engine failing to start) must not count as unhandled.
+    void inFlight.at(-1)?.catch(() => undefined);
     // Two requests queued in the engine keep it busy while the next chunk is being scanned.
     if (inFlight.length >= 2) await inFlight.shift();
   };
@@ -321,6 +328,13 @@ async function tagWithLease(
   current = null;
   report();
   return summary;
+}
+
+/** The engine's classify, starting the engine on first use when the caller gave a way to start it (once). */
+function lazyEngine(engine: LibraryTagOptions['engine']): Pick<WorkerSupervisor, 'classify'> {
+  if (typeof engine !== 'function') return engine;
+  let started: Promise<WorkerSupervisor> | null = null;
+  return { classify: (items, onResult) => (started ??= engine()).then((e) => e.classify(items, onResult)) };
 }
 
 /**
