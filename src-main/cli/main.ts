@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { type CliIo, EXIT, FatalError, guardClosedPipes, processIo, UsageError } from './cli-io.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { exportCommand } from './commands/export-command.js';
+import { mergeCommand } from './commands/merge-command.js';
 import { modelsCommand } from './commands/models-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { tagCommand } from './commands/tag-command.js';
@@ -20,6 +21,7 @@ Commands:
   export --csv FILE                   export the library's labels (CSV wide/long, JSON), with filters
   status                              what the library holds
   write-tags                          write tags as XMP keywords (sidecars, or --xmp embed)
+  merge --library FILE SHARD.db...    merge shard libraries (tag --shard I/N) into one
   models list|install|remove|verify   the ResNet catalogue: downloaded once, verified, then offline
   models import <file> --name NAME    bring your own ONNX classifier
   models synth <name> <file>          build a model in code: resnet18, resnet50, colours, tiny-resnet
@@ -75,6 +77,8 @@ export async function runCli(
         return await doctorCommand(rest, io, env);
       case 'write-tags':
         return await writeTagsCommand(rest, io, env);
+      case 'merge':
+        return await mergeCommand(rest, io, env);
       default:
         throw new UsageError(`unknown command "${command}"`);
     }

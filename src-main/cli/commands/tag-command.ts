@@ -7,6 +7,7 @@ import { currentTags, exportImageToResult } from '../../engine/export/library-ex
 import { type LibraryTagSummary, tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
 import { describeHolder, WriterLease } from '../../engine/jobs/writer-lease.js';
 import { planInputs } from '../../engine/scan/input-set.js';
+import { parseShard, type Shard } from '../../engine/scan/shard.js';
 import type { Library } from '../../engine/library/library.js';
 import { explainLibraryError } from '../../engine/library/library-errors.js';
 import type { FileResult } from '../../shared/results.js';
@@ -55,6 +56,9 @@ Options:
 ${engineHelp(config)}
 ${XMP_HELP}
   --no-library        classify without recording anything (everything is classified again)
+  --shard I/N         only the photos in shard I of N (0 to N-1, by a hash of each photo's path):
+                      run N of these on N machines, each with its own --library, then combine
+                      the libraries with skiptag merge (see docs/scale-out.md)
   --wait              when another run (watch, the app, another tag) is writing to the library,
                       wait for it to finish instead of failing
   -q, --quiet         no progress display
@@ -76,6 +80,7 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
       json: { type: 'string' },
       bom: { type: 'boolean' },
       wait: { type: 'boolean' },
+      shard: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -94,6 +99,9 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
   if (xmp && !libraryFile)
     throw new UsageError('--xmp needs the library (it remembers what it wrote); drop --no-library');
   if (values.wait && !libraryFile) throw new UsageError('--wait is about the library; drop --no-library');
+  const shard = values.shard === undefined ? null : parseShardOption(values.shard);
+  if (shard && !libraryFile)
+    throw new UsageError('--shard records each shard in its own library (merged later); drop --no-library');
   // One walk per file or folder: the same path twice, or a path inside a folder also given, is covered once.
   const plan = await planInputs(positionals, { includeHidden: settings.includeHidden });
   for (const d of plan.dropped) {
@@ -109,7 +117,7 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
           libraryFile,
           outputs,
           xmp,
-          { quiet: values.quiet ?? false, wait: values.wait ?? false },
+          { quiet: values.quiet ?? false, wait: values.wait ?? false, shard },
           io,
         )
       : await tagDirect(plan.inputs, settings, outputs, values.quiet ?? false, io);
@@ -126,7 +134,7 @@ async function tagWithLibrary(
   libraryFile: string,
   outputs: ResultOutput[],
   xmp: XmpSettings | null,
-  { quiet, wait }: { quiet: boolean; wait: boolean },
+  { quiet, wait, shard }: { quiet: boolean; wait: boolean; shard: Shard | null },
   io: CliIo,
 ): Promise<number> {
   const tagRules = await loadRunRules(settings);
@@ -162,6 +170,7 @@ async function tagWithLibrary(
         inputs,
         tagRules,
         includeHidden: settings.includeHidden,
+        ...(shard ? { shard } : {}),
         signal: controller.signal,
         onProgress: (p) =>
           progress.update({
@@ -217,6 +226,14 @@ async function tagWithLibrary(
 
 const BUSY_HINT = '; --wait to queue';
 
+function parseShardOption(text: string): Shard {
+  try {
+    return parseShard(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 /** Exports go through the library, so unchanged photos (not classified again) are in the file too. */
 async function writeOutputs(
   library: Library,
@@ -266,6 +283,7 @@ function printLibrarySummary(
   if (s.crashed > 0) work.push(`${s.crashed} crashed the decoder`);
   if (s.missing > 0) work.push(`${s.missing} missing since the last scan`);
   if (s.skipped > 0) work.push(`${plural(s.skipped, 'other file')} skipped`);
+  if (s.otherShards > 0) work.push(`${s.otherShards} left to other shards`);
   io.err(
     `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)}${provider === null ? ' (nothing to classify: the model was not loaded)' : ` on ${provider}`}`,
   );
