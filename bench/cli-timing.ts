@@ -8,6 +8,8 @@ export interface CliTiming {
   code: number | null;
   /** Seconds from spawn to the first line on stdout (a result), or null when none came. */
   firstResult: number | null;
+  /** Seconds from spawn to each stdout line (one per result when results are printed). */
+  lines: number[];
   seconds: number;
   stderr: string;
 }
@@ -15,22 +17,34 @@ export interface CliTiming {
 /** `skiptag …args` as a user runs it (node bin/skiptag.js), timed from spawn; env adds to this process's. */
 export async function timeCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliTiming> {
   const bin = path.join(await findPackageRoot(), 'bin', 'skiptag.js');
+  return timeCommand(process.execPath, [bin, ...args], env);
+}
+
+/** Any command, timed the same way (the PyTorch baseline). */
+export async function timeCommand(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<CliTiming> {
   const started = performance.now();
-  const child = spawn(process.execPath, [bin, ...args], {
+  const child = spawn(command, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let firstResult: number | null = null;
   let stderr = '';
-  child.stdout.on('data', () => {
-    firstResult ??= (performance.now() - started) / 1000;
+  const lines: number[] = [];
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    const at = (performance.now() - started) / 1000;
+    firstResult ??= at;
+    for (const char of d) if (char === '\n') lines.push(at);
   });
   child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
-  return { code, firstResult, seconds: (performance.now() - started) / 1000, stderr };
+  return { code, firstResult, lines, seconds: (performance.now() - started) / 1000, stderr };
 }
 
 /** Throws with the command's own words when it failed: a benchmark of a failing run means nothing. */

@@ -1,0 +1,217 @@
+// Mixed-folder benchmark (bench): decode, inference and `skiptag tag` end to end on a real mix, against 1/(1/decode + 1/infer) and PyTorch; decode scaling with cores.
+// `npm run build && node out/bench/mixed-bench.js [--cores 1,2,4] [--threads N]`
+
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import sharp, { type Sharp } from 'sharp';
+import { findPackageRoot } from '../src-main/engine/package-root.js';
+import { buildResNet } from '../src-main/engine/synth/resnet.js';
+import type { CaseResult } from './bench-case.js';
+import { assertRan, type CliTiming, timeCli, timeCommand } from './cli-timing.js';
+
+const cores = os.availableParallelism();
+const { values } = parseArgs({ options: { cores: { type: 'string' }, threads: { type: 'string' } } });
+const threads = Number(values.threads ?? cores);
+const coreCounts = (values.cores ?? [1, 2, 4, 8, 16].filter((n) => n <= cores).join(','))
+  .split(',')
+  .map(Number);
+const benchDir = path.join(os.tmpdir(), 'skiptag-bench');
+const caseScript = fileURLToPath(new URL('./bench-case.js', import.meta.url));
+
+/** Sensor-like noise so upscaled photos decode like real ones (see run-bench.ts). */
+async function noisy(source: string, width: number, height: number, seed: number): Promise<Sharp> {
+  const { data, info } = await sharp(source)
+    .resize(width, height, { fit: 'cover' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  let s = 0x9e3779b9 ^ seed;
+  for (let p = 0; p < data.length; p++) {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    data[p] = Math.max(0, Math.min(255, (data[p] ?? 0) + ((s >>> 24) % 29) - 14));
+  }
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } });
+}
+
+/**
+ * 32 photos as a real folder mixes them: 6 phone-sized 12 MP JPEGs, 4 WebP at 6 MP, 4 PNG at 3 MP (screenshots
+ * and exports), 11 small JPEGs (0.3 MP, web and messenger pictures) and the 7 test photos (0.2-1.2 MP).
+ */
+async function mixedFolder(): Promise<string> {
+  const dir = path.join(benchDir, 'photos-mixed-v1');
+  await mkdir(dir, { recursive: true });
+  if ((await readdir(dir)).length >= 32) return dir;
+  const fixtures = path.join(await findPackageRoot(), 'test', 'fixtures', 'photos');
+  const sources = (await readdir(fixtures)).filter((f) => f.endsWith('.jpg')).sort();
+  const src = (i: number) => path.join(fixtures, sources[i % sources.length] ?? '');
+  let n = 0;
+  const out = (ext: string) => path.join(dir, `mixed-${String(n++).padStart(2, '0')}.${ext}`);
+  for (let i = 0; i < 6; i++)
+    await (await noisy(src(i), 4032, 3024, i)).jpeg({ quality: 90 }).toFile(out('jpg'));
+  for (let i = 0; i < 4; i++)
+    await (await noisy(src(i + 2), 3000, 2000, 10 + i)).webp({ quality: 85 }).toFile(out('webp'));
+  for (let i = 0; i < 4; i++) await (await noisy(src(i + 4), 2000, 1500, 20 + i)).png().toFile(out('png'));
+  for (let i = 0; i < 11; i++)
+    await sharp(src(i)).resize(640, 480, { fit: 'cover' }).jpeg({ quality: 80 }).toFile(out('jpg'));
+  for (const name of sources) await sharp(path.join(fixtures, name)).toFile(out('jpg'));
+  return dir;
+}
+
+async function resnet50(): Promise<string> {
+  const file = path.join(benchDir, 'resnet50.onnx');
+  if (!existsSync(file)) {
+    await mkdir(benchDir, { recursive: true });
+    await writeFile(file, buildResNet('resnet50', { seed: 1 }));
+  }
+  return file;
+}
+
+function runCase(args: string[], env: NodeJS.ProcessEnv = {}): CaseResult {
+  const out = execFileSync(process.execPath, [caseScript, ...args], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env },
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '') as CaseResult;
+}
+
+/** Results per second once results flow: from the first printed result to the last. */
+function steadyRate(run: CliTiming): number {
+  const first = run.lines[0];
+  const last = run.lines.at(-1);
+  if (first === undefined || last === undefined || last <= first) return NaN;
+  return (run.lines.length - 1) / (last - first);
+}
+
+/** The first Python with torchvision: Debian's python3-torchvision lives in /usr/bin/python3, not in a pyenv. */
+function findTorchPython(): string | null {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    try {
+      execFileSync(python, ['-c', 'import torch, torchvision, PIL'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // not this one
+    }
+  }
+  return null;
+}
+
+const row = (cells: string[]) =>
+  console.log(cells.map((c, i) => c.padEnd([50, 24, 16, 8][i] ?? 10)).join(' '));
+
+async function main(): Promise<void> {
+  const folder = await mixedFolder();
+  const photos = (await readdir(folder)).length;
+  const model = await resnet50();
+  console.log(
+    `Mixed folder: ${photos} photos (12 MP JPEG, 6 MP WebP, 3 MP PNG, small JPEGs); ResNet-50 fp32 on the CPU, ${threads} threads; ${cores} cores, load average ${os.loadavg()[0]?.toFixed(1)}`,
+  );
+  const decode = runCase(['--mode', 'decode', '--folder', folder, '--images', String(photos * 2)]);
+  const infer = runCase([
+    '--mode',
+    'infer',
+    '--model',
+    model,
+    '--batch',
+    '8',
+    '--folder',
+    folder,
+    '--images',
+    '32',
+    '--threads',
+    String(threads),
+    '--ep',
+    'cpu',
+  ]);
+  const limit = 1 / (1 / decode.imagesPerSecond + 1 / infer.imagesPerSecond);
+
+  const work = path.join(benchDir, 'mixed-run');
+  await rm(work, { recursive: true, force: true });
+  const cacheDir = path.join(work, 'cache');
+  const tag = async (n: number) =>
+    assertRan(
+      await timeCli(
+        [
+          'tag',
+          folder,
+          '--model',
+          model,
+          '--ep',
+          'cpu',
+          '--threads',
+          String(threads),
+          '--library',
+          path.join(work, `run-${n}.db`),
+        ],
+        { SKIPTAG_CACHE_DIR: cacheDir, SKIPTAG_MODEL: '' },
+      ),
+      'skiptag tag',
+    );
+  await tag(0); // leaves the caches of an installed model (hash, optimized session) as a user's machine has them
+  const e2e = await tag(1);
+  const steady = steadyRate(e2e);
+
+  console.log('');
+  row(['case', 'measured', 'target', '']);
+  row([
+    'decode only (libuv pool, 1 libvips thread per image)',
+    `${decode.imagesPerSecond.toFixed(1)} images/s`,
+    '',
+    '',
+  ]);
+  row(['ResNet-50 inference only, batch 8', `${infer.imagesPerSecond.toFixed(1)} images/s`, '', '']);
+  row(['limit 1/(1/decode + 1/infer)', `${limit.toFixed(1)} images/s`, '', '']);
+  const efficiency = steady / limit;
+  row([
+    'skiptag tag, results/s once flowing',
+    `${steady.toFixed(1)} (${(100 * efficiency).toFixed(0)}% of limit)`,
+    '>= 90%',
+    efficiency >= 0.9 ? 'met' : 'NOT met',
+  ]);
+  row(['skiptag tag, whole run (start-up included)', `${e2e.seconds.toFixed(2)} s`, '', '']);
+
+  const python = findTorchPython();
+  if (python === null) {
+    row(['torchvision + PIL script', 'not measured: no PyTorch (install python3-torchvision)', '', '']);
+  } else {
+    const torchRun = await timeCommand(python, [
+      fileURLToPath(new URL('../../bench/torch-baseline.py', import.meta.url)),
+      folder,
+      String(threads),
+    ]);
+    if (torchRun.code !== 0) throw new Error(`the PyTorch script failed:\n${torchRun.stderr}`);
+    const speedup = torchRun.seconds / e2e.seconds;
+    row([`torchvision + PIL script (${python}), whole run`, `${torchRun.seconds.toFixed(2)} s`, '', '']);
+    row([
+      'skiptag fp32 vs torchvision, end to end',
+      `${speedup.toFixed(2)}x`,
+      '>= 2.2x',
+      speedup >= 2.2 ? 'met' : 'NOT met',
+    ]);
+  }
+  row(['skiptag int8 vs torchvision, end to end', 'not measured: quantize not built', '>= 3.5x', '']);
+  row(['WebGPU end to end vs decode limit', 'not measured here (no GPU)', '>= 80%', '']);
+
+  console.log('');
+  console.log(
+    'Decode scaling (decode only, UV_THREADPOOL_SIZE = cores; "oversubscribed" = libvips default, a thread per core for every image):',
+  );
+  for (const n of coreCounts) {
+    const env = { UV_THREADPOOL_SIZE: String(n) };
+    const args = ['--mode', 'decode', '--folder', folder, '--images', String(photos * 2)];
+    const one = runCase(args, env);
+    const over = runCase([...args, '--vips-threads', String(cores)], env);
+    row([
+      `${n} core${n === 1 ? '' : 's'}`,
+      `${one.imagesPerSecond.toFixed(1)} images/s`,
+      `oversubscribed ${over.imagesPerSecond.toFixed(1)}`,
+      '',
+    ]);
+  }
+}
+
+await main();
