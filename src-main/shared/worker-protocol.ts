@@ -67,7 +67,19 @@ export interface PixelHashTask {
   maxPixels: number;
 }
 
-export type WorkerTask = RenderTask | PixelHashTask;
+/** A photo decoded and preprocessed into the model's input tensor (quantization calibrates on these). */
+export interface PreprocessTask {
+  kind: 'preprocess';
+  path: string;
+  resizeShorter: number;
+  cropWidth: number;
+  cropHeight: number;
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+  maxPixels: number;
+}
+
+export type WorkerTask = RenderTask | PixelHashTask | PreprocessTask;
 
 export type ToWorker =
   | ({ type: 'open' } & OpenModelOptions)
@@ -127,6 +139,7 @@ const fileId = z.number().int().nonnegative();
 const taskValueSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('render'), jpeg: z.instanceof(Uint8Array) }),
   z.strictObject({ kind: z.literal('pixel-hash'), hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.strictObject({ kind: z.literal('preprocess'), data: z.instanceof(Float32Array) }),
 ]);
 
 export const fromWorkerSchema = z.discriminatedUnion('type', [

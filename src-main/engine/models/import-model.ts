@@ -54,6 +54,8 @@ export interface ImportModelRequest {
   resizeShorter?: number | null;
   mean?: Rgb;
   std?: Rgb;
+  /** Recorded as where it came from (default: `file`); `models quantize` names the fp32 parent. */
+  importedFrom?: string;
   now?: Date;
 }
 
@@ -119,7 +121,7 @@ export async function importModel(request: ImportModelRequest): Promise<Imported
     const settings = ModelSettingsSchema.parse({
       name,
       source: 'imported',
-      importedFrom: source,
+      importedFrom: request.importedFrom ?? source,
       sha256,
       inputSize: [checked.height, checked.width],
       resizeShorter: checked.resizeShorter,

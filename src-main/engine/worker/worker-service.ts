@@ -16,6 +16,7 @@ import { Classifier } from '../classify/classifier.js';
 import { resolveLabels } from '../classify/labels.js';
 import { ProviderProbeCache } from '../classify/provider-probe-cache.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
+import { loadAndPreprocess } from '../imaging/photo-input.js';
 import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
 import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
@@ -167,6 +168,13 @@ async function perform(
     case 'pixel-hash':
       beforeDecode?.('pixel-hash', task.path);
       return { kind: 'pixel-hash', hash: await pixelHash(task.path, task.maxPixels) };
+    case 'preprocess': {
+      beforeDecode?.('preprocess', task.path);
+      const { kind: _kind, path: file, ...spec } = task;
+      const data = new Float32Array(3 * spec.cropHeight * spec.cropWidth);
+      await loadAndPreprocess(file, spec, data, 0);
+      return { kind: 'preprocess', data };
+    }
   }
 }
 
