@@ -6,7 +6,7 @@ import path from 'node:path';
 import onnxProto from 'onnx-proto';
 import * as ort from 'onnxruntime-node';
 import { Classifier } from '../classify/classifier.js';
-import { sidecarLabelsFile } from './locate-model.js';
+import { identifyModel, sidecarLabelsFile } from './locate-model.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { importModel, type ImportedModel } from './import-model.js';
 import { IMAGENET_LABELS_ID, preprocessFor, readModelSettings } from './model-settings.js';
@@ -80,23 +80,12 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
     const reference = [];
     for (const t of tensors) reference.push(await runOne(parent, t));
 
-    say('folding batch norms (onnxruntime basic optimizations)');
-    const folded = path.join(work, 'folded.onnx');
-    const folding = await ort.InferenceSession.create(request.parentPath, {
-      executionProviders: ['cpu'],
-      graphOptimizationLevel: 'basic',
-      optimizedModelFilePath: folded,
-      logSeverityLevel: 3,
-    });
-    await folding.release();
-    const foldedBytes = new Uint8Array(await readFile(folded));
-
-    say(`calibrating on ${tensors.length} photos`);
-    const ranges = await calibrate(foldedBytes, tensors, [spec.cropHeight, spec.cropWidth], threads);
-    const { bytes, weighted } = quantizeGraph(foldedBytes, request.adjustRanges?.(ranges) ?? ranges);
-    if (weighted === 0) throw new QuantizeRefusedError('the model has no Conv or Gemm to quantize', null);
+    say(`folding batch norms and calibrating on ${tensors.length} photos`);
     const int8Path = path.join(work, `${request.name}.onnx`);
-    await writeFile(int8Path, bytes);
+    await quantizeOnTensors(request.parentPath, tensors, int8Path, {
+      threads,
+      ...(request.adjustRanges ? { adjustRanges: request.adjustRanges } : {}),
+    });
 
     say('checking the int8 model against the fp32 one');
     const check = await selfCheck(int8Path, tensors, reference, threads, path.join(work, 'fused.onnx'));
@@ -125,10 +114,53 @@ export async function quantizeModel(request: QuantizeRequest): Promise<QuantizeR
       mean: spec.mean,
       std: spec.std,
       importedFrom: `${path.resolve(request.parentPath)} (int8)`,
+      int8: {
+        parentSha256: (await identifyModel(request.parentPath)).sha256,
+        parentName: path.basename(request.parentPath, '.onnx'),
+        images: check.images,
+        minCosine: check.minCosine,
+        meanTop5Overlap: check.meanTop5Overlap,
+        top1Agreement: check.top1Agreement,
+      },
     });
     return { imported, check };
   } finally {
     await parent.close();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Folds batch norms (onnxruntime's basic level, written through optimizedModelFilePath), calibrates the
+ * activations on `tensors` (preprocessed model inputs) and writes the int8 QDQ model to `outPath`. No
+ * self-check: `quantizeModel` adds it; the doctor uses this alone to time int8 against fp32.
+ */
+export async function quantizeOnTensors(
+  parentPath: string,
+  tensors: readonly Float32Array[],
+  outPath: string,
+  options: { threads: number; adjustRanges?: (ranges: Ranges) => Ranges },
+): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-fold-'));
+  try {
+    const folded = path.join(work, 'folded.onnx');
+    const folding = await ort.InferenceSession.create(parentPath, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'basic',
+      optimizedModelFilePath: folded,
+      logSeverityLevel: 3,
+    });
+    const meta = folding.inputMetadata[0];
+    await folding.release();
+    const foldedBytes = new Uint8Array(await readFile(folded));
+    const shape = meta?.isTensor ? meta.shape : [];
+    const side = (i: number) =>
+      typeof shape[i] === 'number' && (shape[i] as number) > 0 ? (shape[i] as number) : 224;
+    const ranges = await calibrate(foldedBytes, tensors, [side(2), side(3)], options.threads);
+    const { bytes, weighted } = quantizeGraph(foldedBytes, options.adjustRanges?.(ranges) ?? ranges);
+    if (weighted === 0) throw new QuantizeRefusedError('the model has no Conv or Gemm to quantize', null);
+    await writeFile(outPath, bytes);
+  } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
