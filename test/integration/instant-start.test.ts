@@ -1,5 +1,5 @@
 // Instant start tests (test): model hash cache, the engine started only for work, GPU probe and optimized-session caches.
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -215,5 +215,23 @@ describe('optimized-session cache', () => {
     const changed = await logitsOf({ cacheDir });
     for (let i = 0; i < changedPlain.length; i++) expect(changed[i]).toBeCloseTo(changedPlain[i] ?? NaN, 4);
     expect(await readdir(path.join(cacheDir, SESSION_CACHE_DIR))).toHaveLength(2);
+  });
+
+  it('still opens the model when the copy cannot be written', async () => {
+    const cacheDir = path.join(dir, 'vanishing-cache');
+    const model = path.join(dir, 'vanishing.onnx');
+    await writeFile(model, buildTinyResNet(7));
+    // open() makes the cache folder before its worker thread has even loaded onnxruntime; deleting the
+    // folder right away makes onnxruntime fail to write the copy, which used to fail the whole session.
+    const opening = Classifier.open(model, { ep: 'cpu', threads: 1, cacheDir });
+    rmSync(path.join(cacheDir, SESSION_CACHE_DIR), { recursive: true, force: true });
+    const classifier = await opening;
+    try {
+      expect(classifier.provider).toBe('cpu');
+      expect((await classifier.run(input(classifier.io.height), 1)).length).toBe(classifier.io.numClasses);
+    } finally {
+      await classifier.close();
+    }
+    expect(existsSync(path.join(cacheDir, SESSION_CACHE_DIR))).toBe(false);
   });
 });

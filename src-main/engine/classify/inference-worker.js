@@ -62,20 +62,24 @@ async function createCpuSession(modelPath, optimized, options) {
     }
   }
   const temp = `${optimized}.${process.pid}.${Date.now()}.tmp`;
+  /** @type {import('onnxruntime-node').InferenceSession} */
+  let session;
   try {
-    const session = await ort.InferenceSession.create(modelPath, {
-      ...options,
-      optimizedModelFilePath: temp,
-    });
-    try {
-      renameSync(temp, optimized);
-    } catch {
-      // A read-only or full cache costs the next start time, nothing else.
-    }
-    return session;
+    session = await ort.InferenceSession.create(modelPath, { ...options, optimizedModelFilePath: temp });
+  } catch {
+    // onnxruntime fails the whole session when it cannot write the copy (a read-only or full cache
+    // folder, or one deleted meanwhile): the model itself still loads, only without the copy.
+    rmSync(temp, { force: true });
+    return ort.InferenceSession.create(modelPath, options);
+  }
+  try {
+    renameSync(temp, optimized);
+  } catch {
+    // A cache that cannot be written costs the next start time, nothing else.
   } finally {
     rmSync(temp, { force: true });
   }
+  return session;
 }
 
 /** @param {{ modelPath: string, providers: string[], threads: number, optimizedModelPath?: string | null }} request */
