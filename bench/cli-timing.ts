@@ -12,6 +12,8 @@ export interface CliTiming {
   lines: number[];
   seconds: number;
   stderr: string;
+  /** Seconds from spawn to each chunk of stderr, with its text (progress and status lines). */
+  stderrChunks: { at: number; text: string }[];
 }
 
 /** `skiptag …args` as a user runs it (node bin/skiptag.js), timed from spawn; env adds to this process's. */
@@ -39,12 +41,16 @@ export async function timeCommand(
     firstResult ??= at;
     for (const char of d) if (char === '\n') lines.push(at);
   });
-  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const stderrChunks: { at: number; text: string }[] = [];
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d;
+    stderrChunks.push({ at: (performance.now() - started) / 1000, text: d });
+  });
   const code = await new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', resolve);
   });
-  return { code, firstResult, lines, seconds: (performance.now() - started) / 1000, stderr };
+  return { code, firstResult, lines, seconds: (performance.now() - started) / 1000, stderr, stderrChunks };
 }
 
 /** Throws with the command's own words when it failed: a benchmark of a failing run means nothing. */
