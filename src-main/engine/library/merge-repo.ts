@@ -28,6 +28,15 @@ export interface MergeCounts {
 export class MergeRepo {
   constructor(private readonly db: SqlDb) {}
 
+  /** The images table's column names, checked to be plain identifiers before they go into SQL text. */
+  private imageColumns(): string[] {
+    const names = this.db.pragmaRows('main.table_info(images)').map((row) => String(row.name));
+    for (const name of names) {
+      if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unexpected column name in images: ${name}`);
+    }
+    return names;
+  }
+
   /** Merges the database attached as `shard` (see Library.mergeFrom, which attaches and detaches it). */
   mergeAttached(): MergeCounts {
     const db = this.db;
@@ -40,20 +49,19 @@ export class MergeRepo {
       db.run(`
         INSERT INTO main.models (sha256, name) SELECT sha256, name FROM shard.models WHERE true
         ON CONFLICT (sha256) DO NOTHING`);
+      // Every column of images, read from the schema, so columns later migrations add (RAW+JPEG pairs,
+      // capture time, …) are carried too; both files are at the same schema version (Library.mergeFrom).
+      const copied = this.imageColumns().filter((c) => c !== 'id' && c !== 'folder_id');
       const imagesAdded = db.run(`
-        INSERT INTO main.images (folder_id, path, display, size, mtime_ms, dev_ino, sha256, format, width,
-          height, status, status_before_missing, error_code, error_message, last_seen_scan, first_seen_at,
-          updated_at, crash_count)
+        INSERT INTO main.images (folder_id, ${copied.join(', ')})
         SELECT (SELECT f.id FROM main.folders f JOIN shard.folders sf ON sf.path = f.path WHERE sf.id = si.folder_id),
-          si.path, si.display, si.size, si.mtime_ms, si.dev_ino, si.sha256, si.format, si.width, si.height,
-          si.status, si.status_before_missing, si.error_code, si.error_message, si.last_seen_scan,
-          si.first_seen_at, si.updated_at, si.crash_count
+          ${copied.map((c) => `si.${c}`).join(', ')}
         FROM shard.images si WHERE NOT EXISTS (SELECT 1 FROM main.images i WHERE i.path = si.path)`);
+      // The file's facts as the shard saw them later; when it was first seen and scan bookkeeping stay.
+      const facts = copied.filter((c) => !['path', 'first_seen_at', 'last_seen_scan'].includes(c));
       const imagesUpdated = db.run(`
-        UPDATE main.images SET (size, mtime_ms, dev_ino, sha256, format, width, height, status,
-            status_before_missing, error_code, error_message, crash_count, updated_at) =
-          (SELECT size, mtime_ms, dev_ino, sha256, format, width, height, status, status_before_missing,
-            error_code, error_message, crash_count, updated_at FROM shard.images si WHERE si.path = images.path)
+        UPDATE main.images SET (${facts.join(', ')}) =
+          (SELECT ${facts.join(', ')} FROM shard.images si WHERE si.path = images.path)
         WHERE EXISTS (SELECT 1 FROM shard.images si WHERE si.path = images.path AND si.updated_at > images.updated_at)`);
       try {
         db.exec(`
