@@ -3,6 +3,8 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { describeModelIo, ModelError, type ModelIo, type ValueMeta } from './model-io.js';
+import type { ProviderProbeCache } from './provider-probe-cache.js';
+import { prepareSessionCache } from './session-cache.js';
 import { providersToTry, providerUnavailableReason, type EpChoice, type ProviderName } from './providers.js';
 
 export interface ProviderAttempt {
@@ -20,6 +22,13 @@ export interface ClassifierOptions {
    * make onnxruntime itself refuse a provider).
    */
   providers?: readonly ProviderName[];
+  /**
+   * GPU providers that failed on an earlier start on this machine (provider-probe-cache.ts): skipped when
+   * another provider is left to try, and updated with this start's results.
+   */
+  probeCache?: ProviderProbeCache | null;
+  /** Start-up cache folder: the CPU session loads onnxruntime's optimized copy of the model from it (session-cache.ts). */
+  cacheDir?: string | null;
 }
 
 type WorkerReply =
@@ -39,6 +48,9 @@ interface PendingRun {
   resolve: (logits: Float32Array) => void;
   reject: (error: Error) => void;
 }
+
+const REMEMBERED =
+  'remembered from an earlier start; tried again after a driver or onnxruntime change, or in a week';
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -75,6 +87,16 @@ export class Classifier {
       if (reason === null) candidates.push(provider);
       else skipped.push({ provider, ok: false, error: reason });
     }
+    const probeCache = options.probeCache ?? null;
+    if (probeCache) {
+      // Never the last candidate: an explicit --ep is always tried, and `auto` always ends with the CPU.
+      for (const provider of candidates.slice(0, -1)) {
+        const known = probeCache.knownFailure(provider);
+        if (known === null) continue;
+        candidates.splice(candidates.indexOf(provider), 1);
+        skipped.push({ provider, ok: false, error: `${known} (${REMEMBERED})` });
+      }
+    }
     if (candidates.length === 0) {
       throw new ModelError(
         `execution provider ${ep} cannot be used: ${skipped.map((a) => a.error).join('; ')}`,
@@ -84,11 +106,13 @@ export class Classifier {
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
-      worker.postMessage({ type: 'open', modelPath, providers: candidates, threads });
+      const optimizedModelPath = options.cacheDir ? prepareSessionCache(modelPath, options.cacheDir) : null;
+      worker.postMessage({ type: 'open', modelPath, providers: candidates, threads, optimizedModelPath });
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw new ModelError(`inference worker failed to start: ${String(error)}`, { cause: error });
     });
+    if (reply.type === 'opened' || reply.type === 'open-failed') await probeCache?.record(reply.attempts);
     if (reply.type !== 'opened') {
       await worker.terminate();
       const attempts = reply.type === 'open-failed' ? [...skipped, ...reply.attempts] : skipped;

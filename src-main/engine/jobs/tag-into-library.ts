@@ -8,6 +8,7 @@ import type { ModelIdentity } from '../models/locate-model.js';
 import type { TaggingRules } from '../tagging/tag-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { planInputs, type DroppedInput } from '../scan/input-set.js';
+import { inShard, type Shard } from '../scan/shard.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import { isProcessAlive } from '../process-alive.js';
@@ -41,11 +42,17 @@ export interface LibraryTagSummary {
   jobId: number | null;
   /** Inputs not walked on their own: named twice, or inside another input (see planInputs). */
   dropped: DroppedInput[];
+  /** Photos passed over because they belong to another shard (`shard`); 0 without one. */
+  otherShards: number;
 }
 
 export interface LibraryTagOptions {
   library: Library;
-  engine: WorkerSupervisor;
+  /**
+   * The worker process, or how to start it: started only when the first photo needs classifying, so a
+   * scan that finds nothing new never loads the model (the caller closes what it started).
+   */
+  engine: WorkerSupervisor | (() => Promise<WorkerSupervisor>);
   model: ModelIdentity;
   inputs: string[];
   /** Record folders as watched (skiptag watch); `tag` leaves an existing watch setting alone. */
@@ -58,6 +65,11 @@ export interface LibraryTagOptions {
   checkpoint?: () => Promise<void>;
   /** Record the run in the jobs table (default); the watcher's small follow-up runs do not. */
   recordJob?: boolean;
+  /**
+   * Only the photos of this shard (`tag --shard i/n`, see scan/shard.ts). A shard's scan cannot tell
+   * what disappeared (it does not look at the other shards' photos), so it marks nothing missing.
+   */
+  shard?: Shard;
   /** Files per classify request sent to the engine process. */
   chunkSize?: number;
   onProgress?: (progress: LibraryTagProgress) => void;
@@ -131,6 +143,7 @@ function emptySummary(jobId: number | null, dropped: DroppedInput[]): LibraryTag
     seconds: 0,
     jobId,
     dropped,
+    otherShards: 0,
   };
 }
 
@@ -140,7 +153,8 @@ async function tagWithLease(
   started: number,
   dropped: DroppedInput[],
 ): Promise<LibraryTagSummary> {
-  const { library, engine, signal } = options;
+  const { library, signal } = options;
+  const engine = lazyEngine(options.engine);
   // Scan numbers are compared only within this run, which holds the lease (see markUnseenMissingUnder).
   const scan = Date.now();
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
@@ -233,6 +247,8 @@ async function tagWithLease(
           }
         }),
     );
+    // Awaited below; until then a failure (the engine failing to start) must not count as unhandled.
+    void inFlight.at(-1)?.catch(() => undefined);
     // Two requests queued in the engine keep it busy while the next chunk is being scanned.
     if (inFlight.length >= 2) await inFlight.shift();
   };
@@ -253,6 +269,11 @@ async function tagWithLease(
           }
           seen += 1;
           current = item.display;
+          // Counted as seen (the progress total counts every file), then left to its own shard.
+          if (options.shard && item.kind === 'file' && !inShard(item.path, options.shard)) {
+            summary.otherShards += 1;
+            continue;
+          }
           if (item.kind === 'error') {
             // Not a photo the library can hold (a broken link, an unreadable folder): reported, not recorded.
             summary.failed += 1;
@@ -288,12 +309,10 @@ async function tagWithLease(
       if (!completed || signal?.aborted) break;
       // Only a walk of the whole folder can tell what disappeared from it.
       if (scope.isFolder) {
-        const missing = library.markUnseenMissingUnder(
-          Buffer.from(absolute),
-          scope.covered,
-          scan,
-          lease.token,
-        );
+        // A shard sees only its share of the folder, so it cannot tell what disappeared from it.
+        const missing = options.shard
+          ? 0
+          : library.markUnseenMissingUnder(Buffer.from(absolute), scope.covered, scan, lease.token);
         if (missing === null) throw lease.lost();
         summary.missing += missing;
         const at = new Date().toISOString();
@@ -321,6 +340,13 @@ async function tagWithLease(
   current = null;
   report();
   return summary;
+}
+
+/** The engine's classify, starting the engine on first use when the caller gave a way to start it (once). */
+function lazyEngine(engine: LibraryTagOptions['engine']): Pick<WorkerSupervisor, 'classify'> {
+  if (typeof engine !== 'function') return engine;
+  let started: Promise<WorkerSupervisor> | null = null;
+  return { classify: (items, onResult) => (started ??= engine()).then((e) => e.classify(items, onResult)) };
 }
 
 /**
