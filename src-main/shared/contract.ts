@@ -211,6 +211,8 @@ export const doctorProviderSchema = z.strictObject({
   available: z.boolean(),
   loads: z.boolean(),
   imagesPerSecond: z.number().nullable(),
+  /** CPU only: the same benchmark model quantized to int8, to weigh an int8 copy (null: not measured). */
+  int8ImagesPerSecond: z.number().nullable(),
   reason: z.string().nullable(),
 });
 
@@ -220,6 +222,8 @@ export const doctorReportSchema = z.strictObject({
   providers: z.array(doctorProviderSchema),
   libraryPath: z.string(),
   modelsDir: z.string(),
+  /** Without a working GPU provider: the int8 model to use or make, with its measured speed and accuracy cost. */
+  recommendation: z.string().nullable(),
 });
 
 export const exportRequestSchema = z.strictObject({

@@ -104,13 +104,15 @@ describe('SettingsDialog', () => {
     const table = await screen.findByRole('table', { name: 'Execution providers on this computer' });
     const text = (provider: string): string =>
       table.querySelector(`[data-provider="${provider}"]`)?.textContent?.replace(/\s+/g, ' ').trim() ?? '';
-    expect(text('cpu')).toBe('cpu in use Works: 42 images/s');
+    expect(text('cpu')).toBe('cpu in use Works: 42 images/s · int8: 132 images/s');
     expect(text('cuda')).toBe('cuda Not available: no NVIDIA driver');
     expect(text('webgpu')).toBe('webgpu Does not load: adapter request failed');
     const dialog = screen.getByRole('dialog', { name: 'Settings' });
     expect(dialog.textContent).toContain('/home/me/.local/share/skiptag/library.db');
     expect(dialog.textContent).toContain('/home/me/.local/share/skiptag/models');
     expect(dialog.textContent).toContain('ONNX Runtime 1.30.0');
+    // On a machine without a working GPU, the int8 advice with its measured speed.
+    expect(screen.getByTestId('int8-advice').textContent).toContain('make an int8 copy');
   });
 
   it('reports a failed providers check', async () => {

@@ -110,10 +110,12 @@ export async function doctorView(
       available: p.available,
       loads: p.loads,
       imagesPerSecond: p.benchmark?.imagesPerSecond ?? null,
+      int8ImagesPerSecond: p.int8Benchmark?.imagesPerSecond ?? null,
       reason: reasonFor(p, benchSeconds),
     })),
     libraryPath: report.library.path,
     modelsDir: report.models.dir,
+    recommendation: report.recommendation,
   };
 }
 
