@@ -41,7 +41,7 @@ export const TEXT_SCOPES = ['name', 'path'] as const;
  * tag: a folder scan (added, rescanned, or the catch-up at startup) · watch: files the watcher reported ·
  * xmp-write: tags written into the photos or their sidecars · model-install: a catalogue model downloaded.
  */
-export const JOB_KINDS = ['tag', 'watch', 'xmp-write', 'model-install'] as const;
+export const JOB_KINDS = ['tag', 'watch', 'xmp-write', 'model-install', 'model-quantize'] as const;
 export const JOB_STATES = ['queued', 'running', 'paused', 'done', 'cancelled', 'failed'] as const;
 
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
@@ -348,6 +348,15 @@ export const REQUESTS = {
     input: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
     output: jobSnapshotSchema,
   },
+  /**
+   * An int8 copy of an installed model (as `skiptag models quantize`), calibrated on up to 32 of the library's
+   * photos (the shipped reference photos when it has none) and checked against the original: a job. The copy
+   * is a new installed model named `<id>-int8`.
+   */
+  'models:quantize': {
+    input: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
+    output: jobSnapshotSchema,
+  },
   'doctor:get': {
     input: z.strictObject({ benchSeconds: z.number().min(0).max(10).default(2) }),
     output: doctorReportSchema,
@@ -424,6 +433,7 @@ export const API_METHODS = {
   exportLabels: 'export:run',
   listModels: 'models:list',
   installModel: 'models:install',
+  quantizeModel: 'models:quantize',
   getDoctorReport: 'doctor:get',
   writeTagsToFiles: 'xmp:write',
 } as const satisfies Record<string, RequestChannel>;

@@ -96,6 +96,40 @@ describe('SettingsDialog', () => {
     stop();
   });
 
+  it('makes an int8 copy of the chosen model as a job, and says when it is ready', async () => {
+    const fake = installFakeSkiptag();
+    const stop = startSync();
+    await openSettings();
+    const make = screen.getByRole('button', { name: 'Make an int8 copy' });
+    await fireEvent.click(make);
+    expect(fake.api.quantizeModel).toHaveBeenCalledWith({ id: 'colours' });
+    await waitFor(() => expect(models.quantizes.has('colours')).toBe(true));
+    const jobId = models.quantizes.get('colours') as number;
+    const job = (state: 'running' | 'done', done: number) => ({
+      id: jobId,
+      kind: 'model-quantize' as const,
+      state,
+      progress: {
+        done,
+        total: 35,
+        failed: 0,
+        rate: 1,
+        etaSeconds: null,
+        current: 'decoding calibration photos',
+      },
+      error: null,
+    });
+    fake.emitProgress(job('running', 3));
+    await waitFor(() =>
+      expect(
+        (screen.getByRole('button', { name: 'Making an int8 copy…' }) as HTMLButtonElement).disabled,
+      ).toBe(true),
+    );
+    fake.emitProgress(job('done', 35));
+    expect((await screen.findByRole('status')).textContent).toContain('The int8 copy is ready');
+    stop();
+  });
+
   it('checks the providers: which work and how fast, which do not and why, and where the data lives', async () => {
     const fake = installFakeSkiptag();
     await openSettings();

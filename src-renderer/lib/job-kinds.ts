@@ -1,8 +1,11 @@
 // Job kinds (renderer): how the window words and measures each kind of job, and which failures it explains itself.
 import type { JobKind, JobSnapshotInfo } from '$contract';
 
-/** tag: scanning and classifying photos · xmp: writing tags into files · model: downloading a model. */
-export type JobGroup = 'tag' | 'xmp' | 'model';
+/**
+ * tag: scanning and classifying photos · xmp: writing tags into files · model: downloading a model ·
+ * quantize: making an int8 copy of a model.
+ */
+export type JobGroup = 'tag' | 'xmp' | 'model' | 'quantize';
 
 /** Every kind of the contract has its group: a new kind does not compile until it is placed here. */
 const GROUPS: Record<JobKind, JobGroup> = {
@@ -10,6 +13,7 @@ const GROUPS: Record<JobKind, JobGroup> = {
   watch: 'tag',
   'xmp-write': 'xmp',
   'model-install': 'model',
+  'model-quantize': 'quantize',
 };
 
 export function jobGroup(kind: JobKind): JobGroup {

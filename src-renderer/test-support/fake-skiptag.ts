@@ -418,6 +418,18 @@ export function createFakeSkiptag(
         error: null,
       };
     }),
+    quantizeModel: vi.fn(async ({ id }: { id: string }): Promise<JobSnapshotInfo> => {
+      if (!models.some((m) => m.id === id && m.installed)) {
+        throw new FakeServiceError('model_not_found', `"${id}" is not an installed model`);
+      }
+      return {
+        id: nextJobId++,
+        kind: 'model-quantize',
+        state: 'queued',
+        progress: { done: 0, total: 35, failed: 0, rate: 0, etaSeconds: null, current: 'waiting' },
+        error: null,
+      };
+    }),
     getDoctorReport: vi.fn(async (_input: { benchSeconds?: number }) => structuredClone(FAKE_DOCTOR_REPORT)),
     writeTagsToFiles: vi.fn(
       async ({ imageIds }: { imageIds: number[]; dryRun?: boolean }): Promise<JobSnapshotInfo> => ({

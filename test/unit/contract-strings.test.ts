@@ -63,6 +63,8 @@ const REVIEWED: Record<string, string> = {
   'tags:acceptAbove.tag': 'a tag name: an SQL parameter',
   'tags:histogram.tag': 'a tag name: an SQL parameter',
   'settings:set.model': 'only the id of an installed model (checkModelChoice), or the saved value unchanged',
+  'models:quantize.id':
+    'only the id of an installed model (listModelInfos), resolved in the models folders by locateModel',
   'models:install.id': 'a catalogue id (regex), looked up in the catalogue; the URL comes from the catalogue',
 };
 

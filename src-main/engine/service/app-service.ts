@@ -23,6 +23,7 @@ import { runExport } from '../export/library-export.js';
 import { outputConflict } from '../export/output-targets.js';
 import { FolderTracker } from './folder-tracker.js';
 import { ModelInstallJobs, type ModelInstallOptions } from './model-install-jobs.js';
+import { ModelQuantizeJobs } from './model-quantize-jobs.js';
 import {
   createHandlers,
   type RequestHandlers,
@@ -150,6 +151,12 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       urls: options.urls,
       errors,
       models,
+      quantize: new ModelQuantizeJobs({
+        queue: this.jobs.queue,
+        library: this.library,
+        workers: this.workers,
+        sources: options.models,
+      }),
       xmp: {
         queue: this.jobs.queue,
         library: this.library,

@@ -20,6 +20,7 @@ import type { FolderTracker } from './folder-tracker.js';
 import { locateModel } from '../models/locate-model.js';
 import { planInputs } from '../scan/input-set.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
+import type { ModelQuantizeJobs } from './model-quantize-jobs.js';
 import { DEMO_MODEL_ID, doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
@@ -63,6 +64,7 @@ export interface ServiceContext {
   urls: UrlBuilders;
   errors: UnrecordedErrors;
   models: ModelInstallJobs;
+  quantize: ModelQuantizeJobs;
   xmp: XmpJobDeps;
 }
 
@@ -197,6 +199,7 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       return info;
     },
     'models:install': ({ id }) => ctx.models.install(id),
+    'models:quantize': ({ id }) => ctx.quantize.quantize(id),
     'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, ctx.modelSources.dir, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
     'export:run': () => {

@@ -170,8 +170,32 @@ class ModelsStore {
     if (job && isActive(job)) await jobs.cancel(job);
   }
 
+  /** Model id → the job making its int8 copy (kept after it ends, so its outcome stays visible). */
+  quantizes = $state.raw<ReadonlyMap<string, number>>(new Map());
+
+  /** The job making this model's int8 copy, if one was started in this session. */
+  quantizeJob(modelId: string): JobSnapshotInfo | undefined {
+    const jobId = this.quantizes.get(modelId);
+    return jobId === undefined ? undefined : jobs.list.find((j) => j.id === jobId);
+  }
+
+  /** Starts an int8 copy of an installed model (models quantize): a job; the copy joins the models list. */
+  async quantize(modelId: string): Promise<void> {
+    const job = await attempt('Could not start the int8 copy', () =>
+      skiptag().quantizeModel({ id: modelId }),
+    );
+    if (!job) return;
+    this.quantizes = new Map([...this.quantizes, [modelId, job.id]]);
+    jobs.upsert(job);
+  }
+
   /** Called for every job that ends (see sync.ts): a finished install brings the new model in. */
   async jobFinished(job: JobSnapshotInfo): Promise<void> {
+    if (job.kind === 'model-quantize') {
+      // The int8 copy is a new installed model: the list (and the settings' choices) show it.
+      if (job.state === 'done') await this.load();
+      return;
+    }
     const modelId = [...this.installs].find(([, jobId]) => jobId === job.id)?.[0];
     if (modelId === undefined || job.state !== 'done') return;
     const wasMissing = this.missing;
