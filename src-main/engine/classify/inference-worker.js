@@ -43,7 +43,7 @@ async function warmUp(candidate) {
   await candidate.run({ [name]: new ort.Tensor('float32', new Float32Array(size), dims) });
 }
 
-/** @param {{ modelPath: string, providers: string[], threads: number }} request */
+/** @param {{ modelPath: string, modelBytes?: Uint8Array, providers: string[], threads: number }} request */
 async function open(request) {
   /** @type {{ provider: string, ok: boolean, error: string | null }[]} */
   const attempts = [];
@@ -51,10 +51,11 @@ async function open(request) {
     /** @type {import('onnxruntime-node').InferenceSession | null} */
     let candidate = null;
     try {
-      candidate = await ort.InferenceSession.create(
-        request.modelPath,
-        sessionOptions(provider, request.threads),
-      );
+      const options = sessionOptions(provider, request.threads);
+      // Bytes when the graph was edited to also output its pooled features (see embedding-output.ts).
+      candidate = request.modelBytes
+        ? await ort.InferenceSession.create(request.modelBytes, options)
+        : await ort.InferenceSession.create(request.modelPath, options);
       if (provider !== 'cpu') await warmUp(candidate);
       attempts.push({ provider, ok: true, error: null });
       session = candidate;
@@ -84,16 +85,23 @@ function firstLine(error) {
     .slice(0, 500);
 }
 
-/** @param {{ id: number, data: Float32Array, dims: number[], inputName: string, outputName: string }} request */
+/**
+ * @param {{ id: number, data: Float32Array, dims: number[], inputName: string, outputName: string,
+ *   embeddingName?: string | null }} request
+ */
 async function run(request) {
   if (!session) throw new Error('session is not open');
   const input = new ort.Tensor('float32', request.data, request.dims);
-  const outputs = await session.run({ [request.inputName]: input }, [request.outputName]);
+  const names = request.embeddingName ? [request.outputName, request.embeddingName] : [request.outputName];
+  const outputs = await session.run({ [request.inputName]: input }, names);
   const output = outputs[request.outputName];
   if (!output || !(output.data instanceof Float32Array)) throw new Error('model output is not float32');
   // Copy: the tensor's buffer belongs to onnxruntime and may be reused.
   const data = new Float32Array(output.data);
-  return { type: 'result', id: request.id, data, dims: [...output.dims] };
+  const features = request.embeddingName ? outputs[request.embeddingName] : undefined;
+  const embedding =
+    features && features.data instanceof Float32Array ? new Float32Array(features.data) : null;
+  return { type: 'result', id: request.id, data, dims: [...output.dims], embedding };
 }
 
 port.on('message', (/** @type {any} */ message) => {
@@ -108,7 +116,11 @@ port.on('message', (/** @type {any} */ message) => {
     );
   } else if (message.type === 'run') {
     run(message).then(
-      (reply) => port.postMessage(reply, [reply.data.buffer]),
+      (reply) =>
+        port.postMessage(
+          reply,
+          reply.embedding ? [reply.data.buffer, reply.embedding.buffer] : [reply.data.buffer],
+        ),
       (error) => port.postMessage({ type: 'error', id: message.id, message: firstLine(error) }),
     );
   } else if (message.type === 'close') {

@@ -36,6 +36,7 @@ export function recordResult(
       height: result.height ?? 0,
       predictions: result.predictions,
       ...(rules ? { tags: tagsFor(result.predictions, rules) } : {}),
+      ...(result.embedding !== undefined ? { embedding: result.embedding } : {}),
     });
     // A file copied or moved across disks has a new inode but the same content: keep the user's tags.
     const previous = library.findMissingBySha(result.sha256);
@@ -52,6 +53,22 @@ export function recordResult(
     },
     'error',
   );
+}
+
+/**
+ * A photo classified before embeddings existed, run again only for its features: the embedding is stored
+ * and its predictions and tags (the user's decisions among them) are left exactly as they were. A failure
+ * now is recorded like any other (the file changed under the same size and time, or broke).
+ */
+export function recordEmbeddingOnly(
+  library: Library,
+  imageId: number,
+  result: FileResult,
+  modelId: number,
+  rules: TaggingRules | null = null,
+): void {
+  if (result.status === 'ok' && result.embedding) library.embeddings.put(imageId, modelId, result.embedding);
+  else if (result.status !== 'ok') recordResult(library, imageId, result, modelId, rules);
 }
 
 /**

@@ -12,7 +12,13 @@ import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import { isProcessAlive } from '../process-alive.js';
 import { isAtOrUnderFolder } from '../library/path-prefix.js';
-import { KeywordImporter, recordResult, ResultCommitter, walkErrorResult } from './result-writer.js';
+import {
+  KeywordImporter,
+  recordEmbeddingOnly,
+  recordResult,
+  ResultCommitter,
+  walkErrorResult,
+} from './result-writer.js';
 import { decideSeen, scopeFor, statSeen, type ScanOutcome } from './scan-decision.js';
 import { WriterLease } from './writer-lease.js';
 
@@ -86,6 +92,7 @@ interface WorkItem {
   path: Buffer;
   display: string;
   outcome: ScanOutcome;
+  embeddingOnly: boolean;
 }
 
 export async function tagIntoLibrary(options: LibraryTagOptions): Promise<LibraryTagSummary> {
@@ -144,6 +151,8 @@ async function tagWithLease(
   // Scan numbers are compared only within this run, which holds the lease (see markUnseenMissingUnder).
   const scan = Date.now();
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
+  // Only a model that exposes its features asks photos classified before for them.
+  const wantEmbedding = engineGivesEmbeddings(engine);
   if (options.recordJob !== false) closeAbandonedJobs(library);
   const jobId =
     options.recordJob === false
@@ -197,7 +206,8 @@ async function tagWithLease(
             // Scores that are not numbers are the model's failure, not the photo's: nothing is recorded,
             // so the photo keeps what it had and is tried again next run.
             if (result.errorCode !== 'model_output_invalid') {
-              committer.add(() => recordResult(library, item.id, result, modelId, options.tagRules ?? null));
+              const record = item.embeddingOnly ? recordEmbeddingOnly : recordResult;
+              committer.add(() => record(library, item.id, result, modelId, options.tagRules ?? null));
             }
             if (result.status === 'ok') summary.ok += 1;
             else {
@@ -263,7 +273,7 @@ async function tagWithLease(
           let decision;
           try {
             const seenFile = await statSeen(item.path, item.display);
-            decision = decideSeen(library, seenFile, scope.folderOf(item.path), scan, modelId);
+            decision = decideSeen(library, seenFile, scope.folderOf(item.path), scan, modelId, wantEmbedding);
           } catch {
             // Gone between listing and stat: the next scan will mark it missing.
             continue;
@@ -276,6 +286,7 @@ async function tagWithLease(
               path: item.path,
               display: item.display,
               outcome: decision.outcome,
+              embeddingOnly: decision.embeddingOnly ?? false,
             });
             if (chunk.length >= chunkSize) await dispatch();
           }
@@ -321,6 +332,15 @@ async function tagWithLease(
   current = null;
   report();
   return summary;
+}
+
+/** Whether the engine's model outputs pooled features (an engine not started yet is asked nothing). */
+function engineGivesEmbeddings(engine: WorkerSupervisor): boolean {
+  try {
+    return engine.ready.embeddingOff === null;
+  } catch {
+    return false;
+  }
 }
 
 /**

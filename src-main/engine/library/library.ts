@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { FolderInfo } from '../../shared/contract.js';
 import { CommitFeed, type CommitListener } from './commit-feed.js';
+import { EmbeddingsRepo } from './embeddings-repo.js';
 import { exportImages } from './export-query.js';
 import { FoldersRepo } from './folders-repo.js';
 import { matchingImageIds, queryImages } from './image-query.js';
@@ -63,6 +64,8 @@ export class Library {
   private readonly jobs: JobsRepo;
   private readonly xmp: XmpRepo;
   private readonly lease: LeaseRepo;
+  /** Photo embeddings per model (similar photos, personal tags). */
+  readonly embeddings: EmbeddingsRepo;
 
   private constructor(
     private readonly db: SqlDb,
@@ -74,7 +77,8 @@ export class Library {
     this.feed = feed;
     this.folders = new FoldersRepo(db, now, feed);
     this.images = new ImagesRepo(db, now, feed);
-    this.results = new ResultsRepo(db, now, feed);
+    this.embeddings = new EmbeddingsRepo(db);
+    this.results = new ResultsRepo(db, now, feed, this.embeddings);
     this.tags = new TagsRepo(db, now, feed);
     this.jobs = new JobsRepo(db, now);
     this.xmp = new XmpRepo(db, now, feed);
