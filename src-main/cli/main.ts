@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import { type CliIo, EXIT, FatalError, guardClosedPipes, processIo, UsageError } from './cli-io.js';
 import { doctorCommand } from './commands/doctor-command.js';
 import { exportCommand } from './commands/export-command.js';
+import { learnCommand } from './commands/learn-command.js';
 import { modelsCommand } from './commands/models-command.js';
+import { nearDuplicatesCommand, similarCommand } from './commands/similar-command.js';
 import { statusCommand } from './commands/status-command.js';
 import { tagCommand } from './commands/tag-command.js';
 import { watchCommand } from './commands/watch-command.js';
@@ -19,6 +21,9 @@ Commands:
   watch [folders...]                  keep tagging photos as they arrive in watched folders
   export --csv FILE                   export the library's labels (CSV wide/long, JSON), with filters
   status                              what the library holds
+  learn                               learn your own tags from your keywords and decisions
+  similar PHOTO [--top N]             the photos that look most like PHOTO
+  near-duplicates [--min-similarity]  groups of near-duplicate photos
   write-tags                          write tags as XMP keywords (sidecars, or --xmp embed)
   models list|install|remove|verify   the ResNet catalogue: downloaded once, verified, then offline
   models import <file> --name NAME    bring your own ONNX classifier
@@ -73,6 +78,12 @@ export async function runCli(
         return await modelsCommand(rest, io, env);
       case 'doctor':
         return await doctorCommand(rest, io, env);
+      case 'learn':
+        return await learnCommand(rest, io, env);
+      case 'similar':
+        return await similarCommand(rest, io, env);
+      case 'near-duplicates':
+        return await nearDuplicatesCommand(rest, io, env);
       case 'write-tags':
         return await writeTagsCommand(rest, io, env);
       default:

@@ -64,6 +64,14 @@ export class EmbeddingsRepo {
     );
   }
 
+  /** The models photos have embeddings from, the most used first. */
+  models(): { modelId: number; name: string; count: number }[] {
+    return this.db.all<{ modelId: number; name: string; count: number }>(
+      `SELECT m.id AS modelId, m.name AS name, count(*) AS count FROM embeddings e JOIN models m ON m.id = e.model_id
+       GROUP BY m.id ORDER BY count DESC, m.id DESC`,
+    );
+  }
+
   count(modelId: number): number {
     return (
       this.db.get<{ n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = :model_id', {

@@ -35,6 +35,7 @@ import type {
   TagRow,
 } from './library-types.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
+import { PersonalRepo } from './personal-repo.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
@@ -66,6 +67,8 @@ export class Library {
   private readonly lease: LeaseRepo;
   /** Photo embeddings per model (similar photos, personal tags). */
   readonly embeddings: EmbeddingsRepo;
+  /** Personal tags: training examples, learned classifiers, their suggestions. */
+  readonly personal: PersonalRepo;
 
   private constructor(
     private readonly db: SqlDb,
@@ -83,6 +86,7 @@ export class Library {
     this.jobs = new JobsRepo(db, now);
     this.xmp = new XmpRepo(db, now, feed);
     this.lease = new LeaseRepo(db);
+    this.personal = new PersonalRepo(db, now, feed);
   }
 
   /**

@@ -1,0 +1,142 @@
+// Personal tags end to end (test): keywords in sidecars on a few photos of two groups → `tag`, `learn` → the rest of each group suggested right.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ExifTool } from 'exiftool-vendored';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Library } from '../../src-main/engine/library/library.js';
+import { writeColourModel } from '../support/colour-photos.js';
+import { runCli } from '../support/run-cli.js';
+
+let work: string;
+let photos: string;
+let model: string;
+let library: string;
+/** Warm reds and oranges (our cabin's walls) and blues and cyans (the beach). */
+const CABIN = [
+  [200, 40, 30],
+  [210, 70, 40],
+  [190, 50, 50],
+  [220, 90, 30],
+  [180, 30, 20],
+  [230, 60, 60],
+  [200, 80, 60],
+  [170, 40, 40],
+  [215, 55, 25],
+  [205, 95, 45],
+];
+const BEACH = [
+  [40, 90, 200],
+  [30, 150, 210],
+  [50, 110, 190],
+  [20, 170, 220],
+  [60, 100, 230],
+  [40, 130, 180],
+  [30, 80, 210],
+  [70, 160, 220],
+  [45, 120, 205],
+  [25, 140, 235],
+];
+const nameOf = (group: string, i: number) => `${group}-${String(i).padStart(2, '0')}.jpg`;
+
+async function writePhoto(file: string, rgb: readonly number[]): Promise<void> {
+  const width = 160;
+  const height = 120;
+  const pixels = Buffer.alloc(width * height * 3);
+  for (let p = 0; p < pixels.length; p++) {
+    pixels[p] = Math.max(0, Math.min(255, (rgb[p % 3] ?? 0) + (((p * 2654435761) >>> 24) % 31) - 15));
+  }
+  await sharp(pixels, { raw: { width, height, channels: 3 } })
+    .jpeg()
+    .toFile(file);
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(os.tmpdir(), 'skiptag-personal-'));
+  photos = path.join(work, 'photos');
+  await mkdir(photos);
+  model = await writeColourModel(path.join(work, 'model'));
+  library = path.join(work, 'skiptag.db');
+  const exiftool = new ExifTool({ maxProcs: 1 });
+  try {
+    for (const [group, shades] of [
+      ['cabin', CABIN],
+      ['beach', BEACH],
+    ] as const) {
+      for (const [i, rgb] of shades.entries()) {
+        const file = path.join(photos, nameOf(group, i));
+        await writePhoto(file, rgb);
+        // The user's keywords from another tool, on the first five photos of each group only.
+        if (i < 5) {
+          await exiftool.write(`${file}.xmp`, {
+            'XMP-dc:Subject': [group === 'cabin' ? 'our cabin' : 'beach'],
+          } as never);
+        }
+      }
+    }
+  } finally {
+    await exiftool.end();
+  }
+});
+
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function tagsOf(db: Library, file: string) {
+  const image = db.getImageByPath(Buffer.from(path.join(photos, file)));
+  return db.imageDetail(image?.id ?? -1)?.tags ?? [];
+}
+
+describe('personal tags from sidecar keywords', () => {
+  it('imports the keywords, learns both tags and suggests each on the rest of its group only', async () => {
+    const tagged = await runCli(['tag', photos, '--model', model, '--library', library, '-q']);
+    expect(tagged.code, tagged.stderr).toBe(0);
+    const learned = await runCli(['learn', '--library', library]);
+    expect(learned.code, learned.stderr).toBe(0);
+    const lines = learned.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^beach\tlearned from 5 photos \(5 counter-examples\), ~100% precise at 100% recall$/,
+    );
+    expect(lines[1]).toMatch(/^our cabin\tlearned from 5 photos \(5 counter-examples\)/);
+    expect(learned.stderr).toContain('2 personal tags learned');
+
+    const db = Library.open(library);
+    try {
+      for (let i = 0; i < 10; i++) {
+        const cabin = tagsOf(db, nameOf('cabin', i));
+        const beach = tagsOf(db, nameOf('beach', i));
+        if (i < 5) {
+          expect(cabin).toContainEqual({ tag: 'our cabin', source: 'user', state: 'accepted', score: null });
+          expect(beach).toContainEqual({ tag: 'beach', source: 'user', state: 'accepted', score: null });
+        } else {
+          const mine = cabin.filter((t) => t.source === 'personal');
+          expect(mine.map((t) => [t.tag, t.state])).toEqual([['our cabin', 'suggested']]);
+          expect(mine[0]?.score).toBeGreaterThan(0.5);
+          const theirs = beach.filter((t) => t.source === 'personal');
+          expect(theirs.map((t) => [t.tag, t.state])).toEqual([['beach', 'suggested']]);
+        }
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it('lists the personal tags in status, and learns from a rejection', async () => {
+    const status = await runCli(['status', '--library', library]);
+    expect(status.stdout).toContain('personal tags: 2');
+    expect(status.stdout).toMatch(/ {2}our cabin: learned from 5 photos/);
+
+    // The user rejects "beach" on a cabin photo: it becomes a counter-example.
+    const db = Library.open(library);
+    const id = db.getImageByPath(Buffer.from(path.join(photos, nameOf('cabin', 7))))?.id ?? -1;
+    db.setTagState([id], 'beach', 'rejected');
+    db.close();
+    const learned = await runCli(['learn', '--library', library, '--json']);
+    expect(learned.code, learned.stderr).toBe(0);
+    const report = JSON.parse(learned.stdout) as { tags: { tag: string; negatives: number }[] };
+    expect(report.tags.find((t) => t.tag === 'beach')?.negatives).toBe(6);
+  });
+});
