@@ -26,7 +26,7 @@ const tagName = z
  */
 export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] as const;
 export const TAG_STATES = ['suggested', 'accepted', 'rejected'] as const;
-export const TAG_SOURCES = ['auto', 'user'] as const;
+export const TAG_SOURCES = ['auto', 'user', 'personal'] as const;
 export const REVIEW_STATES = ['all', 'untagged', 'needs-review', 'errors'] as const;
 /** What the user may ask for (settings, `--ep`); auto tries the GPU providers of the platform, then the CPU. */
 export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;

@@ -1,7 +1,8 @@
 // Personal tags end to end (test): keywords in sidecars on a few photos of two groups → `tag`, `learn` → the rest of each group suggested right.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -138,5 +139,58 @@ describe('personal tags from sidecar keywords', () => {
     expect(learned.code, learned.stderr).toBe(0);
     const report = JSON.parse(learned.stdout) as { tags: { tag: string; negatives: number }[] };
     expect(report.tags.find((t) => t.tag === 'beach')?.negatives).toBe(6);
+  });
+
+  it('suggests the learned tags on new photos as `tag` classifies them, and exports the source', async () => {
+    await writePhoto(path.join(photos, 'new-cabin.jpg'), [205, 60, 35]);
+    await writePhoto(path.join(photos, 'new-beach.jpg'), [35, 125, 215]);
+    const tagged = await runCli(['tag', photos, '--model', model, '--library', library, '-q']);
+    expect(tagged.code, tagged.stderr).toBe(0);
+    expect(tagged.stderr).toContain('2 new');
+    const db = Library.open(library);
+    try {
+      const personal = (file: string) =>
+        tagsOf(db, file)
+          .filter((t) => t.source === 'personal')
+          .map((t) => t.tag);
+      expect(personal('new-cabin.jpg')).toEqual(['our cabin']);
+      expect(personal('new-beach.jpg')).toEqual(['beach']);
+      // The user accepts one personal suggestion: it stays personal, and accepted.
+      const id = db.getImageByPath(Buffer.from(path.join(photos, 'new-cabin.jpg')))?.id ?? -1;
+      db.setTagState([id], 'our cabin', 'accepted');
+    } finally {
+      db.close();
+    }
+
+    const csv = path.join(work, 'long.csv');
+    const exported = await runCli(['export', '--library', library, '--csv', csv, '--format', 'long']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const rows = parse(await readFile(csv, 'utf8'), { columns: true, bom: true }) as Record<string, string>[];
+    const row = (file: string, label: string) =>
+      rows.find((r) => r.path === path.join(photos, file) && r.label === label);
+    expect(row('new-cabin.jpg', 'our cabin')).toMatchObject({
+      source: 'personal',
+      state: 'accepted',
+      rank: '',
+    });
+    expect(row('new-beach.jpg', 'beach')).toMatchObject({ source: 'personal', state: 'suggested' });
+    expect(row('cabin-00.jpg', 'our cabin')).toMatchObject({ source: 'user', state: 'accepted' });
+    expect(rows.some((r) => r.source === 'auto')).toBe(true);
+  });
+
+  it('writes an accepted personal tag into the photo’s sidecar as a plain keyword', async () => {
+    const run = await runCli(['write-tags', '--library', library, '--folder', photos, '--tag', 'our cabin']);
+    expect(run.code, run.stderr).toBe(0);
+    const exiftool = new ExifTool({ maxProcs: 1 });
+    try {
+      const read = (await exiftool.read(path.join(photos, 'new-cabin.jpg.xmp'))) as {
+        Subject?: string[] | string;
+        HierarchicalSubject?: string[] | string;
+      };
+      expect([read.Subject ?? []].flat()).toContain('our cabin');
+      expect([read.HierarchicalSubject ?? []].flat().join()).not.toContain('our cabin');
+    } finally {
+      await exiftool.end();
+    }
   });
 });

@@ -21,6 +21,7 @@ import {
 } from './result-writer.js';
 import { decideSeen, scopeFor, statSeen, type ScanOutcome } from './scan-decision.js';
 import { WriterLease } from './writer-lease.js';
+import { PersonalScorer } from '../learning/personal-scorer.js';
 
 export interface LibraryTagProgress {
   /** Files looked at so far (unchanged ones included) and in all (null while counting). */
@@ -153,6 +154,8 @@ async function tagWithLease(
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
   // Only a model that exposes its features asks photos classified before for them.
   const wantEmbedding = engineGivesEmbeddings(engine);
+  // Learned before this run (skiptag learn, the app's retraining): suggested on the photos it classifies.
+  const personal = wantEmbedding ? PersonalScorer.load(library, modelId, options.tagRules ?? null) : null;
   if (options.recordJob !== false) closeAbandonedJobs(library);
   const jobId =
     options.recordJob === false
@@ -207,7 +210,9 @@ async function tagWithLease(
             // so the photo keeps what it had and is tried again next run.
             if (result.errorCode !== 'model_output_invalid') {
               const record = item.embeddingOnly ? recordEmbeddingOnly : recordResult;
-              committer.add(() => record(library, item.id, result, modelId, options.tagRules ?? null));
+              committer.add(() =>
+                record(library, item.id, result, modelId, options.tagRules ?? null, personal),
+              );
             }
             if (result.status === 'ok') summary.ok += 1;
             else {

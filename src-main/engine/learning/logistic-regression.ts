@@ -33,7 +33,7 @@ export interface TrainOptions {
 export function trainLogistic(problem: LogisticProblem, options: TrainOptions = {}): LinearModel {
   const { d } = problem;
   const maxIterations = options.maxIterations ?? 200;
-  const tolerance = options.tolerance ?? 1e-6;
+  const tolerance = options.tolerance ?? 1e-5;
   const size = d + 1;
   const memory = 8;
   let theta = new Float64Array(size);

@@ -105,9 +105,12 @@ export class ResultsRepo {
       if (changed === 0) throw new Error(`no image with id ${imageId}`);
       this.db.run('DELETE FROM classifications WHERE image_id = :id', { id: imageId });
       this.embeddings.removeImage(imageId);
-      this.db.run(`DELETE FROM tags WHERE image_id = :id AND source = 'auto' AND state = 'suggested'`, {
-        id: imageId,
-      });
+      this.db.run(
+        `DELETE FROM tags WHERE image_id = :id AND source IN ('auto', 'personal') AND state = 'suggested'`,
+        {
+          id: imageId,
+        },
+      );
       this.changes.changed([imageId]);
     });
   }
