@@ -1,7 +1,7 @@
 // Tests for the app shell (renderer): states, drop-anywhere, detail panel, bulk review with undo via keys and buttons.
 import { fireEvent, render, screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
-import { installFakeSkiptag } from './test-support/fake-skiptag';
+import { installFakeSkiptag, makeModels } from './test-support/fake-skiptag';
 import App from './App.svelte';
 
 describe('App', () => {
@@ -41,7 +41,7 @@ describe('App', () => {
     // Red photos are 1, 4, 7 with scores 0.30, 0.71, 0.42: only photo 4 is in the 50–100% band.
     await waitFor(() => expect(screen.getAllByRole('gridcell')).toHaveLength(1));
     expect(fake.api.queryImages).toHaveBeenLastCalledWith(
-      expect.objectContaining({ filter: { review: 'all', tag: 'red', minScore: 0.5 } }),
+      expect.objectContaining({ filter: { review: 'all', tag: 'red', minScore: 0.5, suggestionMin: 0.1 } }),
     );
 
     await fireEvent.click(screen.getByRole('button', { name: 'Select all' }));
@@ -90,5 +90,78 @@ describe('App', () => {
     const panel = await screen.findByRole('complementary', { name: 'Photo details' });
     await waitFor(() => expect(within(panel).getByRole('alert').textContent).toContain('truncated JPEG'));
     expect(within(panel).getByRole('alert').textContent).toContain('corrupt');
+  });
+
+  it('says it is looking for photos while a drop is scanned, never "No photos yet"', async () => {
+    const fake = installFakeSkiptag({ count: 0 });
+    fake.api.listJobs.mockResolvedValue([
+      {
+        id: 3,
+        kind: 'tag',
+        state: 'running',
+        progress: { done: 0, total: null, failed: 0, rate: 0, etaSeconds: null, current: null },
+        error: null,
+      },
+    ]);
+    render(App);
+    await screen.findByRole('heading', { name: 'Looking for photos…' });
+    expect(screen.queryByRole('heading', { name: 'No photos yet' })).toBeNull();
+  });
+
+  it('says the folders wait for a model, and marks the demo model once it tags', async () => {
+    const fake = installFakeSkiptag({
+      count: 0,
+      models: makeModels().map((m) => ({ ...m, installed: false })),
+      settings: { model: null },
+    });
+    const [folder] = fake.folders;
+    if (folder) folder.lastScanAt = null;
+    render(App);
+    await screen.findByRole('heading', { name: 'Waiting for an image model' });
+    const panel = screen.getByRole('region', { name: 'Skiptag needs an image model' });
+    expect(panel.textContent).toContain(
+      '“photos” is waiting: tagging starts by itself once a model is ready.',
+    );
+    await fireEvent.click(within(panel).getByRole('button', { name: 'Use the offline demo model' }));
+    expect(fake.api.installDemoModel).toHaveBeenCalledWith({});
+    const note = await screen.findByRole('note');
+    expect(note.textContent).toContain('Demo model: tags are the colours in each photo');
+  });
+
+  it('opens the keyboard shortcut sheet with ?, and a photo full screen with Enter', async () => {
+    installFakeSkiptag({ count: 3 });
+    render(App);
+    await waitFor(() => expect(screen.getAllByRole('gridcell')).toHaveLength(3));
+    await fireEvent.keyDown(window, { key: '?' });
+    const sheet = await screen.findByRole('dialog', { name: 'Keyboard shortcuts' });
+    expect(sheet.textContent).toContain('Accept the top tag');
+    await fireEvent.click(within(sheet).getByRole('button', { name: 'Close' }));
+    await fireEvent.click(screen.getAllByRole('gridcell')[2] as HTMLElement);
+    await fireEvent.keyDown(screen.getByRole('grid', { name: 'Photos' }), { key: 'Enter' });
+    await screen.findByRole('dialog', { name: 'p3.jpg' });
+  });
+
+  it('shows what kind of failure a failed photo is', async () => {
+    const fake = installFakeSkiptag({ count: 3 });
+    Object.assign(fake.images[0] ?? {}, { status: 'error', errorCode: 'unsupported_format', tags: [] });
+    Object.assign(fake.images[1] ?? {}, { status: 'error', errorCode: 'too_large', tags: [] });
+    Object.assign(fake.images[2] ?? {}, { status: 'crashed', errorCode: 'internal', tags: [] });
+    render(App);
+    await waitFor(() => expect(screen.getAllByRole('gridcell')).toHaveLength(3));
+    const texts = screen.getAllByRole('gridcell').map((c) => c.querySelector('.status')?.textContent?.trim());
+    expect(texts).toEqual(['Unsupported format', 'Too large', 'Crashed the decoder']);
+  });
+
+  it('folds suggestions under the threshold away in the detail panel, a click away', async () => {
+    installFakeSkiptag({ count: 2 });
+    render(App);
+    await waitFor(() => expect(screen.getAllByRole('gridcell')).toHaveLength(2));
+    await fireEvent.dblClick(screen.getAllByRole('gridcell')[0] as HTMLElement);
+    const panel = await screen.findByRole('complementary', { name: 'Photo details' });
+    const tagsRegion = await within(panel).findByRole('region', { name: 'Tags' });
+    await waitFor(() => expect(tagsRegion.querySelector('[data-tag="red"]')).toBeTruthy());
+    expect(tagsRegion.querySelector('[data-tag="blue"]')).toBeNull();
+    await fireEvent.click(within(tagsRegion).getByRole('button', { name: 'Show 1 suggestion under 10%' }));
+    expect(tagsRegion.querySelector('[data-tag="blue"]')).toBeTruthy();
   });
 });

@@ -31,6 +31,13 @@ export const REVIEW_STATES = ['all', 'untagged', 'needs-review', 'errors'] as co
 /** What the user may ask for (settings, `--ep`); auto tries the GPU providers of the platform, then the CPU. */
 export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 /**
+ * The grid's orders: name (the path: folder, then file name), taken (EXIF date; photos without one last),
+ * added (when the library first saw it), score (the filtered tag's score; only with a tag filter).
+ */
+export const IMAGE_SORTS = ['name', 'taken', 'added', 'score'] as const;
+/** Where the grid's text search looks: the file name, or the whole path (folders included). */
+export const TEXT_SCOPES = ['name', 'path'] as const;
+/**
  * tag: a folder scan (added, rescanned, or the catch-up at startup) · watch: files the watcher reported ·
  * xmp-write: tags written into the photos or their sidecars · model-install: a catalogue model downloaded.
  */
@@ -38,6 +45,7 @@ export const JOB_KINDS = ['tag', 'watch', 'xmp-write', 'model-install'] as const
 export const JOB_STATES = ['queued', 'running', 'paused', 'done', 'cancelled', 'failed'] as const;
 
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+export type ImageSort = (typeof IMAGE_SORTS)[number];
 export type EpChoice = (typeof EP_CHOICES)[number];
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobState = (typeof JOB_STATES)[number];
@@ -67,15 +75,27 @@ export const imageSummarySchema = z.strictObject({
   height: z.number().int().nullable(),
   /** URL the renderer may load: app://thumb/<id> in Electron, an http URL in the test bridge. */
   thumbUrl: z.string(),
+  /**
+   * The same, smaller (≤ 176 px): for cells that show no more than that many device pixels. Chromium keeps
+   * about a thousand decoded images however big they are, so smaller pictures keep that cache small.
+   */
+  smallThumbUrl: z.string(),
   tags: z.array(tagChipSchema),
+  /** File names of the other half of a RAW+JPEG pair shown as this one photo (IMG_0001.JPG beside the CR2). */
+  companions: z.array(z.string()),
+  /** Why a failed photo failed (unsupported, corrupt, too large, unreadable…); null unless status is error/crashed. */
+  errorCode: z.enum(FILE_ERROR_CODES).nullable(),
+  /** When it was taken (EXIF, the camera's clock, "YYYY-MM-DDTHH:MM:SS"); null when the photo does not say. */
+  takenAt: z.string().nullable(),
 });
 
 export const imageDetailSchema = imageSummarySchema.extend({
   previewUrl: z.string(),
+  /** The photo at full size (up to 8192 px on its longer side) for the viewer's 100% zoom. */
+  fullUrl: z.string(),
   size: z.number().int().nullable(),
   format: z.string().nullable(),
   sha256: z.string().nullable(),
-  errorCode: z.enum(FILE_ERROR_CODES).nullable(),
   errorMessage: z.string().nullable(),
   model: z.string().nullable(),
   provider: z.string().nullable(),
@@ -92,6 +112,47 @@ export const imageFilterSchema = z.strictObject({
   maxScore: score.optional(),
   review: z.enum(REVIEW_STATES).default('all'),
   text: z.string().max(200).optional(),
+  /** What `text` is matched against (default: the file name only). */
+  textIn: z.enum(TEXT_SCOPES).optional(),
+  /**
+   * Only with folderId: a subfolder of it, '/'-separated and relative ("2024/beach"); no "." or ".." parts.
+   * Display names: a folder whose name is not valid UTF-8 cannot be chosen this way.
+   */
+  subfolder: z
+    .string()
+    .max(4096)
+    .refine((p) => !p.split('/').some((part) => part === '.' || part === '..'), 'no . or .. parts')
+    .optional(),
+  /**
+   * Suggestions scoring below this do not count for the review filters (the window's display threshold):
+   * a photo whose only suggestions are hidden is "untagged", not "needs review". Default 0.
+   */
+  suggestionMin: score.optional(),
+});
+
+export const imageSortSchema = z.strictObject({
+  by: z.enum(IMAGE_SORTS),
+  descending: z.boolean().default(false),
+});
+
+export const tagSummarySchema = z.strictObject({
+  tag: z.string(),
+  /** Suggestions waiting for a decision at or above the asked minimum. */
+  suggested: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  /** Photos the grid lists for this tag from that minimum (suggested or accepted, score ≥ it). */
+  photos: z.number().int().nonnegative(),
+  /** Broader tags above it in the WordNet hierarchy, nearest first ("golden retriever" → dog, animal). */
+  parents: z.array(z.string()),
+});
+
+export const reviewCountsSchema = z.strictObject({
+  all: z.number().int().nonnegative(),
+  needsReview: z.number().int().nonnegative(),
+  untagged: z.number().int().nonnegative(),
+  errors: z.number().int().nonnegative(),
+  pending: z.number().int().nonnegative(),
 });
 
 export const jobSnapshotSchema = z.strictObject({
@@ -129,13 +190,16 @@ export const settingsSchema = z.strictObject({
   xmpNaming: z.enum(['ext', 'replace']),
   /** Suggestions scoring at least this are written; accepted tags always, rejected never. */
   xmpMinScore: score,
+  /** Which file of a RAW+JPEG pair (IMG_0001.CR2 + IMG_0001.JPG) is the photo shown; both get its tags. */
+  pairPrimary: z.enum(['raw', 'jpeg']),
 });
 
 export const modelInfoSchema = z.strictObject({
   /** Catalogue id or imported name; what `settings.model` takes. */
   id: z.string(),
   name: z.string(),
-  source: z.enum(['catalog', 'imported', 'bundled']),
+  /** demo: the colour model built on this computer (names colours, not objects; for trying Skiptag offline). */
+  source: z.enum(['catalog', 'imported', 'bundled', 'demo']),
   installed: z.boolean(),
   recommended: z.boolean(),
   bytes: z.number().int().nonnegative().nullable(),
@@ -193,6 +257,8 @@ export const REQUESTS = {
       filter: imageFilterSchema,
       offset: z.number().int().nonnegative(),
       limit: z.number().int().min(1).max(1000),
+      /** Default: the tag's score (best first) with a tag filter, else name. */
+      sort: imageSortSchema.optional(),
     }),
     output: z.strictObject({ total: z.number().int().nonnegative(), items: z.array(imageSummarySchema) }),
   },
@@ -200,6 +266,47 @@ export const REQUESTS = {
   'images:errors': {
     input: z.strictObject({ limit: z.number().int().min(1).max(1000) }),
     output: z.array(fileErrorInfoSchema),
+  },
+  /** Every photo present and the counts of each review filter, with the window's display threshold. */
+  'library:overview': {
+    input: z.strictObject({ suggestionMin: score.default(0) }),
+    output: reviewCountsSchema,
+  },
+  /** The subfolders of a library folder that hold photos, each with the photos directly in it. */
+  'library:subfolders': {
+    input: z.strictObject({ folderId: id }),
+    output: z.array(z.strictObject({ path: z.string(), count: z.number().int().nonnegative() })),
+  },
+  /** Every tag with counts by state (suggestions from minScore), most photos first, and its broader tags. */
+  'tags:summary': {
+    input: z.strictObject({ minScore: score.default(0) }),
+    output: z.array(tagSummarySchema),
+  },
+  /** Scores of the suggestions waiting for review, of one tag or all, in 100 bins of 1%. */
+  'tags:histogram': {
+    input: z.strictObject({ tag: tagName.optional() }),
+    output: z.strictObject({
+      bins: z.array(z.number().int().nonnegative()).length(100),
+      suggested: z.number().int().nonnegative(),
+      accepted: z.number().int().nonnegative(),
+      rejected: z.number().int().nonnegative(),
+    }),
+  },
+  /**
+   * Accepts every suggestion of a tag (or of all tags) scoring at least minScore, in one transaction; a dry
+   * run only counts. `groups` (tag → photos) is what an undo sets back to suggested.
+   */
+  'tags:acceptAbove': {
+    input: z.strictObject({
+      tag: tagName.optional(),
+      minScore: score.refine((s) => s > 0, 'must be above 0'),
+      dryRun: z.boolean().default(false),
+    }),
+    output: z.strictObject({
+      suggestions: z.number().int().nonnegative(),
+      photos: z.number().int().nonnegative(),
+      groups: z.array(z.strictObject({ tag: z.string(), imageIds: z.array(id) })),
+    }),
   },
   'tags:list': {
     input: z.strictObject({}),
@@ -227,6 +334,11 @@ export const REQUESTS = {
     output: settingsSchema,
   },
   'models:list': { input: z.strictObject({}), output: z.array(modelInfoSchema) },
+  /**
+   * Builds the offline demo model (the colour classifier) into the models folder, makes it the model if none
+   * was chosen, and starts tagging what waited for a model. Nothing is downloaded.
+   */
+  'models:installDemo': { input: z.strictObject({}), output: modelInfoSchema },
   /** Downloads (resumable, verified, self-tested) as a job: progress on jobs:progress, cancel with jobs:cancel. */
   'models:install': {
     input: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
@@ -265,6 +377,9 @@ export type ExportRequestParsed = z.output<typeof exportRequestSchema>;
 
 export type FolderInfo = z.infer<typeof folderInfoSchema>;
 export type TagChip = z.infer<typeof tagChipSchema>;
+export type TagSummary = z.infer<typeof tagSummarySchema>;
+export type ReviewCounts = z.infer<typeof reviewCountsSchema>;
+export type ImageSortInput = z.input<typeof imageSortSchema>;
 export type ImageSummary = z.infer<typeof imageSummarySchema>;
 export type ImageDetail = z.infer<typeof imageDetailSchema>;
 export type ImageFilter = z.input<typeof imageFilterSchema>;
@@ -287,6 +402,12 @@ export const API_METHODS = {
   getImage: 'images:get',
   listErrors: 'images:errors',
   listTags: 'tags:list',
+  getOverview: 'library:overview',
+  listSubfolders: 'library:subfolders',
+  tagSummary: 'tags:summary',
+  tagHistogram: 'tags:histogram',
+  acceptAbove: 'tags:acceptAbove',
+  installDemoModel: 'models:installDemo',
   setTagState: 'tags:setState',
   addTag: 'tags:add',
   removeTag: 'tags:remove',

@@ -37,6 +37,8 @@ export interface FileResult {
   height: number | null;
   /** Format as reported by the decoder (jpeg, png, webp, …), when known. */
   format: string | null;
+  /** When the photo was taken (EXIF DateTimeOriginal as "YYYY-MM-DDTHH:MM:SS", no zone), when it says. */
+  takenAt?: string | null;
   /** File size in bytes, when it could be read. */
   bytes: number | null;
   /** SHA-256 of the file bytes (hex), when it could be read. */

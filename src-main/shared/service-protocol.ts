@@ -25,7 +25,11 @@ export const SERVICE_CHANNELS = {
 export type MainOnlyChannel = (typeof SERVICE_CHANNELS)[keyof typeof SERVICE_CHANNELS];
 export type ServiceChannel = RequestChannel | MainOnlyChannel;
 
-export const IMAGE_VARIANTS = ['thumb', 'preview'] as const;
+/**
+ * thumb: the grid's ≤ 256 px · small: the grid's ≤ 176 px, for small cells on 1× screens · preview: the detail
+ * panel's ≤ 1024 px · full: the viewer's 100% zoom (≤ 8192 px).
+ */
+export const IMAGE_VARIANTS = ['thumb', 'small', 'preview', 'full'] as const;
 export type ImageVariant = (typeof IMAGE_VARIANTS)[number];
 
 /** A rendition's bytes for app://; null when there is none (unknown, missing or undecodable photo: 404). */

@@ -92,6 +92,7 @@ export const fileResultSchema = z.strictObject({
   width: z.number().int().nonnegative().nullable(),
   height: z.number().int().nonnegative().nullable(),
   format: z.string().nullable(),
+  takenAt: z.string().max(32).nullable().optional(),
   bytes: z.number().int().nonnegative().nullable(),
   sha256: z.string().nullable(),
   model: z.string(),

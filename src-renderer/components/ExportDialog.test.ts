@@ -47,7 +47,8 @@ describe('ExportDialog', () => {
       format: 'json',
       layout: 'long',
       scope: 'filter',
-      filter: { review: 'all', tag: 'red', minScore: 0.5 },
+      // With the window's display threshold, so "needs review" exports what the window counts.
+      filter: { review: 'all', tag: 'red', minScore: 0.5, suggestionMin: 0.1 },
       bom: false,
     });
   });

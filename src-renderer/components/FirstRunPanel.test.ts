@@ -169,4 +169,45 @@ describe('FirstRunPanel', () => {
     );
     stop();
   });
+
+  it('imports a model file the user picks, and offers the offline demo', async () => {
+    const fake = firstRun();
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    const panel = screen.getByRole('region', { name: 'Skiptag needs an image model' });
+    expect(within(panel).getByRole('button', { name: 'Import a model file…' })).toBeTruthy();
+    const input = panel.querySelector('input[type=file]') as HTMLInputElement;
+    const model = new File(['onnx'], 'birds.onnx');
+    const labels = new File(['robin'], 'birds.labels.txt');
+    fake.api.addDroppedFiles.mockImplementationOnce(async () => {
+      const birds = fake.models.find((m) => m.id === 'colours');
+      if (birds) birds.installed = true;
+      return [];
+    });
+    await fireEvent.change(input, { target: { files: [model, labels] } });
+    await waitFor(() => expect(fake.api.addDroppedFiles).toHaveBeenCalledWith([model, labels]));
+    await waitFor(() =>
+      expect(screen.queryByRole('region', { name: 'Skiptag needs an image model' })).toBeNull(),
+    );
+
+    // A file that is not a model is not sent.
+    await models.importFiles([new File(['x'], 'notes.txt')]);
+    expect(fake.api.addDroppedFiles).toHaveBeenCalledTimes(1);
+    stop();
+  });
+
+  it('builds the offline demo model with one click', async () => {
+    const fake = firstRun();
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    await fireEvent.click(screen.getByRole('button', { name: 'Use the offline demo model' }));
+    await waitFor(() => expect(fake.api.installDemoModel).toHaveBeenCalledWith({}));
+    await waitFor(() =>
+      expect(screen.queryByRole('region', { name: 'Skiptag needs an image model' })).toBeNull(),
+    );
+    expect(models.usingDemo).toBe(true);
+    stop();
+  });
 });

@@ -38,6 +38,7 @@ describe('SettingsDialog', () => {
       xmpMode: 'sidecar',
       xmpNaming: 'ext',
       xmpMinScore: 0,
+      pairPrimary: 'raw',
     });
     await waitFor(() => expect(settings.dialogOpen).toBe(false));
     expect(settings.value?.ep).toBe('webgpu');

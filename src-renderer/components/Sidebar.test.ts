@@ -5,6 +5,8 @@ import { installFakeSkiptag } from '../test-support/fake-skiptag';
 import { folders } from '../lib/stores/folders.svelte';
 import { images } from '../lib/stores/images.svelte';
 import { jobs } from '../lib/stores/jobs.svelte';
+import { overview } from '../lib/stores/overview.svelte';
+import { tags } from '../lib/stores/tags.svelte';
 import Sidebar from './Sidebar.svelte';
 
 const noop = (): void => {};
@@ -42,5 +44,49 @@ describe('Sidebar', () => {
     render(Sidebar, { onexport: noop, onsettings: noop, onopenimage: noop });
     await fireEvent.click(screen.getByRole('button', { name: 'Add folder…' }));
     expect(fake.api.pickFolders).toHaveBeenCalledWith({});
+  });
+
+  it('lists the review filters with their counts, from the same threshold as the grid', async () => {
+    const fake = installFakeSkiptag({ count: 9 });
+    Object.assign(fake.images[0] ?? {}, { status: 'error', tags: [] });
+    await Promise.all([folders.load(), overview.load()]);
+    render(Sidebar, { onexport: noop, onsettings: noop, onopenimage: noop });
+    expect(screen.getByRole('button', { name: /^All photos/ }).textContent).toContain('9');
+    expect(screen.getByRole('button', { name: /^Needs review/ }).textContent).toContain('8');
+    await fireEvent.click(screen.getByRole('button', { name: /^Failed/ }));
+    expect(images.filter.review).toBe('errors');
+    expect(fake.api.getOverview).toHaveBeenCalledWith({ suggestionMin: 0.1 });
+  });
+
+  it('lists tags by photos with their decisions, nested under broader tags, searchable; a click filters', async () => {
+    const fake = installFakeSkiptag({ count: 9, parents: { red: ['colour'], green: ['colour'] } });
+    const [first] = fake.images;
+    if (first) first.tags = [{ tag: 'red', score: 0.3, state: 'accepted', source: 'auto' }];
+    await tags.load();
+    render(Sidebar, { onexport: noop, onsettings: noop, onopenimage: noop });
+    const green = screen.getByRole('button', { name: /^green/ });
+    expect(green.getAttribute('title')).toBe('green: 6 to review, 0 accepted, 0 rejected');
+    expect(screen.getByRole('button', { name: /^red/ }).textContent).toContain('1');
+    // Both are kinds of "colour": folding it hides them.
+    await fireEvent.click(screen.getByRole('button', { name: 'Fold colour' }));
+    expect(screen.queryByRole('button', { name: /^green/ })).toBeNull();
+    await fireEvent.input(screen.getByRole('searchbox', { name: 'Find a tag' }), {
+      target: { value: 'gre' },
+    });
+    await fireEvent.click(screen.getByRole('button', { name: /^green/ }));
+    expect(images.filter).toMatchObject({ tag: 'green', minScore: 0.1 });
+  });
+
+  it('shows a folder’s subfolders with their photos, and filters by one', async () => {
+    const fake = installFakeSkiptag({ count: 4 });
+    fake.images.forEach((img, i) => (img.path = `/photos/${i < 2 ? '2024/beach' : '2023'}/${img.name}`));
+    await folders.load();
+    render(Sidebar, { onexport: noop, onsettings: noop, onopenimage: noop });
+    await fireEvent.click(screen.getByRole('button', { name: 'Show subfolders of photos' }));
+    const year = await screen.findByRole('button', { name: /^2024/ });
+    expect(year.textContent).toContain('2');
+    await fireEvent.click(screen.getByRole('button', { name: 'Show subfolders of 2024' }));
+    await fireEvent.click(screen.getByRole('button', { name: /^beach/ }));
+    expect(images.filter).toMatchObject({ folderId: 1, subfolder: '2024/beach' });
   });
 });

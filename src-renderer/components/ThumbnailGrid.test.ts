@@ -5,6 +5,7 @@ import { installFakeSkiptag } from '../test-support/fake-skiptag';
 import { images } from '../lib/stores/images.svelte';
 import { review } from '../lib/stores/review.svelte';
 import { selection } from '../lib/stores/selection.svelte';
+import { view } from '../lib/stores/view.svelte';
 import ThumbnailGrid, { ROW_HEIGHT } from './ThumbnailGrid.svelte';
 
 async function showGrid(count: number) {
@@ -98,5 +99,41 @@ describe('ThumbnailGrid', () => {
     await waitFor(() =>
       expect(first.querySelector('[data-tag="red"]')?.getAttribute('data-state')).toBe('accepted'),
     );
+  });
+
+  it('sizes cells from the view, crops on request, keeps a rejected tag and hides low suggestions', async () => {
+    const { fake, grid } = await showGrid(30);
+    view.set({ thumbSize: 248, fit: 'crop' });
+    // 1000 px wide: 4 columns of 248 px.
+    await waitFor(() => expect(grid.getAttribute('aria-colcount')).toBe('4'));
+    expect(grid.classList.contains('crop')).toBe(true);
+    const img = fake.images[0];
+    if (img) img.tags = [{ tag: 'orange', score: 0.94, state: 'rejected', source: 'auto' }, ...img.tags];
+    images.refresh();
+    const first = document.getElementById('cell-0') as HTMLElement;
+    await waitFor(() =>
+      expect(first.querySelector('[data-tag="orange"]')?.getAttribute('data-state')).toBe('rejected'),
+    );
+    // "blue 5%" is under the display threshold: hidden until asked for.
+    expect(first.querySelector('[data-tag="blue"]')).toBeNull();
+    view.set({ showLow: true });
+    await waitFor(() => expect(first.querySelector('[data-tag="blue"]')).not.toBeNull());
+  });
+
+  it('opens the details with I and a double-click, the viewer with Enter', async () => {
+    const fake = installFakeSkiptag({ count: 3 });
+    await images.reload();
+    const onopen = vi.fn();
+    const ondetails = vi.fn();
+    render(ThumbnailGrid, { onopen, ondetails });
+    const grid = screen.getByRole('grid', { name: 'Photos' });
+    await waitFor(() => expect(screen.getAllByRole('gridcell')).toHaveLength(3));
+    await fireEvent.dblClick(document.getElementById('cell-1') as HTMLElement);
+    expect(ondetails).toHaveBeenLastCalledWith(2);
+    await fireEvent.keyDown(grid, { key: 'i' });
+    expect(ondetails).toHaveBeenLastCalledWith(2);
+    await fireEvent.keyDown(grid, { key: 'Enter' });
+    expect(onopen).toHaveBeenLastCalledWith(2);
+    expect(fake.api.queryImages).toHaveBeenCalled();
   });
 });

@@ -11,10 +11,12 @@ import type {
   ImageFilter,
   ImageSummary,
   JobSnapshotInfo,
+  ImageSortInput,
   ModelInfo,
   Settings,
   SkiptagApi,
   TagChip,
+  TagSummary,
 } from '$contract';
 import type { SkiptagClient } from '../lib/api';
 
@@ -47,27 +49,40 @@ export function makeImage(i: number, folderId = 1): FakeImage {
     width: 640,
     height: 480,
     thumbUrl: `http://127.0.0.1:1/thumb/${id}`,
+    companions: [],
+    smallThumbUrl: `http://127.0.0.1:1/small/${id}`,
     tags: [
       { tag, score, state: 'suggested', source: 'auto' },
       { tag: 'blue', score: 0.05, state: 'suggested', source: 'auto' },
     ],
+    errorCode: null,
+    takenAt: null,
   };
+}
+
+/** The service's review filters, with the display threshold: a suggestion under it does not count. */
+function visibleSuggestion(img: FakeImage, min: number): boolean {
+  return img.tags.some((t) => t.state === 'suggested' && (t.score ?? 1) >= min);
 }
 
 function matches(img: FakeImage, f: ImageFilter): boolean {
   if (f.folderId !== undefined && img.folderId !== f.folderId) return false;
-  if (f.text && !img.name.includes(f.text)) return false;
+  if (f.subfolder && !img.path.includes(`/${f.subfolder}/`)) return false;
+  if (f.text && !(f.textIn === 'path' ? img.path : img.name).includes(f.text)) return false;
   if (f.tag) {
     const chip = img.tags.find((t) => t.tag === f.tag && t.state !== 'rejected');
     if (!chip) return false;
     const s = chip.score ?? 1;
     if (s < (f.minScore ?? 0) || s > (f.maxScore ?? 1)) return false;
   }
+  const min = f.suggestionMin ?? 0;
   switch (f.review ?? 'all') {
     case 'untagged':
-      return img.tags.length === 0;
+      return (
+        img.status === 'ok' && !img.tags.some((t) => t.state === 'accepted') && !visibleSuggestion(img, min)
+      );
     case 'needs-review':
-      return img.tags.some((t) => t.state === 'suggested');
+      return visibleSuggestion(img, min) && !img.tags.some((t) => t.state === 'accepted');
     case 'errors':
       return img.status === 'error' || img.status === 'crashed';
     default:
@@ -75,7 +90,10 @@ function matches(img: FakeImage, f: ImageFilter): boolean {
   }
 }
 
-/** A bundled demo model (installed) and two catalogue ResNets to download, the first recommended. */
+/**
+ * A bundled colour model (installed), two catalogue ResNets to download (the first recommended), and the
+ * offline demo model the service always lists, not built yet.
+ */
 export function makeModels(): ModelInfo[] {
   return [
     {
@@ -105,6 +123,15 @@ export function makeModels(): ModelInfo[] {
       bytes: 46_820_737,
       imagenetTop1: 69.93,
     },
+    {
+      id: 'colours-demo',
+      name: 'Colour demo (names colours, not objects)',
+      source: 'demo',
+      installed: false,
+      recommended: false,
+      bytes: null,
+      imagenetTop1: null,
+    },
   ];
 }
 
@@ -129,8 +156,16 @@ export const FAKE_DOCTOR_REPORT: DoctorReport = {
 export type FakeSkiptag = ReturnType<typeof createFakeSkiptag>;
 
 export function createFakeSkiptag(
-  options: { count?: number; images?: FakeImage[]; models?: ModelInfo[]; settings?: Partial<Settings> } = {},
+  options: {
+    count?: number;
+    images?: FakeImage[];
+    models?: ModelInfo[];
+    settings?: Partial<Settings>;
+    /** Broader tags by tag, as the service finds them in the WordNet hierarchy. */
+    parents?: Record<string, string[]>;
+  } = {},
 ) {
+  const parents = options.parents ?? {};
   const images: FakeImage[] =
     options.images ?? Array.from({ length: options.count ?? 0 }, (_, i) => makeImage(i));
   const byId = new Map(images.map((img) => [img.id, img]));
@@ -145,6 +180,7 @@ export function createFakeSkiptag(
     topK: 5,
     xmpMode: 'sidecar',
     xmpNaming: 'ext',
+    pairPrimary: 'raw',
     xmpMinScore: 0,
     ...options.settings,
   };
@@ -185,8 +221,20 @@ export function createFakeSkiptag(
     }),
     rescan: vi.fn(async () => job(7)),
     queryImages: vi.fn(
-      async ({ filter, offset, limit }: { filter: ImageFilter; offset: number; limit: number }) => {
+      async ({
+        filter,
+        offset,
+        limit,
+        sort,
+      }: {
+        filter: ImageFilter;
+        offset: number;
+        limit: number;
+        sort?: ImageSortInput;
+      }) => {
         const hits = images.filter((img) => matches(img, filter));
+        if (sort?.by === 'name') hits.sort((a, b) => a.path.localeCompare(b.path));
+        if (sort?.descending) hits.reverse();
         return {
           total: hits.length,
           items: hits.slice(offset, offset + limit).map((img) => structuredClone(img)),
@@ -199,10 +247,11 @@ export function createFakeSkiptag(
       return {
         ...structuredClone(img),
         previewUrl: img.thumbUrl.replace('thumb', 'preview'),
+        fullUrl: img.thumbUrl.replace('thumb', 'full'),
         size: 12345,
         format: 'jpeg',
         sha256: 'ab'.repeat(32),
-        errorCode: img.status === 'error' ? 'corrupt' : null,
+        errorCode: img.errorCode ?? (img.status === 'error' ? 'corrupt' : null),
         errorMessage: img.status === 'error' ? 'truncated JPEG' : null,
         model: 'colours.onnx',
         provider: 'cpu',
@@ -226,6 +275,91 @@ export function createFakeSkiptag(
       { tag: 'red', count: 1 },
       { tag: 'green', count: 2 },
     ]),
+    tagSummary: vi.fn(async ({ minScore = 0 }: { minScore?: number }): Promise<TagSummary[]> => {
+      const byTag = new Map<string, TagSummary>();
+      for (const img of images) {
+        for (const chip of img.tags) {
+          const row = byTag.get(chip.tag) ?? {
+            tag: chip.tag,
+            suggested: 0,
+            accepted: 0,
+            rejected: 0,
+            photos: 0,
+            parents: parents[chip.tag] ?? [],
+          };
+          const score = chip.score ?? 1;
+          if (chip.state === 'suggested' && score >= minScore) row.suggested++;
+          if (chip.state === 'accepted') row.accepted++;
+          if (chip.state === 'rejected') row.rejected++;
+          if (chip.state !== 'rejected' && score >= minScore) row.photos++;
+          byTag.set(chip.tag, row);
+        }
+      }
+      return [...byTag.values()]
+        .filter((r) => r.suggested + r.accepted + r.rejected > 0)
+        .sort((a, b) => b.photos - a.photos || a.tag.localeCompare(b.tag));
+    }),
+    tagHistogram: vi.fn(async ({ tag }: { tag?: string }) => {
+      const bins = new Array<number>(100).fill(0);
+      let accepted = 0;
+      let rejected = 0;
+      for (const img of images) {
+        for (const chip of img.tags) {
+          if (tag !== undefined && chip.tag !== tag) continue;
+          if (chip.state === 'suggested' && chip.score !== null) {
+            const k = Math.min(99, Math.floor(chip.score * 100 + 1e-9));
+            bins[k] = (bins[k] ?? 0) + 1;
+          }
+          if (chip.state === 'accepted') accepted++;
+          if (chip.state === 'rejected') rejected++;
+        }
+      }
+      return { bins, suggested: bins.reduce((a, b) => a + b, 0), accepted, rejected };
+    }),
+    acceptAbove: vi.fn(
+      async ({ tag, minScore, dryRun }: { tag?: string; minScore: number; dryRun?: boolean }) => {
+        const groups = new Map<string, number[]>();
+        for (const img of images) {
+          for (const chip of img.tags) {
+            if (tag !== undefined && chip.tag !== tag) continue;
+            if (chip.state !== 'suggested' || (chip.score ?? 0) < minScore) continue;
+            groups.set(chip.tag, [...(groups.get(chip.tag) ?? []), img.id]);
+            if (!dryRun) chip.state = 'accepted';
+          }
+        }
+        const all = [...groups.values()].flat();
+        return {
+          suggestions: all.length,
+          photos: new Set(all).size,
+          groups: dryRun ? [] : [...groups].map(([t, imageIds]) => ({ tag: t, imageIds })),
+        };
+      },
+    ),
+    getOverview: vi.fn(async ({ suggestionMin = 0 }: { suggestionMin?: number }) => ({
+      all: images.length,
+      needsReview: images.filter((img) => matches(img, { review: 'needs-review', suggestionMin })).length,
+      untagged: images.filter((img) => matches(img, { review: 'untagged', suggestionMin })).length,
+      errors: images.filter((img) => img.status === 'error' || img.status === 'crashed').length,
+      pending: images.filter((img) => img.status === 'pending').length,
+    })),
+    listSubfolders: vi.fn(async ({ folderId }: { folderId: number }) => {
+      const counts = new Map<string, number>();
+      for (const img of images) {
+        if (img.folderId !== folderId) continue;
+        const dir = img.path.split('/').slice(2, -1).join('/');
+        counts.set(dir, (counts.get(dir) ?? 0) + 1);
+      }
+      return [...counts]
+        .map(([path, count]) => ({ path, count }))
+        .sort((a, b) => a.path.localeCompare(b.path));
+    }),
+    installDemoModel: vi.fn(async (): Promise<ModelInfo> => {
+      const demo = models.find((m) => m.source === 'demo');
+      if (!demo) throw new FakeServiceError('failed', 'no demo model in this fake');
+      demo.installed = true;
+      settings = { ...settings, model: demo.id };
+      return { ...demo };
+    }),
     setTagState: vi.fn(
       async ({ imageIds, tag, state }: { imageIds: number[]; tag: string; state: TagChip['state'] }) => {
         for (const id of imageIds)

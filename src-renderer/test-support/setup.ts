@@ -14,6 +14,10 @@ import { selection } from '../lib/stores/selection.svelte';
 import { settings } from '../lib/stores/settings.svelte';
 import { tags } from '../lib/stores/tags.svelte';
 import { writeTags } from '../lib/stores/write-tags.svelte';
+import { overview } from '../lib/stores/overview.svelte';
+import { threshold } from '../lib/stores/threshold.svelte';
+import { view } from '../lib/stores/view.svelte';
+import { viewer } from '../lib/stores/viewer.svelte';
 
 /** jsdom does no layout: every element measures as a 1000×800 viewport unless a test says otherwise. */
 export const viewport = { width: 1000, height: 800 };
@@ -35,6 +39,8 @@ globalThis.ResizeObserver ??= class {
 beforeEach(() => {
   viewport.width = 1000;
   viewport.height = 800;
+  // The view first: the list's filter starts from its display threshold.
+  view.reset();
   for (const store of [
     detail,
     doctor,
@@ -50,6 +56,9 @@ beforeEach(() => {
     settings,
     tags,
     writeTags,
+    overview,
+    threshold,
+    viewer,
   ])
     store.reset();
   delete window.skiptag;

@@ -10,6 +10,7 @@ import Database from 'libsql';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDng, makeHeic } from '../../src-main/engine/synth/camera-files.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { startBridge, type Bridge } from './bridge/bridge-server.js';
 import { CHROMIUM } from './run-e2e.js';
@@ -22,9 +23,14 @@ const EXTRA_REDS: Array<[file: string, rgb: [number, number, number]]> = [
   ['cherry.png', [175, 15, 30]],
   ['poppy.jpg', [225, 40, 30]],
 ];
+/** A phone's HEIC (made by heif-enc) and a camera RAW (a DNG with its JPEG preview): thumbnails and tags too. */
+const CAMERA_FILES: Array<[file: string, colour: string, rgb: [number, number, number]]> = [
+  ['IMG_1001.HEIC', 'blue', [35, 60, 190]],
+  ['DSC_2002.DNG', 'green', [40, 160, 60]],
+];
 /** Not an image at all: the engine reports it, the UI lists it. */
 const BROKEN = 'broken.jpg';
-const TOTAL = 6 + REAL_PHOTOS.length + EXTRA_REDS.length + 1;
+const TOTAL = 6 + REAL_PHOTOS.length + EXTRA_REDS.length + CAMERA_FILES.length + 1;
 /** Long enough for the engine child to start and tag a few photos on a busy two-core machine. */
 const SLOW = { timeout: 90_000, interval: 200 };
 
@@ -70,6 +76,17 @@ beforeAll(async () => {
     await sharp({ create: { width: 320, height: 240, channels: 3, background: { r, g, b } } }).toFile(
       path.join(photosDir, file),
     );
+  }
+  for (const [file, , [r, g, b]] of CAMERA_FILES) {
+    const image = await sharp({ create: { width: 480, height: 320, channels: 3, background: { r, g, b } } })
+      .jpeg({ quality: 92 })
+      .toBuffer();
+    await writeFile(
+      path.join(photosDir, file),
+      file.endsWith('.HEIC') ? await makeHeic(image) : await makeDng(image, { orientation: 8 }),
+    );
+    // The camera's JPEG beside the RAW: one photo with it (no cell of its own), shown as "+JPG".
+    if (file.endsWith('.DNG')) await writeFile(path.join(photosDir, file.replace('.DNG', '.JPG')), image);
   }
   await writeFile(path.join(photosDir, BROKEN), 'this is not a JPEG');
   const modelPath = await writeColourModel(path.join(tmp, 'model'));
@@ -189,6 +206,19 @@ describe('the desktop UI against the real app service', () => {
       expect(await firstChip.getAttribute('data-tag'), file).toBe(colour);
       expect(await firstChip.getAttribute('data-state')).toBe('suggested');
     }
+    // HEIC and RAW: a real thumbnail (the RAW's turned upright by its orientation 8) and the colour's tag.
+    for (const [file, colour] of CAMERA_FILES) {
+      const cell = page.getByRole('gridcell').filter({ hasText: file });
+      expect(await cell.locator('[data-tag]').first().getAttribute('data-tag'), file).toBe(colour);
+      const size = await cell.locator('img').evaluate((node) => {
+        const img = node as unknown as { complete: boolean; naturalWidth: number; naturalHeight: number };
+        return [img.complete, img.naturalWidth, img.naturalHeight];
+      });
+      expect(size, file).toEqual(file.endsWith('.DNG') ? [true, 171, 256] : [true, 256, 171]);
+    }
+    const pair = page.getByRole('gridcell').filter({ hasText: 'DSC_2002.DNG' });
+    expect(await pair.locator('.name').textContent()).toMatch(/DSC_2002\.DNG\s+\+JPG/);
+    expect(await page.getByRole('gridcell').filter({ hasText: 'DSC_2002.JPG' }).count()).toBe(0);
   });
 
   it('filters by a tag and a confidence band: only matching photos stay', async () => {
@@ -336,7 +366,8 @@ describe('the desktop UI against the real app service', () => {
     await page.getByRole('gridcell').first().click();
     await shot('10-dark');
     expect(pageProblems).toEqual([]);
-    // The one picture that cannot exist: the broken file's thumbnail, asked for while it was still pending.
+    // The one picture that cannot exist: the broken file's thumbnail, asked for while it was still pending
+    // (the grid asks for the small one on a 1× screen).
     const all = await bridge.service.handle('images:query', {
       filter: { review: 'all' },
       offset: 0,
@@ -344,7 +375,7 @@ describe('the desktop UI against the real app service', () => {
     });
     const broken = all.items.find((img) => img.name === BROKEN);
     expect(broken?.status).toBe('error');
-    expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /thumb/${broken?.id}`] : []));
+    expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /small/${broken?.id}`] : []));
   });
 
   it('says to try again when another program holds the library: the error code reaches the window', async () => {

@@ -74,11 +74,12 @@ async function folderPaths(): Promise<string[]> {
   return REQUESTS['library:listFolders'].output.parse(reply).map((folder) => folder.path);
 }
 
-/** Names of the grid cells whose thumbnail came from app://thumb/ and decoded, sorted. */
+/** Names of the grid cells whose thumbnail came from app://thumb/ (or app://small/ on a 1× screen) and decoded, sorted. */
 const LOADED_THUMBNAILS = `[...document.querySelectorAll('[role=gridcell]')]
   .filter((cell) => {
     const img = cell.querySelector('img');
-    return img !== null && img.src.startsWith('app://thumb/') && img.complete && img.naturalWidth > 0;
+    const fromApp = img !== null && (img.src.startsWith('app://thumb/') || img.src.startsWith('app://small/'));
+    return fromApp && img.complete && img.naturalWidth > 0;
   })
   .map((cell) => cell.querySelector('.name')?.textContent?.trim() ?? '')
   .sort()`;

@@ -172,6 +172,16 @@ describe('AppService models', () => {
         imagenetTop1: 12.5,
       },
       expect.objectContaining({ id: 'other-test', installed: false, recommended: false }),
+      // The offline demo model is always on offer, built on request (models:installDemo).
+      {
+        id: 'colours-demo',
+        name: 'Colour demo (names colours, not objects)',
+        source: 'demo',
+        installed: false,
+        recommended: false,
+        bytes: null,
+        imagenetTop1: null,
+      },
     ]);
   });
 
@@ -273,6 +283,16 @@ describe('AppService models', () => {
         installed: true,
         recommended: false,
         bytes: 1,
+        imagenetTop1: null,
+      },
+      // The offline demo model is always on offer, built on request (models:installDemo).
+      {
+        id: 'colours-demo',
+        name: 'Colour demo (names colours, not objects)',
+        source: 'demo',
+        installed: false,
+        recommended: false,
+        bytes: null,
         imagenetTop1: null,
       },
     ]);

@@ -137,6 +137,7 @@ describe('AppService settings for XMP', () => {
         xmpMode: 'sidecar',
         xmpNaming: 'ext',
         xmpMinScore: 0,
+        pairPrimary: 'raw',
       });
     } finally {
       await old.close();

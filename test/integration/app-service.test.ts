@@ -425,7 +425,7 @@ describe('AppService', () => {
 
   it('persists settings, reopens with them, and removes a folder with its photos', async () => {
     const settings = await call('settings:set', { threshold: 0.2, topK: 3 });
-    const xmpDefaults = { xmpMode: 'sidecar', xmpNaming: 'ext', xmpMinScore: 0 };
+    const xmpDefaults = { xmpMode: 'sidecar', xmpNaming: 'ext', xmpMinScore: 0, pairPrimary: 'raw' };
     expect(settings).toEqual({
       model: null,
       ep: 'cpu',

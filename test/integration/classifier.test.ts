@@ -99,8 +99,8 @@ describe('Classifier', () => {
     const classifier = await Classifier.open(file, { ep: 'cpu' });
     try {
       expect(classifier.io.fixedBatch).toBe(2);
-      expect(classifier.io.numClasses).toBe(11);
-      await expect(classifier.run(randomInput(2, 224), 2)).resolves.toHaveLength(22);
+      expect(classifier.io.numClasses).toBe(13);
+      await expect(classifier.run(randomInput(2, 224), 2)).resolves.toHaveLength(26);
     } finally {
       await classifier.close();
     }

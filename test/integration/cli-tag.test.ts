@@ -145,9 +145,10 @@ describe('skiptag tag failures', () => {
     expect(byName.get('empty.jpg')?.error_code).toBe('corrupt');
     expect(byName.get('text.jpg')?.error_code).toBe('corrupt');
     expect(byName.get('truncated.jpg')?.error_code).toBe('corrupt');
-    expect(byName.get('IMG_0001.HEIC')?.error_code).toBe('unsupported_format');
+    // A HEIF header with nothing behind it; a .CR2 that is 64 bytes of 0x01.
+    expect(byName.get('IMG_0001.HEIC')?.error_code).toBe('heif_corrupt');
     expect(byName.get('IMG_0001.HEIC')?.error_message).toMatch(/HEIC/);
-    expect(byName.get('IMG_0002.CR2')?.error_code).toBe('unsupported_format');
+    expect(byName.get('IMG_0002.CR2')?.error_code).toBe('corrupt');
     expect(byName.get('IMG_0002.CR2')?.error_message).toMatch(/RAW/);
     for (const row of byName.values()) {
       if (row.status === 'error') expect(row.label).toBe('');
@@ -262,7 +263,7 @@ describe('skiptag tag failures', () => {
     await writeFile(labels, 'a\nb\nc\n');
     const run = await runCli(['tag', photos, '--model', model, '--labels', labels, '--csv', csv]);
     expect(run.code).toBe(3);
-    expect(run.stderr).toMatch(/11 classes/);
+    expect(run.stderr).toMatch(/13 classes/);
     expect(await readFile(csv, 'utf8')).toBe('older export\n');
     expect(readdirSync(work).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });

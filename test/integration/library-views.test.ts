@@ -70,7 +70,10 @@ describe('the grid query', () => {
     expect(names({ review: 'errors' })).toEqual(['broken.jpg']);
     // LIKE wildcards in the text are literal characters.
     expect(names({ text: '%_' })).toEqual(['100%_sure.jpg']);
-    expect(names({ text: ' SUB/ ' })).toEqual(['reviewed.jpg']);
+    // The search box looks at file names unless asked to look at whole paths.
+    expect(names({ text: ' SUB/ ', textIn: 'path' })).toEqual(['reviewed.jpg']);
+    expect(names({ text: 'sub' })).toEqual([]);
+    expect(names({ text: 'REVIEW' })).toEqual(['reviewed.jpg']);
     const page = grid({}, 1, 2);
     expect(page.total).toBe(4);
     expect(page.items.map((item) => item.id)).toEqual([cat, reviewed]);
@@ -84,6 +87,9 @@ describe('the grid query', () => {
       width: 4,
       height: 3,
       tags: [{ tag: 'tabby', score: 0.9, state: 'suggested', source: 'auto' }],
+      companions: [],
+      errorCode: null,
+      takenAt: null,
     });
     expect(library.matchingImageIds({ review: 'all', folderId: folder.id })).toEqual(
       [cat, reviewed, cat + 2].sort((x, y) => x - y),

@@ -59,7 +59,7 @@ describe('skiptag models import', () => {
     expect(settings).toMatchObject({
       name: 'my-colours',
       source: 'imported',
-      numClasses: 11,
+      numClasses: 13,
       inputSize: [224, 224],
     });
 

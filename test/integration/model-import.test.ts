@@ -103,7 +103,7 @@ describe('importModel', () => {
       resizeShorter: 240,
       mean: [0.5, 0.5, 0.5],
       std: [0.25, 0.25, 0.25],
-      numClasses: 11,
+      numClasses: 13,
       labels: 'colours.labels.txt',
       importedAt: now.toISOString(),
     });
@@ -114,7 +114,7 @@ describe('importModel', () => {
       fixedBatch: null,
       height: 224,
       width: 224,
-      numClasses: 11,
+      numClasses: 13,
     };
     expect(await preprocessFor(imported.modelPath, io)).toMatchObject({
       resizeShorter: 240,
@@ -188,7 +188,7 @@ describe('importModel', () => {
       );
       expect(r.refusal).toBe('labels-mismatch');
       expect(r.message).toContain('10 classes');
-      expect(r.message).toContain('11 labels');
+      expect(r.message).toContain('13 labels');
       expect(await readdir(modelsDir)).toEqual([]);
     });
 

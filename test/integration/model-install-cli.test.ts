@@ -103,17 +103,17 @@ describe('skiptag models', () => {
   it('installs with the self-test, says where, then lists and verifies it', async () => {
     const run = await models('install', 'colours-test', '--expectations', passSpec);
     expect(run.stderr).toContain(
-      `downloading colours-test (1.1 kB) from ${server.url}/zoo/colours-test.onnx`,
+      `downloading colours-test (3.3 kB) from ${server.url}/zoo/colours-test.onnx`,
     );
     expect(run.stderr).toMatch(/self-test on 6 photos/);
     expect(run.stderr).toMatch(/red-photo\.jpg: red \d\.\d\d/);
-    expect(run.stderr).toContain(`installed colours-test (1.1 kB) → ${installed()}`);
+    expect(run.stderr).toContain(`installed colours-test (3.3 kB) → ${installed()}`);
     expect(run.stdout.trim()).toBe(installed());
     expect(run.code).toBe(0);
     expect(sha(await readFile(installed()))).toBe(sha(colours.bytes));
 
     const list = await models('list');
-    expect(list.stdout).toMatch(/^\* colours-test\s+installed\s+1\.1 kB/m);
+    expect(list.stdout).toMatch(/^\* colours-test\s+installed\s+3\.3 kB/m);
     expect(list.stdout).toMatch(/^ {2}missing-test\s+available/m);
     const json = JSON.parse((await models('list', '--json')).stdout) as { models: { id: string }[] };
     expect(json.models.map((m) => m.id)).toEqual(['colours-test', 'missing-test']);
@@ -252,7 +252,7 @@ describe('skiptag models', () => {
       path.join(work, 'birds-source.labels.txt'),
     );
     expect(imported.code, imported.stderr).toBe(0);
-    expect((await models('list')).stdout).toMatch(/^ {2}birds\s+installed\s+1\.1 kB\s+imported$/m);
+    expect((await models('list')).stdout).toMatch(/^ {2}birds\s+installed\s+3\.3 kB\s+imported$/m);
     expect((await models('verify', 'birds')).stdout).toBe('birds\tok\n');
     await writeFile(path.join(modelsDir, 'birds.onnx'), Buffer.concat([colours.bytes, Buffer.from('x')]));
     const verify = await models('verify', 'birds');
@@ -274,7 +274,7 @@ describe('skiptag models', () => {
       { ...env, SKIPTAG_MODELS_DIR: path.join(work, 'tty-models') },
     );
     expect(code).toBe(0);
-    expect(drawn).toMatch(/\r\[#{30}\] 1\.1 kB \/ 1\.1 kB \(100%\) at [\d.]+ [kMG]?B\/s/);
+    expect(drawn).toMatch(/\r\[#{30}\] 3\.3 kB \/ 3\.3 kB \(100%\) at [\d.]+ [kMG]?B\/s/);
     // The bar is wiped before the next message, so no line is left half-overwritten.
     expect(drawn.endsWith('\r\x1b[2K')).toBe(true);
     expect(lines.at(-1)).toBe(path.join(work, 'tty-models', 'colours-test.onnx'));

@@ -155,7 +155,7 @@ describe('WorkerSupervisor with the main launcher (Electron path, simulated main
       expect(pid).not.toBeNull();
       expect(pid).not.toBe(process.pid);
       expect(main.broker.count).toBe(1);
-      expect(supervisor.ready).toMatchObject({ modelName: 'colours.onnx', provider: 'cpu', numClasses: 11 });
+      expect(supervisor.ready).toMatchObject({ modelName: 'colours.onnx', provider: 'cpu', numClasses: 13 });
       const names = [...expected.keys()];
       const items = names.map((name, i) => workItem(i, path.join(photos, name)));
       // Not UTF-8: only a byte path (a Uint8Array, structured-cloned) finds it.

@@ -40,7 +40,7 @@ describe('WorkerSupervisor', () => {
     expect(engine.pid).not.toBeNull();
     expect(engine.pid).not.toBe(process.pid);
     expect(engine.provider).toBe('cpu');
-    expect(engine.ready).toMatchObject({ modelName: 'colours.onnx', numClasses: 11, inputSize: [224, 224] });
+    expect(engine.ready).toMatchObject({ modelName: 'colours.onnx', numClasses: 13, inputSize: [224, 224] });
     const names = [...expected.keys()];
     const items = names.map((name, i) => workItem(100 + i, path.join(photos, name)));
     const { results, crashed } = await classifyAll(engine, items);
@@ -173,12 +173,12 @@ describe('WorkerSupervisor', () => {
       /cannot load model/,
     );
 
-    // Loads, but 11 classes and no labels anywhere.
+    // Loads, but 13 classes and no labels anywhere.
     const unlabelled = path.join(work, 'unlabelled', 'colours.onnx');
     await mkdir(path.dirname(unlabelled), { recursive: true });
     await writeFile(unlabelled, buildColourModel().bytes);
     await expect(WorkerSupervisor.start({ model: settings(unlabelled), ...quiet })).rejects.toThrow(
-      /11 classes and no labels/,
+      /13 classes and no labels/,
     );
 
     await expect(

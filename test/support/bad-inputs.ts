@@ -154,8 +154,9 @@ export async function makeBadInputs(dir: string): Promise<Record<string, BadInpu
         Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>'),
         'unsupported_format',
       ],
-      heic: ['IMG_0001.HEIC', fakeHeic(), 'unsupported_format'],
-      cr2: ['IMG_0002.CR2', fakeCr2(), 'unsupported_format'],
+      // A HEIF header with nothing behind it, a CR2 header with an empty IFD: recognised, but nothing to show.
+      heic: ['IMG_0001.HEIC', fakeHeic(), 'heif_corrupt'],
+      cr2: ['IMG_0002.CR2', fakeCr2(), 'raw_no_preview'],
       commaName: ['beach, sunset.jpg', small, 'ok'],
       quoteName: ['say "cheese".jpg', small, 'ok'],
       newlineName: ['two\nlines.jpg', small, 'ok'],

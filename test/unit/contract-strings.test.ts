@@ -51,11 +51,17 @@ const REVIEWED: Record<string, string> = {
     'refused for the page (forbidden); paths come only from the preload (webUtils.getPathForFile of a drop) or main’s dialog',
   'images:query.filter.tag': 'a tag name: an SQL parameter',
   'images:query.filter.text': 'search text: an SQL LIKE parameter over the library’s own paths',
+  'images:query.filter.subfolder':
+    'a relative subfolder of a library folder (no "." or ".." parts, contract regex): a range over library paths (subfolderPath refuses what leaves the folder); no file is opened',
   'export:run.filter.tag': 'a tag name: an SQL parameter',
+  'export:run.filter.subfolder':
+    'as images:query.filter.subfolder: selects library rows; the file written is chosen in main’s dialog',
   'export:run.filter.text': 'search text: an SQL LIKE parameter; the file written is chosen in main’s dialog',
   'tags:setState.tag': 'a tag name',
   'tags:add.tag': 'a tag name',
   'tags:remove.tag': 'a tag name',
+  'tags:acceptAbove.tag': 'a tag name: an SQL parameter',
+  'tags:histogram.tag': 'a tag name: an SQL parameter',
   'settings:set.model': 'only the id of an installed model (checkModelChoice), or the saved value unchanged',
   'models:install.id': 'a catalogue id (regex), looked up in the catalogue; the URL comes from the catalogue',
 };

@@ -1,4 +1,4 @@
-// Unit tests (test process): magic-byte and extension sniffing of refused formats (HEIC, RAW, SVG, gzip).
+// Unit tests (test process): magic-byte and extension sniffing of camera formats (HEIC, RAW) and refused ones (SVG, gzip).
 
 import { gzipSync } from 'node:zlib';
 import sharp from 'sharp';
@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { isFileError } from '../../src-main/shared/file-errors.js';
 import { preprocessPhoto } from '../../src-main/engine/imaging/preprocess.js';
 import { imagenetPreprocess } from '../../src-main/engine/imaging/preprocess-spec.js';
-import { assertDecodable, extensionOf, sniffRefusal } from '../../src-main/engine/imaging/sniff-format.js';
+import {
+  assertDecodable,
+  extensionOf,
+  sniffCameraFormat,
+  sniffRefusal,
+} from '../../src-main/engine/imaging/sniff-format.js';
 
 /** An ISO-BMFF file start: ftyp box with a major brand and compatible brands. */
 function ftyp(major: string, ...compatible: string[]): Buffer {
@@ -29,35 +34,34 @@ describe('HEIF', () => {
     ['hevc sequence', ftyp('hevc', 'msf1')],
     ['mif1 with heic', ftyp('mif1', 'mif1', 'heic')],
     ['bare mif1', ftyp('mif1', 'mif1', 'miaf')],
-  ])('refuses %s', (_name, bytes) => {
-    expect(sniffRefusal(bytes, 'photo.jpg')).toMatchObject({
-      kind: 'heif',
-      message: expect.stringMatching(/HEIC\/HEIF/),
-    });
+  ])('recognises %s as HEIF for libheif, whatever the name', (_name, bytes) => {
+    expect(sniffRefusal(bytes, 'photo.jpg')).toBeNull();
+    expect(sniffCameraFormat(bytes, 'photo.jpg')).toEqual({ kind: 'heif' });
   });
 
   it.each([
     ['avif', ftyp('avif', 'mif1', 'miaf')],
     ['avis', ftyp('avis', 'msf1')],
     ['mif1 with avif', ftyp('mif1', 'mif1', 'avif')],
-  ])('lets AVIF through (%s)', (_name, bytes) => {
+  ])('lets AVIF through to libvips (%s)', (_name, bytes) => {
     expect(sniffRefusal(bytes, 'photo.avif')).toBeNull();
+    expect(sniffCameraFormat(bytes, 'photo.heic')).toBeNull();
   });
 });
 
 describe('camera RAW', () => {
   it.each(['IMG_1.CR2', 'a.nef', 'b.ARW', 'c.dng', 'd.raf', 'e.orf', 'f.rw2', 'g.pef', 'h.srw', 'i.cr3'])(
-    'refuses %s by extension, naming it',
+    'recognises %s by extension, naming its kind',
     (name) => {
-      const ext = name.slice(name.lastIndexOf('.') + 1).toUpperCase();
-      expect(sniffRefusal(TIFF, name)?.message).toBe(
-        `camera RAW (.${ext}) files are not supported; export a JPEG or TIFF`,
-      );
+      const ext = name.slice(name.lastIndexOf('.') + 1).toLowerCase();
+      expect(sniffRefusal(TIFF, name)).toBeNull();
+      expect(sniffCameraFormat(TIFF, name)).toEqual({ kind: 'raw', raw: ext });
     },
   );
 
   it('decodes a real JPEG that merely carries a RAW extension', () => {
     expect(sniffRefusal(JPEG, 'renamed.NEF')).toBeNull();
+    expect(sniffCameraFormat(JPEG, 'renamed.NEF')).toBeNull();
   });
 
   it.each([
@@ -67,14 +71,12 @@ describe('camera RAW', () => {
     ['RW2', Buffer.concat([Buffer.from('IIU\0\x18\0\0\0', 'latin1'), Buffer.alloc(20)]), 'RW2'],
     ['RAF', Buffer.concat([Buffer.from('FUJIFILMCCD-RAW 0201', 'latin1'), Buffer.alloc(20)]), 'RAF'],
   ])('recognises %s by content even when named .jpg', (_name, bytes, ext) => {
-    expect(sniffRefusal(bytes, 'x.jpg')).toMatchObject({
-      kind: 'camera_raw',
-      message: expect.stringContaining(`(.${ext})`),
-    });
+    expect(sniffCameraFormat(bytes, 'x.jpg')).toEqual({ kind: 'raw', raw: ext.toLowerCase() });
   });
 
   it('lets plain TIFF through', () => {
     expect(sniffRefusal(TIFF, 'scan.tif')).toBeNull();
+    expect(sniffCameraFormat(TIFF, 'scan.tif')).toBeNull();
   });
 });
 
@@ -139,7 +141,7 @@ describe('ordinary images', () => {
 
   it('assertDecodable throws unsupported_format for refused formats', () => {
     try {
-      assertDecodable(ftyp('heic'), 'a.heic');
+      assertDecodable(Buffer.from(SVG), 'a.heic');
       expect.unreachable();
     } catch (error) {
       expect(isFileError(error) && error.code).toBe('unsupported_format');

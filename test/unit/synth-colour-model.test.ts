@@ -33,6 +33,10 @@ const SHADES: [string, [number, number, number]][] = [
   ['grey', [100, 100, 100]],
   ['black', [15, 15, 15]],
   ['black', [40, 40, 40]],
+  ['brown', [139, 69, 19]],
+  ['brown', [101, 67, 33]],
+  ['pink', [255, 182, 193]],
+  ['pink', [255, 105, 180]],
 ];
 
 /** Uniform images, normalised exactly as the classifier's preprocessing does: NCHW, (x/255 - mean)/std. */
@@ -77,8 +81,18 @@ describe('colour model', () => {
       'white',
       'grey',
       'black',
+      'brown',
+      'pink',
     ]);
-    expect(countOpTypes(bytes)).toMatchObject({ Conv: 2, Add: 1, GlobalAveragePool: 1, Gemm: 1 });
+    // denormalise, the residual saturation boost (conv + add), per-pixel prototypes, their shares, labels.
+    expect(countOpTypes(bytes)).toMatchObject({
+      Conv: 3,
+      Add: 1,
+      Softmax: 1,
+      GlobalAveragePool: 1,
+      Gemm: 1,
+      Log: 1,
+    });
   });
 
   it('names every shade correctly in onnxruntime, and the reference agrees', async () => {

@@ -26,6 +26,8 @@ Options:
   --tag NAME          only photos with this tag (suggested or accepted, not rejected)
   --min-score P       with --tag: only where its score is at least P (0..1)
   --model FILE|NAME   labels of this model (default: each photo's latest classification)
+  --pair-primary R    raw|jpeg: which file of a RAW+JPEG pair is the photo's row (default
+                      raw); the other is named in JSON "companions" and gets the same tags
   --library FILE      library database (default: $SKIPTAG_LIBRARY or the data folder)
 ${XMP_HELP}
   -h, --help          show this help`;
@@ -44,6 +46,7 @@ export async function exportCommand(args: string[], io: CliIo, env: NodeJS.Proce
       tag: { type: 'string' },
       'min-score': { type: 'string' },
       model: { type: 'string' },
+      'pair-primary': { type: 'string' },
       library: { type: 'string' },
       ...XMP_OPTIONS,
       help: { type: 'boolean', short: 'h' },
@@ -58,12 +61,14 @@ export async function exportCommand(args: string[], io: CliIo, env: NodeJS.Proce
   const format = parseChoice<ExportFormat>('format', values.format, ['wide', 'long'], 'wide');
   const minScore = parseFraction('min-score', values['min-score'], 0);
   const xmp = parseXmpSettings(values, 0);
+  const pairPrimary = parseChoice('pair-primary', values['pair-primary'], ['raw', 'jpeg'] as const, 'raw');
   // Not --model: without it the export shows each photo's latest labels, whatever $SKIPTAG_MODEL says.
   const config = resolveConfig({ library: values.library }, env);
   const libraryFile = config.libraryFile;
   await checkOutputTargets(values, libraryFile, [], false);
   // Only --xmp writes; an export alone reads, so it works on a read-only disk and never waits for a writer.
   const library = xmp ? openLibrary(libraryFile) : openLibraryForReading(libraryFile);
+  library.pairPrimary = pairPrimary;
   try {
     await checkOutputTargets(
       values,

@@ -199,7 +199,11 @@ async function tagWithLibrary(
     // Every photo of the inputs, not only this run's: `tag --xmp` on a tagged folder writes its tags too.
     if (xmp) await writeTagsAfterRun(library, okImagesUnder(library, inputs), xmp, io);
     printFailures(failures, summary.failed, io);
-    printLibrarySummary(summary, engine.ready.provider, libraryFile, io);
+    const pairs = [...new Set(inputs.map((input) => path.resolve(input)))].reduce(
+      (n, input) => n + library.pairsUnder(Buffer.from(input)),
+      0,
+    );
+    printLibrarySummary(summary, pairs, engine.ready.provider, libraryFile, io);
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 || summary.crashed > 0 ? EXIT.someFilesFailed : EXIT.ok;
   } finally {
@@ -242,7 +246,13 @@ async function writeOutputs(
   await commitOutputs(outputs, io);
 }
 
-function printLibrarySummary(s: LibraryTagSummary, provider: string, libraryFile: string, io: CliIo): void {
+function printLibrarySummary(
+  s: LibraryTagSummary,
+  pairs: number,
+  provider: string,
+  libraryFile: string,
+  io: CliIo,
+): void {
   const c = s.counts;
   const scanned = [`${c.new} new`, `${c.changed} changed`];
   if (c.moved > 0) scanned.push(`${c.moved} moved`);
@@ -253,6 +263,7 @@ function printLibrarySummary(s: LibraryTagSummary, provider: string, libraryFile
   if (s.crashed > 0) work.push(`${s.crashed} crashed the decoder`);
   if (s.missing > 0) work.push(`${s.missing} missing since the last scan`);
   if (s.skipped > 0) work.push(`${plural(s.skipped, 'other file')} skipped`);
+  if (pairs > 0) work.push(`${plural(pairs, 'RAW+JPEG pair')} shown as one photo each`);
   io.err(
     `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)} on ${provider}`,
   );

@@ -22,8 +22,10 @@ Options:
   --folder DIR          only photos under DIR
   --tag NAME            only photos with this tag (suggested or accepted)
   --xmp MODE            sidecar: an XMP file beside each photo, the photo is not touched
-                        (default); embed: inside JPEG, PNG, WebP and TIFF files (rewrites
-                        the photo after checking its pixels stay identical)
+                        (default); embed: inside JPEG, PNG, WebP, TIFF and HEIC files
+                        (rewrites the photo after checking its pixels stay identical);
+                        camera RAW files always get a sidecar
+  --pair-primary R      raw|jpeg: whose tags a RAW+JPEG pair writes to both files (default raw)
   --xmp-name STYLE      sidecar names: ext (photo.jpg.xmp, darktable/digiKam; default) or
                         replace (photo.xmp, Adobe)
   --xmp-min-score P     write suggestions scoring at least P, 0..1 (default 0)
@@ -43,6 +45,7 @@ export async function writeTagsCommand(args: string[], io: CliIo, env: NodeJS.Pr
       'xmp-name': { type: 'string' },
       'xmp-min-score': { type: 'string' },
       'dry-run': { type: 'boolean' },
+      'pair-primary': { type: 'string' },
       library: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -58,6 +61,7 @@ export async function writeTagsCommand(args: string[], io: CliIo, env: NodeJS.Pr
   const dryRun = values['dry-run'] ?? false;
   const libraryFile = resolveConfig({ library: values.library }, env).libraryFile;
   const library = openLibrary(libraryFile);
+  library.pairPrimary = parseChoice('pair-primary', values['pair-primary'], ['raw', 'jpeg'] as const, 'raw');
   const controller = new AbortController();
   const removeHandlers = abortOnInterrupt(controller, io, 'stopping after the current photo');
   try {

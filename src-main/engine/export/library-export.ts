@@ -144,6 +144,8 @@ export async function exportLibrary(
           acceptedTags: image.acceptedTags,
           rejectedTags: image.rejectedTags,
           tags: image.tags,
+          // The other file of a RAW+JPEG pair: the same photo, so it has no object of its own.
+          companions: image.companions,
         });
       }
     }

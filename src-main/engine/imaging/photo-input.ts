@@ -2,7 +2,7 @@
 
 import { FileError, type FileErrorCode, isFileError } from '../../shared/file-errors.js';
 import { DEFAULT_MAX_FILE_BYTES, readPhoto } from './read-photo.js';
-import { assertDecodable } from './sniff-format.js';
+import { withDecodableSource } from './camera-source.js';
 import { type DecodeGate, preprocessPhoto } from './preprocess.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 
@@ -20,6 +20,8 @@ export interface PhotoInfo {
   width: number;
   height: number;
   format: string;
+  /** EXIF capture time ("YYYY-MM-DDTHH:MM:SS"), when the file has one. */
+  takenAt: string | null;
   /** File size in bytes and SHA-256 (hex) of exactly the bytes that were decoded. */
   size: number;
   sha256: string;
@@ -50,9 +52,19 @@ export async function loadAndPreprocess(
 ): Promise<PhotoInfo> {
   const { bytes, size, sha256 } = await readPhoto(path, limits.maxFileBytes);
   try {
-    assertDecodable(bytes, path);
-    const { width, height, format } = await preprocessPhoto(bytes, spec, out, offset, limits.gate);
-    return { width, height, format, size, sha256 };
+    // HEIC: its thumbnail item stands in when it covers the resize target (the crop never sees more).
+    const need = { shortSide: spec.resizeShorter };
+    return await withDecodableSource(bytes, path, need, spec.maxPixels, async (source) => {
+      const decoded = await preprocessPhoto(source.bytes, spec, out, offset, limits.gate);
+      return {
+        width: source.width ?? decoded.width,
+        height: source.height ?? decoded.height,
+        format: source.format ?? decoded.format,
+        takenAt: source.takenAt !== undefined ? source.takenAt : decoded.takenAt,
+        size,
+        sha256,
+      };
+    });
   } catch (error) {
     throw error instanceof FileError ? new ReadPhotoError(error, size, sha256) : error;
   }

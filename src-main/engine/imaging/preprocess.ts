@@ -3,6 +3,7 @@
 import sharp, { type Metadata, type OutputInfo, type Sharp, type SharpOptions } from 'sharp';
 import { FileError } from '../../shared/file-errors.js';
 import { applyDecoderPolicy, decodeError, pixelLimitError } from './decoder-policy.js';
+import { exifDateTaken } from './exif-date.js';
 import { writeNormalisedChw } from './normalise.js';
 import { planBilinear, resampleBilinear, type Window } from './pil-bilinear.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
@@ -13,6 +14,8 @@ export interface DecodedPhoto {
   height: number;
   /** Decoder name as sharp reports it: jpeg, png, webp, gif, tiff, heif (AVIF only). */
   format: string;
+  /** When it was taken (EXIF DateTimeOriginal, camera wall clock, "YYYY-MM-DDTHH:MM:SS"), if it says. */
+  takenAt: string | null;
 }
 
 /** Ends a grant of decode memory; called once the decoded pixels are no longer needed. */
@@ -103,7 +106,7 @@ export async function preprocessPhoto(
     left: x.padBefore,
     top: y.padBefore,
   });
-  return { width, height, format: meta.format };
+  return { width, height, format: meta.format, takenAt: exifDateTaken(meta.exif) };
 }
 
 const BYTES_PER_SAMPLE: Readonly<Record<string, number>> = {

@@ -1,16 +1,19 @@
-// Recognises image formats Skiptag refuses (HEIC/HEIF, camera RAW, SVG) before any decoder sees them (engine process).
+// Recognises image formats by content before any decoder sees them (engine process): those Skiptag refuses (SVG, non-images) and the camera formats it decodes its own way (HEIC/HEIF, camera RAW).
 
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import { FileError } from '../../shared/file-errors.js';
 
-export type RefusedKind = 'heif' | 'camera_raw' | 'svg' | 'not_image';
+export type RefusedKind = 'svg' | 'not_image';
 
 export interface Refusal {
   kind: RefusedKind;
   message: string;
 }
 
-/** Extensions of camera RAW formats. Many are TIFF inside, which libvips would open as a tiny preview or noise. */
+/**
+ * Extensions of camera RAW formats. Many are TIFF inside, which libvips would open as a tiny thumbnail or
+ * noise, so they never go to libvips directly: their embedded preview is extracted first (raw-preview.ts).
+ */
 // prettier-ignore
 const RAW_EXTENSIONS = new Set([
   '3fr', 'ari', 'arw', 'bay', 'cap', 'cr2', 'cr3', 'crw', 'dcr', 'dcs', 'dng', 'drf', 'eip', 'erf', 'fff',
@@ -27,19 +30,45 @@ const GENERIC_HEIF_BRANDS = new Set(['mif1', 'msf1', 'mif2', 'miaf']);
 /** How much of a gzip stream to inflate when looking for an SVG inside (enough for any real prolog). */
 const SVG_SCAN_BYTES = 1024 * 1024;
 
-/** Returns why the file is refused, or null when it should go to the decoder. */
+/** Returns why the file is refused, or null when it should go to a decoder. */
 export function sniffRefusal(bytes: Uint8Array, path: Buffer | string): Refusal | null {
-  const ext = extensionOf(path);
-  const byContent = refusalByContent(bytes, ext);
+  const byContent = refusalByContent(bytes);
   if (byContent) {
     return byContent;
   }
-  if (RAW_EXTENSIONS.has(ext) && !isCommonRasterMagic(bytes)) {
-    // A RAW extension on a real JPEG/PNG/… (renamed export) still decodes; anything else is refused.
-    return rawRefusal(ext);
-  }
+  const ext = extensionOf(path);
   if (ext === 'svg' || ext === 'svgz') {
     return svgRefusal();
+  }
+  return null;
+}
+
+/** A camera format that libvips cannot decode but Skiptag can: HEVC-coded HEIF, or a RAW file (by its kind). */
+export type CameraFormat = { kind: 'heif' } | { kind: 'raw'; raw: string };
+
+/**
+ * HEIC/HEIF (HEVC) and camera RAW files, by content first and by extension for RAW formats without a
+ * recognisable header (most are plain TIFF inside: DNG, NEF, ARW, PEF…). A real JPEG/PNG/GIF/WebP with a RAW
+ * extension (a renamed export) is not RAW: libvips decodes it as what it is. Null for everything else.
+ */
+export function sniffCameraFormat(bytes: Uint8Array, path: Buffer | string): CameraFormat | null {
+  const ext = extensionOf(path);
+  const heif = heifBrandFamily(bytes);
+  if (heif === 'heic') {
+    return { kind: 'heif' };
+  }
+  if (heif === 'cr3') {
+    return { kind: 'raw', raw: RAW_EXTENSIONS.has(ext) ? ext : 'cr3' };
+  }
+  const raw = tiffRawKind(bytes);
+  if (raw) {
+    return { kind: 'raw', raw: RAW_EXTENSIONS.has(ext) ? ext : raw };
+  }
+  if (startsWithAscii(bytes, 0, 'FUJIFILMCCD-RAW')) {
+    return { kind: 'raw', raw: RAW_EXTENSIONS.has(ext) ? ext : 'raf' };
+  }
+  if (RAW_EXTENSIONS.has(ext) && !isCommonRasterMagic(bytes) && heif === null) {
+    return { kind: 'raw', raw: ext };
   }
   return null;
 }
@@ -52,21 +81,7 @@ export function assertDecodable(bytes: Uint8Array, path: Buffer | string): void 
   }
 }
 
-function refusalByContent(bytes: Uint8Array, ext: string): Refusal | null {
-  const heif = heifBrandFamily(bytes);
-  if (heif === 'heic') {
-    return { kind: 'heif', message: 'HEIC/HEIF images are not supported; convert them to JPEG first' };
-  }
-  if (heif === 'cr3') {
-    return rawRefusal(ext === '' || !RAW_EXTENSIONS.has(ext) ? 'cr3' : ext);
-  }
-  const raw = tiffRawKind(bytes);
-  if (raw) {
-    return rawRefusal(RAW_EXTENSIONS.has(ext) ? ext : raw);
-  }
-  if (startsWithAscii(bytes, 0, 'FUJIFILMCCD-RAW')) {
-    return rawRefusal(RAW_EXTENSIONS.has(ext) ? ext : 'raf');
-  }
+function refusalByContent(bytes: Uint8Array): Refusal | null {
   if (looksLikeSvg(bytes)) {
     return svgRefusal();
   }
@@ -196,13 +211,6 @@ function gunzipPrefix(bytes: Uint8Array): Uint8Array {
   } catch {
     return new Uint8Array(0);
   }
-}
-
-function rawRefusal(ext: string): Refusal {
-  return {
-    kind: 'camera_raw',
-    message: `camera RAW (.${ext.toUpperCase()}) files are not supported; export a JPEG or TIFF`,
-  };
 }
 
 function svgRefusal(): Refusal {

@@ -36,6 +36,7 @@ export function recordResult(
       format: result.format ?? '',
       width: result.width ?? 0,
       height: result.height ?? 0,
+      takenAt: result.takenAt ?? null,
       predictions: result.predictions,
       ...(rules ? { tags: tagsFor(result.predictions, rules) } : {}),
       ...(result.embedding !== undefined ? { embedding: result.embedding } : {}),

@@ -2,6 +2,7 @@
 
 import type { Prediction } from '../../shared/results.js';
 import type { ExportFilter, ExportImage, ImageStatus } from './library-types.js';
+import { type PairRole, partnersOf, shownCondition } from './pairs.js';
 import { ALL_PATHS, folderRanges, type PathRange } from './path-prefix.js';
 import { toErrorCode, toTag, type DbTag } from './row-mappers.js';
 import { asBuffer, jsonList, type SqlDb, type SqlParams, type SqlValue } from './sql-db.js';
@@ -46,7 +47,11 @@ interface DbPrediction {
  * Matching images in byte-wise path order. Each path range (the whole library, or the pieces of a folder)
  * is keyset-paged on the path index, so every page is one index seek and writes between pages are fine.
  */
-export function* exportImages(db: SqlDb, filter: ExportFilter): Generator<ExportImage, void, undefined> {
+export function* exportImages(
+  db: SqlDb,
+  filter: ExportFilter,
+  pairPrimary: PairRole = 'raw',
+): Generator<ExportImage, void, undefined> {
   if (filter.imageIds?.length === 0) return;
   const ranges = filter.folder === undefined ? ALL_PATHS : folderRanges(filter.folder);
   // Bound once: a selection can be 100k ids, and every page needs them.
@@ -54,7 +59,7 @@ export function* exportImages(db: SqlDb, filter: ExportFilter): Generator<Export
   for (const range of ranges) {
     let after: Buffer | null = null;
     for (;;) {
-      const { sql, params } = pageQuery(filter, ids, range, after);
+      const { sql, params } = pageQuery(filter, ids, range, after, pairPrimary);
       const rows = db.all<DbExportRow>(sql, params);
       if (rows.length > 0) yield* withDetails(db, rows);
       const last = rows[rows.length - 1];
@@ -70,8 +75,10 @@ function pageQuery(
   ids: string | null,
   range: PathRange,
   after: Buffer | null,
+  pairPrimary: PairRole,
 ): { sql: string; params: SqlParams } {
-  const where: string[] = [];
+  // One row per photo: the shown half of a RAW+JPEG pair, naming the other in `companions`.
+  const where: string[] = [shownCondition('i', pairPrimary)];
   const params: Record<string, SqlValue> = {};
   if (after !== null) {
     where.push('i.path > :after');
@@ -109,7 +116,7 @@ function pageQuery(
     FROM images i
     LEFT JOIN classifications c ON c.image_id = i.id AND c.model_id = ${modelChoice}
     LEFT JOIN models m ON m.id = c.model_id
-    WHERE ${where.length > 0 ? where.join(' AND ') : 'true'}
+    WHERE ${where.join(' AND ')}
     ORDER BY i.path LIMIT ${PAGE_SIZE}`;
   return { sql, params };
 }
@@ -123,6 +130,10 @@ function withDetails(db: SqlDb, rows: readonly DbExportRow[]): ExportImage[] {
        WHERE image_id IN (SELECT value FROM json_each(:ids)) ORDER BY image_id, model_id, rank`,
       ids,
     ),
+  );
+  const companions = partnersOf(
+    db,
+    rows.map((r) => r.id),
   );
   const tags = groupBy(
     db.all<DbTag & { image_id: number }>(
@@ -155,6 +166,7 @@ function withDetails(db: SqlDb, rows: readonly DbExportRow[]): ExportImage[] {
       acceptedTags: imageTags.filter((t) => t.state === 'accepted').map((t) => t.tag),
       rejectedTags: imageTags.filter((t) => t.state === 'rejected').map((t) => t.tag),
       tags: imageTags,
+      companions: companions.get(row.id) ?? [],
     };
   });
 }

@@ -2,6 +2,7 @@
 
 import type { ImageChanges } from './commit-feed.js';
 import type { ImageRow, ImageStatus, SeenFile } from './library-types.js';
+import { pairKeyOf } from './pairs.js';
 import { folderRanges, rangeCondition } from './path-prefix.js';
 import { IMAGE_COLUMNS, toImage, type DbImage } from './row-mappers.js';
 import { jsonList, type SqlDb, type SqlParams } from './sql-db.js';
@@ -52,10 +53,11 @@ export class ImagesRepo {
     const now = this.now();
     const row = this.db.returning<DbImage>(
       `INSERT INTO images (folder_id, path, display, size, mtime_ms, dev_ino, status, last_seen_scan,
-                           first_seen_at, updated_at)
-       VALUES (:folder_id, :path, :display, :size, :mtime_ms, :dev_ino, 'pending', :scan, :now, :now)
+                           first_seen_at, updated_at, pair_key, pair_role)
+       VALUES (:folder_id, :path, :display, :size, :mtime_ms, :dev_ino, 'pending', :scan, :now, :now,
+               :pair_key, :pair_role)
        RETURNING ${IMAGE_COLUMNS}`,
-      { folder_id: folderId, ...seenParams(seen), scan, now },
+      { folder_id: folderId, ...seenParams(seen), scan, now, ...pairParams(seen.path) },
     );
     this.changes.inserted(row.id);
     return toImage(row);
@@ -69,11 +71,17 @@ export class ImagesRepo {
 
   /** A rename: the row, with its predictions and tags, moves to the new path. */
   movePath(id: number, seen: SeenFile, folderId: number | null, scan: number): void {
-    this.db.run(`UPDATE images SET ${SEEN_SET}, path = :path, folder_id = :folder_id WHERE id = :id`, {
-      ...this.seenUpdate(id, seen, scan, undefined),
-      path: seen.path,
-      folder_id: folderId,
-    });
+    // A rename can make or break a RAW+JPEG pair (IMG_0001.JPG → IMG_0001-edit.JPG): the key follows the path.
+    this.db.run(
+      `UPDATE images SET ${SEEN_SET}, path = :path, folder_id = :folder_id, pair_key = :pair_key,
+         pair_role = :pair_role WHERE id = :id`,
+      {
+        ...this.seenUpdate(id, seen, scan, undefined),
+        path: seen.path,
+        folder_id: folderId,
+        ...pairParams(seen.path),
+      },
+    );
     this.changes.changed([id]);
   }
 
@@ -258,4 +266,9 @@ function seenParams(seen: SeenFile) {
     mtime_ms: seen.mtimeMs,
     dev_ino: seen.devIno,
   };
+}
+
+function pairParams(path: Buffer): { pair_key: Buffer | null; pair_role: string | null } {
+  const pair = pairKeyOf(path);
+  return { pair_key: pair?.key ?? null, pair_role: pair?.role ?? null };
 }

@@ -11,22 +11,19 @@ import {
   type StatusCounts,
   type TagCount,
 } from './library-types.js';
-import { folderRanges } from './path-prefix.js';
+import { folderRangeSql } from './path-prefix.js';
 import { type DbImage, IMAGE_COLUMNS, toErrorCode, toImage } from './row-mappers.js';
 import type { SqlDb, SqlValue } from './sql-db.js';
+import { hiddenIdsSql, type PairRole, partnersOf, shownCondition } from './pairs.js';
 import { tagChips } from './image-query.js';
 
 /** Counted by path range like the grid's folder filter, so a card's number is what clicking it shows. */
-export function folderInfo(db: SqlDb, folder: FolderRow): FolderInfo {
+export function folderInfo(db: SqlDb, folder: FolderRow, pairPrimary: PairRole = 'raw'): FolderInfo {
   const params: Record<string, SqlValue> = {};
-  const ranges = folderRanges(folder.path).map((range, i) => {
-    params[`lo${i}`] = range.lo;
-    if (range.hi === null) return `path >= :lo${i}`;
-    params[`hi${i}`] = range.hi;
-    return `(path >= :lo${i} AND path < :hi${i})`;
-  });
+  const under = folderRangeSql(folder.path, 'path', params);
   const count = db.get<{ n: number }>(
-    `SELECT count(*) AS n FROM images WHERE (${ranges.join(' OR ')}) AND status <> 'missing'`,
+    `SELECT count(*) AS n FROM images WHERE ${under} AND status <> 'missing'
+       AND ${shownCondition('images', pairPrimary)}`,
     params,
   );
   return {
@@ -38,11 +35,12 @@ export function folderInfo(db: SqlDb, folder: FolderRow): FolderInfo {
   };
 }
 
-/** Tags in use (suggested or accepted) on images that are present, most used first. */
-export function tagCounts(db: SqlDb): TagCount[] {
+/** Tags in use (suggested or accepted) on photos that are present (one per RAW+JPEG pair), most used first. */
+export function tagCounts(db: SqlDb, pairPrimary: PairRole = 'raw'): TagCount[] {
   return db.all<TagCount>(
     `SELECT tag, count(*) AS count FROM tags
-     WHERE state <> 'rejected' AND image_id NOT IN (SELECT id FROM images WHERE status = 'missing')
+     WHERE state <> 'rejected'
+       AND image_id NOT IN (SELECT id FROM images WHERE status = 'missing' UNION ${hiddenIdsSql(pairPrimary)})
      GROUP BY tag ORDER BY count DESC, tag`,
   );
 }
@@ -59,6 +57,9 @@ export function imageDetail(db: SqlDb, imageId: number): ImageDetailRow | undefi
   const row = db.get<DbImage>(`SELECT ${IMAGE_COLUMNS} FROM images WHERE id = :id`, { id: imageId });
   if (row === undefined) return undefined;
   const image = toImage(row);
+  const taken = db.get<{ taken_at: string | null }>('SELECT taken_at FROM images WHERE id = :id', {
+    id: imageId,
+  });
   const latest = db.get<DbClassification>(
     `SELECT c.model_id, m.name AS model_name, c.provider, c.classified_at
      FROM classifications c JOIN models m ON m.id = c.model_id
@@ -82,11 +83,13 @@ export function imageDetail(db: SqlDb, imageId: number): ImageDetailRow | undefi
     width: image.width,
     height: image.height,
     tags: tagChips(db, [image.id]).get(image.id) ?? [],
+    companions: (partnersOf(db, [image.id]).get(image.id) ?? []).map((p) => path.basename(p)),
     size: image.size,
     format: image.format,
     sha256: image.sha256,
     errorCode: image.errorCode,
     errorMessage: image.errorMessage,
+    takenAt: taken?.taken_at ?? null,
     model: latest?.model_name ?? null,
     provider: latest?.provider ?? null,
     classifiedAt: latest?.classified_at ?? null,

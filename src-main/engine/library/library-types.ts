@@ -9,6 +9,7 @@ import type {
   ImageSummary,
   JobState,
   imageFilterSchema,
+  imageSortSchema,
 } from '../../shared/contract.js';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import type { Prediction } from '../../shared/results.js';
@@ -75,6 +76,8 @@ export interface SuccessRecord {
   format: string;
   width: number;
   height: number;
+  /** EXIF capture time ("YYYY-MM-DDTHH:MM:SS"); null or absent when the photo does not say. */
+  takenAt?: string | null;
   /** Best first; each label also becomes an auto-suggested tag unless `tags` is given. */
   predictions: readonly Prediction[];
   /** The auto-suggested tags after the tag rules (thresholds, aliases, rollups such as "cat"). */
@@ -113,6 +116,16 @@ export interface TagQuery {
   maxScore?: number;
   limit: number;
   offset?: number;
+}
+
+/** What a bulk accept changed (or, in a dry run, would change). */
+export interface AcceptedSuggestions {
+  /** Tags accepted. */
+  suggestions: number;
+  /** Photos they are on. */
+  photos: number;
+  /** Per tag, the photos whose suggestion was accepted (empty in a dry run). */
+  groups: { tag: string; imageIds: number[] }[];
 }
 
 export interface JobRow {
@@ -171,17 +184,22 @@ export interface ExportImage {
   acceptedTags: string[];
   rejectedTags: string[];
   tags: TagRow[];
+  /** The other files of the photo's RAW+JPEG pair (display paths), which are left out of the export. */
+  companions: string[];
 }
 
 /** The photo grid's filter as the app's contract defines it, once parsed (review defaults to 'all'). */
 export type GridFilter = z.output<typeof imageFilterSchema>;
 
+/** The grid's order (the contract's, once parsed); absent: by score with a tag filter, else by name. */
+export type GridSort = z.output<typeof imageSortSchema>;
+
 /**
  * The contract's grid item and photo details without the URLs the service adds: how pictures are served
  * (app:// in Electron, http in the test bridge) is not the library's business.
  */
-export type ImageSummaryRow = Omit<ImageSummary, 'thumbUrl'>;
-export type ImageDetailRow = Omit<ImageDetail, 'thumbUrl' | 'previewUrl'>;
+export type ImageSummaryRow = Omit<ImageSummary, 'thumbUrl' | 'smallThumbUrl'>;
+export type ImageDetailRow = Omit<ImageDetail, 'thumbUrl' | 'smallThumbUrl' | 'previewUrl' | 'fullUrl'>;
 
 /** One page of the grid, and how many images the filter matches in all. */
 export interface PagedImages {

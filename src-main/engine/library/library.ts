@@ -13,12 +13,14 @@ import { LeaseRepo, type LeaseClaim, type LeaseHolder } from './lease-repo.js';
 import { isReadOnlyStorage } from './library-errors.js';
 import { folderInfo, imageDetail, recordedErrors, statusCounts, tagCounts } from './library-reads.js';
 import type {
+  AcceptedSuggestions,
   ExportFilter,
   ExportImage,
   FailureRecord,
   FolderRecord,
   FolderRow,
   GridFilter,
+  GridSort,
   ImageDetailRow,
   ImageRow,
   ImageStatus,
@@ -36,10 +38,29 @@ import type {
 } from './library-types.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
 import { PersonalRepo } from './personal-repo.js';
+import {
+  countPairsUnder,
+  hiddenIdsSql,
+  type PairRole,
+  type PartnerFile,
+  presentPartners,
+  withPartners,
+} from './pairs.js';
 import { ResultsRepo } from './results-repo.js';
 import { SqlDb } from './sql-db.js';
 import { TagsRepo } from './tags-repo.js';
 import { XmpRepo, type RewrittenFile, type XmpKeyword, type XmpTarget } from './xmp-repo.js';
+import {
+  reviewCounts,
+  scoreHistogram,
+  subfolderCounts,
+  tagStateCounts,
+  wnidsOfTags,
+  type ReviewCounts,
+  type ScoreHistogram,
+  type SubfolderCount,
+  type TagStateCounts,
+} from './review-queries.js';
 
 export interface LibraryOptions {
   /** Clock for the updated_at/added_at columns (ISO 8601 UTC); tests pin it. */
@@ -69,6 +90,11 @@ export class Library {
   readonly embeddings: EmbeddingsRepo;
   /** Personal tags: training examples, learned classifiers, their suggestions. */
   readonly personal: PersonalRepo;
+  /**
+   * Which half of a RAW+JPEG pair is the photo the grid and exports show (the user's setting; the other
+   * half is still scanned, classified and written to, as the same photo).
+   */
+  pairPrimary: PairRole = 'raw';
 
   private constructor(
     private readonly db: SqlDb,
@@ -266,21 +292,60 @@ export class Library {
     return this.results.incrementCrashCount(imageId);
   }
 
-  // Tags: the user's actions and tag search
+  // Tags: the user's actions and tag search. A decision on one half of a RAW+JPEG pair is the same decision
+  // on the other: both files are one photo to the user, whichever is shown now or after a setting change.
   setTagState(imageIds: readonly number[], tag: string, state: 'accepted' | 'rejected'): number {
-    return this.tags.setTagState(imageIds, tag, state);
+    return this.db.transaction(() => {
+      this.tags.setTagState(this.partnersOnly(imageIds), tag, state);
+      return this.tags.setTagState(imageIds, tag, state);
+    });
   }
   removeTag(imageIds: readonly number[], tag: string): number {
-    return this.tags.removeTag(imageIds, tag);
+    return this.db.transaction(() => {
+      this.tags.removeTag(this.partnersOnly(imageIds), tag);
+      return this.tags.removeTag(imageIds, tag);
+    });
   }
   resetToSuggestion(imageIds: readonly number[], tag: string): number {
-    return this.tags.resetToSuggestion(imageIds, tag);
+    return this.db.transaction(() => {
+      this.tags.resetToSuggestion(this.partnersOnly(imageIds), tag);
+      return this.tags.resetToSuggestion(imageIds, tag);
+    });
+  }
+  /** The other halves of these images' pairs (counts the callers report stay about the images asked for). */
+  private partnersOnly(imageIds: readonly number[]): number[] {
+    const asked = new Set(imageIds);
+    return withPartners(this.db, imageIds).filter((id) => !asked.has(id));
+  }
+  /** RAW+JPEG pairs (both files present) at or under a folder. */
+  pairsUnder(folder: Buffer): number {
+    return countPairsUnder(this.db, folder);
+  }
+  /** The other files of this image's RAW+JPEG pair that are present (not missing). */
+  pairPartners(imageId: number): PartnerFile[] {
+    return presentPartners(this.db, imageId);
   }
   tagsForImage(imageId: number): TagRow[] {
     return this.tags.tagsForImage(imageId);
   }
   imagesWithTag(tag: string, query: TagQuery): { total: number; hits: TagHit[] } {
     return this.tags.imagesWithTag(tag, query);
+  }
+  /** Accepts every suggestion of `tag` (null: of any tag) scoring ≥ minScore; a dry run only counts. */
+  acceptSuggestionsAbove(tag: string | null, minScore: number, dryRun = false): AcceptedSuggestions {
+    // The photos shown are counted and decided; the other half of each pair takes the same decision.
+    return this.db.transaction(() => {
+      const accepted = this.tags.acceptSuggestionsAbove(
+        tag,
+        minScore,
+        dryRun,
+        hiddenIdsSql(this.pairPrimary),
+      );
+      for (const group of accepted.groups) {
+        this.tags.setTagState(this.partnersOnly(group.imageIds), group.tag, 'accepted');
+      }
+      return accepted;
+    });
   }
 
   // Jobs
@@ -348,29 +413,46 @@ export class Library {
   }
   /** Streams matching images in path order (page by page: any library size fits in memory). */
   exportImages(filter: ExportFilter = {}): IterableIterator<ExportImage> {
-    return exportImages(this.db, filter);
+    return exportImages(this.db, filter, this.pairPrimary);
   }
 
   // The app's views: the photo grid, folder cards, tag list, one photo's details, recent failures
   /** One page of the grid and the total the filter matches. */
-  queryImages(filter: GridFilter, page: { offset: number; limit: number }): PagedImages {
-    return queryImages(this.db, filter, page);
+  queryImages(filter: GridFilter, page: { offset: number; limit: number }, sort?: GridSort): PagedImages {
+    return queryImages(this.db, filter, page, this.pairPrimary, sort);
   }
   /** Every image id the grid's filter matches, in id order (to export what the grid shows). */
   matchingImageIds(filter: GridFilter): number[] {
-    return matchingImageIds(this.db, filter);
+    return matchingImageIds(this.db, filter, this.pairPrimary);
   }
   folderInfo(folder: FolderRow): FolderInfo {
-    return folderInfo(this.db, folder);
+    return folderInfo(this.db, folder, this.pairPrimary);
   }
   tagCounts(): TagCount[] {
-    return tagCounts(this.db);
+    return tagCounts(this.db, this.pairPrimary);
   }
   imageDetail(imageId: number): ImageDetailRow | undefined {
     return imageDetail(this.db, imageId);
   }
   recordedErrors(limit: number): RecordedError[] {
     return recordedErrors(this.db, limit);
+  }
+
+  // Reviewing in bulk: counts by tag and state, score pictures, the review filters' counts, subfolders
+  tagStateCounts(minScore: number): TagStateCounts[] {
+    return tagStateCounts(this.db, minScore, this.pairPrimary);
+  }
+  scoreHistogram(tag: string | null): ScoreHistogram {
+    return scoreHistogram(this.db, tag, this.pairPrimary);
+  }
+  reviewCounts(suggestionMin: number): ReviewCounts {
+    return reviewCounts(this.db, suggestionMin, this.pairPrimary);
+  }
+  subfolderCounts(folder: FolderRow): SubfolderCount[] {
+    return subfolderCounts(this.db, folder, this.pairPrimary);
+  }
+  wnidsOfTags(names: readonly string[]): Map<string, string> {
+    return wnidsOfTags(this.db, names);
   }
 }
 

@@ -1,6 +1,7 @@
 // Schema versions of the library file (engine process): ordered migrations tracked with PRAGMA user_version; the version read from a file's header.
 
 import { open } from 'node:fs/promises';
+import { addPairColumns } from './pairs.js';
 import { SqlDb } from './sql-db.js';
 
 export interface Migration {
@@ -154,8 +155,22 @@ export const MIGRATIONS: readonly Migration[] = [
         );
       `),
   },
-  // Versions 5 and 6 belong to work merged beside this one (RAW+JPEG pairs, taken_at); the runner applies
-  // whatever versions a file lacks in order, so a gap here is harmless.
+  {
+    version: 5,
+    description: 'RAW+JPEG pairs: the key that ties IMG_0001.CR2 to IMG_0001.JPG, and each file’s role',
+    up: addPairColumns,
+  },
+  {
+    version: 6,
+    description: 'when each photo was taken (EXIF), for sorting',
+    up: (db) =>
+      db.exec(`
+        -- The camera's wall clock from EXIF DateTimeOriginal, "YYYY-MM-DDTHH:MM:SS" (sorts as text); NULL when
+        -- the photo does not say or was classified before this column existed (its next classification fills it).
+        ALTER TABLE images ADD COLUMN taken_at TEXT;
+        CREATE INDEX images_by_taken ON images(taken_at);
+      `),
+  },
   {
     version: 7,
     description: 'photo embeddings, personal tag classifiers, the personal tag source',

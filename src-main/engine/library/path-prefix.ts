@@ -1,5 +1,7 @@
 // Folder filters on raw path bytes (engine process): "at or under this folder" as index-friendly BLOB ranges.
 
+import type { SqlValue } from './sql-db.js';
+
 /** Bytes that separate path components: both slashes on Windows, only "/" elsewhere ("\" is a name byte). */
 export function pathSeparators(platform: NodeJS.Platform = process.platform): readonly number[] {
   return platform === 'win32' ? [0x5c, 0x2f] : [0x2f];
@@ -55,4 +57,18 @@ export function rangeCondition(
   return range.hi === null
     ? { sql: `${column} >= :lo`, params: { lo: range.lo } }
     : { sql: `${column} >= :lo AND ${column} < :hi`, params: { lo: range.lo, hi: range.hi } };
+}
+
+/**
+ * SQL for "column `pathColumn` is at or under `folder`": one OR-ed range per separator, each a single seek on
+ * a path index. The bounds are added to `params` as :lo0, :hi0, ….
+ */
+export function folderRangeSql(folder: Buffer, pathColumn: string, params: Record<string, SqlValue>): string {
+  const ranges = folderRanges(folder).map((range, i) => {
+    params[`lo${i}`] = range.lo;
+    if (range.hi === null) return `${pathColumn} >= :lo${i}`;
+    params[`hi${i}`] = range.hi;
+    return `(${pathColumn} >= :lo${i} AND ${pathColumn} < :hi${i})`;
+  });
+  return `(${ranges.join(' OR ')})`;
 }

@@ -45,7 +45,7 @@ export class ResultsRepo {
     this.db.transaction(() => {
       const changed = this.db.run(
         `UPDATE images SET status = 'ok', sha256 = :sha256, size = :size, format = :format, width = :width,
-           height = :height, error_code = NULL, error_message = NULL, crash_count = 0,
+           height = :height, taken_at = :taken_at, error_code = NULL, error_message = NULL, crash_count = 0,
            status_before_missing = NULL, updated_at = :now
          WHERE id = :id`,
         {
@@ -55,6 +55,7 @@ export class ResultsRepo {
           format: result.format,
           width: result.width,
           height: result.height,
+          taken_at: result.takenAt ?? null,
           now,
         },
       );

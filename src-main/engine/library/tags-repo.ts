@@ -1,9 +1,9 @@
 // Tags (engine process): the user's accept/reject/remove/undo actions, an image's tags, and images by tag.
 
 import type { ImageChanges } from './commit-feed.js';
-import type { TagHit, TagQuery, TagRow } from './library-types.js';
+import type { AcceptedSuggestions, TagHit, TagQuery, TagRow } from './library-types.js';
 import { toTag, type DbTag } from './row-mappers.js';
-import { jsonList, type SqlDb } from './sql-db.js';
+import { jsonList, type SqlDb, type SqlValue } from './sql-db.js';
 
 /**
  * SQL condition on `alias` (a tags row): the tag is present for search, i.e. suggested or accepted, with
@@ -77,6 +77,50 @@ export class TagsRepo {
       });
       return this.reported(imageIds, restored + removed);
     });
+  }
+
+  /**
+   * Accepts, in one transaction, every suggestion of `tag` (or of every tag when null) scoring at least
+   * `minScore` on a present photo: the threshold review's bulk accept. Decided tags are left alone. Returns
+   * what was accepted, grouped by tag (the undo sets exactly these back to suggested); a dry run changes
+   * nothing and returns the counts only. `hiddenIds` (SQL selecting ids) are left out: the hidden halves of
+   * RAW+JPEG pairs, which the caller decides with their shown half.
+   */
+  acceptSuggestionsAbove(
+    tag: string | null,
+    minScore: number,
+    dryRun: boolean,
+    hiddenIds: string,
+  ): AcceptedSuggestions {
+    const where = `${tag === null ? '' : 'tag = :tag AND '}state = 'suggested' AND score >= :min
+      AND image_id NOT IN (SELECT id FROM images WHERE status = 'missing' UNION ${hiddenIds})`;
+    const params: Record<string, SqlValue> = tag === null ? { min: minScore } : { tag, min: minScore };
+    if (dryRun) {
+      const row = this.db.get<{ suggestions: number; photos: number }>(
+        `SELECT count(*) AS suggestions, count(DISTINCT image_id) AS photos FROM tags WHERE ${where}`,
+        params,
+      );
+      return { suggestions: row?.suggestions ?? 0, photos: row?.photos ?? 0, groups: [] };
+    }
+    const rows = this.db.transaction(() =>
+      this.db.all<{ image_id: number; tag: string }>(
+        `UPDATE tags SET state = 'accepted', updated_at = :now WHERE ${where} RETURNING image_id, tag`,
+        { ...params, now: this.now() },
+      ),
+    );
+    const groups = new Map<string, number[]>();
+    for (const row of rows) {
+      const ids = groups.get(row.tag);
+      if (ids) ids.push(row.image_id);
+      else groups.set(row.tag, [row.image_id]);
+    }
+    const imageIds = [...new Set(rows.map((row) => row.image_id))];
+    if (imageIds.length > 0) this.changes.changed(imageIds);
+    return {
+      suggestions: rows.length,
+      photos: imageIds.length,
+      groups: [...groups].map(([t, ids]) => ({ tag: t, imageIds: ids.sort((a, b) => a - b) })),
+    };
   }
 
   /** Accepted first, then suggested, then rejected; best score first within each. */

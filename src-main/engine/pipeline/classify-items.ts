@@ -90,6 +90,7 @@ type Decoded =
       width: number;
       height: number;
       format: string;
+      takenAt: string | null;
       bytes: number;
       sha256: string;
     }
@@ -323,6 +324,7 @@ export async function classifyItems<T extends WalkItem>(
           width: d.width,
           height: d.height,
           format: d.format,
+          takenAt: d.takenAt,
           bytes: d.bytes,
           sha256: d.sha256,
           model: options.modelName,

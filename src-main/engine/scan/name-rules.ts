@@ -1,19 +1,17 @@
 // Name rules of photo folders (engine process): which extensions are photos, which entries are hidden or OS/NAS junk; walker and watcher alike.
 
+import { RAW_PHOTO_EXTENSIONS } from '../library/pairs.js';
+
 /**
- * Extensions the bundled sharp/libvips decodes. BMP is deliberately absent: libvips has no BMP loader.
+ * Extensions Skiptag decodes: what the bundled sharp/libvips reads, HEIC/HEIF (libheif in WebAssembly) and
+ * camera RAW (through the embedded JPEG preview). BMP is deliberately absent: libvips has no BMP loader.
  */
+// prettier-ignore
 export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
-  'jpg',
-  'jpeg',
-  'jpe',
-  'jfif',
-  'png',
-  'webp',
-  'gif',
-  'tif',
-  'tiff',
-  'avif',
+  'jpg', 'jpeg', 'jpe', 'jfif', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif',
+  // HEIF family (iPhone photos).
+  'heic', 'heif', 'hif',
+  ...RAW_PHOTO_EXTENSIONS,
 ]);
 
 /**
@@ -23,34 +21,7 @@ export const PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
  * would pull untrusted XML through librsvg.
  */
 export const UNSUPPORTED_PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
-  // HEIF family (iPhone photos); the bundled libheif only carries the AV1 decoder used for AVIF.
-  'heic',
-  'heif',
-  'hif',
-  // Camera RAW.
-  'cr2',
-  'cr3',
-  'crw',
-  'nef',
-  'nrw',
-  'arw',
-  'srf',
-  'sr2',
-  'dng',
-  'raf',
-  'orf',
-  'rw2',
-  'pef',
-  'raw',
-  'rwl',
-  '3fr',
-  'erf',
-  'kdc',
-  'mrw',
-  'srw',
-  'x3f',
-  'iiq',
-  // Other raster formats without a loader in the bundled libvips.
+  // Raster formats without a loader in the bundled libvips.
   'bmp',
   'jxl',
   'jp2',

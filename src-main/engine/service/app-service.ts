@@ -85,6 +85,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     this.library = Library.open(options.libraryFile);
     this.libraryFile = options.libraryFile;
     const settings = new SettingsStore(path.join(options.dataDir, 'settings.json'), warn);
+    this.library.pairPrimary = settings.get().pairPrimary;
     this.workers = new WorkerManager(() => settings.get(), options.modelPath, options.models.dir, {
       ...options.workerOptions,
       supervisor: { onLog: this.log, ...options.workerOptions?.supervisor },

@@ -34,6 +34,32 @@ export interface ModelInstallDeps {
   options?: ModelInstallOptions;
 }
 
+/** What Node's resolver and sockets say when there is no network to reach the server over. */
+const OFFLINE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'ENETDOWN', 'EHOSTUNREACH']);
+
+/**
+ * A download that failed because the computer is offline says so in words first, with the other ways to
+ * get a model, and keeps the technical reason after it; every other failure passes through unchanged.
+ */
+export function explainOffline(error: unknown, url: string): unknown {
+  if (!(error instanceof DownloadError) || error.kind !== 'network') return error;
+  let code: string | undefined;
+  for (let cause: unknown = error.cause, depth = 0; cause instanceof Error && depth < 5; depth++) {
+    const candidate = (cause as NodeJS.ErrnoException).code;
+    if (candidate !== undefined && OFFLINE_CODES.has(candidate)) code = candidate;
+    cause = cause.cause;
+  }
+  if (code === undefined) return error;
+  const host = URL.canParse(url) ? new URL(url).host : url;
+  return new DownloadError(
+    'network',
+    `no internet connection: could not reach ${host} (${code}). Connect and try again, or use the ` +
+      `offline demo model, or import a model file you already have.${error.partialKept ? ' The part downloaded so far is kept.' : ''}`,
+    error.partialKept,
+    { cause: error },
+  );
+}
+
 /**
  * Progress is in bytes (done/total) with `current` naming the stage. The UI learns that the models
  * changed from the job's end (done, failed or cancelled) and refetches models:list then.
@@ -145,7 +171,8 @@ export class ModelInstallJobs {
         return true;
       } catch (error) {
         const paused = attempt.signal.aborted && !control.signal.aborted;
-        if (!paused || !(error instanceof DownloadError && error.kind === 'cancelled')) throw error;
+        if (!paused || !(error instanceof DownloadError && error.kind === 'cancelled'))
+          throw explainOffline(error, modelUrl(entry, mirror));
       } finally {
         queue.off('update', onUpdate);
       }

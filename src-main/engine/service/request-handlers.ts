@@ -20,11 +20,13 @@ import type { FolderTracker } from './folder-tracker.js';
 import { locateModel } from '../models/locate-model.js';
 import { planInputs } from '../scan/input-set.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
-import { doctorView, listModelInfos } from './settings-views.js';
+import { DEMO_MODEL_ID, doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import type { TagJobs } from './tag-jobs.js';
 import { enqueueXmpWrite, type XmpJobDeps } from './xmp-jobs.js';
+import { tagSummaries } from './review-views.js';
+import { importDroppedModels, isModelFile, isPhotoCandidate, writeDemoModel } from './model-files.js';
 
 export type ParsedInput<C extends RequestChannel> = z.infer<(typeof REQUESTS)[C]['input']>;
 
@@ -36,6 +38,15 @@ export type RequestHandlers = {
 export interface UrlBuilders {
   thumb(imageId: number): string;
   preview(imageId: number): string;
+  /** The grid's smaller thumbnail; without it, the thumbnail stands in. */
+  small?(imageId: number): string;
+  /** The viewer's 100% zoom; without it, the preview stands in. */
+  full?(imageId: number): string;
+}
+
+function thumbUrls(urls: UrlBuilders, imageId: number): { thumbUrl: string; smallThumbUrl: string } {
+  const thumbUrl = urls.thumb(imageId);
+  return { thumbUrl, smallThumbUrl: urls.small?.(imageId) ?? thumbUrl };
 }
 
 export interface ServiceContext {
@@ -107,18 +118,32 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       return ctx.library.folderInfo(folderById(folderId));
     },
     'library:rescan': ({ folderId }) => ctx.jobs.scanFolders([folderById(folderId).display], false),
-    'images:query': ({ filter, offset, limit }) => {
-      const { total, items } = ctx.library.queryImages(filter, { offset, limit });
-      return { total, items: items.map((item) => ({ ...item, thumbUrl: ctx.urls.thumb(item.id) })) };
+    'images:query': ({ filter, offset, limit, sort }) => {
+      const { total, items } = ctx.library.queryImages(filter, { offset, limit }, sort);
+      return { total, items: items.map((item) => ({ ...item, ...thumbUrls(ctx.urls, item.id) })) };
     },
     'images:get': ({ imageId }) => {
       const detail = ctx.library.imageDetail(imageId);
       if (detail === undefined) throw new AppError('not_found', `no image with id ${imageId}`);
-      return { ...detail, thumbUrl: ctx.urls.thumb(imageId), previewUrl: ctx.urls.preview(imageId) };
+      return {
+        ...detail,
+        ...thumbUrls(ctx.urls, imageId),
+        previewUrl: ctx.urls.preview(imageId),
+        fullUrl: ctx.urls.full?.(imageId) ?? ctx.urls.preview(imageId),
+      };
     },
     'images:errors': ({ limit }) =>
       newestErrors(ctx.errors.recent(), ctx.library.recordedErrors(limit), limit),
     'tags:list': () => ctx.library.tagCounts(),
+    'library:overview': ({ suggestionMin }) => ctx.library.reviewCounts(suggestionMin),
+    'library:subfolders': ({ folderId }) => ctx.library.subfolderCounts(folderById(folderId)),
+    'tags:summary': ({ minScore }) => tagSummaries(ctx.library, minScore),
+    'tags:histogram': ({ tag }) => ctx.library.scoreHistogram(tag ?? null),
+    'tags:acceptAbove': ({ tag, minScore, dryRun }) => {
+      const accepted = ctx.library.acceptSuggestionsAbove(tag ?? null, minScore, dryRun);
+      if (!dryRun) ctx.changes.flush();
+      return accepted;
+    },
     'tags:setState': ({ imageIds, tag, state }) => {
       const changed =
         state === 'suggested'
@@ -150,9 +175,27 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       }
       const changed = await ctx.settings.update(patch);
       if (changed.some((key) => ENGINE_SETTINGS.includes(key))) ctx.workers.invalidate();
+      if (changed.includes('pairPrimary')) {
+        // The other half of every RAW+JPEG pair is now the one shown: the grid reloads.
+        ctx.library.pairPrimary = ctx.settings.get().pairPrimary;
+        ctx.changes.anyImage();
+        ctx.changes.flush();
+      }
+      // A model chosen by hand answers folders that waited for one, as an install does.
+      if (changed.includes('model')) ctx.jobs.retryAfterModelInstalled();
       return settingsView();
     },
     'models:list': () => listModelInfos(ctx.modelSources),
+    'models:installDemo': async () => {
+      await writeDemoModel(ctx.modelSources.dir);
+      // The user asked for it: it becomes the model, and what waited for a model starts.
+      await ctx.settings.update({ model: DEMO_MODEL_ID });
+      ctx.workers.invalidate();
+      ctx.jobs.retryAfterModelInstalled();
+      const info = (await listModelInfos(ctx.modelSources)).find((m) => m.id === DEMO_MODEL_ID);
+      if (info === undefined) throw new AppError('failed', 'the demo model was written but is not listed');
+      return info;
+    },
     'models:install': ({ id }) => ctx.models.install(id),
     'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, ctx.modelSources.dir, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
@@ -186,14 +229,22 @@ async function checkModelChoice(sources: ModelSources, model: string): Promise<v
 
 /**
  * Dropped or picked paths: folders are recorded and watched; single photos are tagged where they are
- * (they join the library folder that contains them, if any). All paths are checked before any is
- * recorded: one bad path fails the request and changes nothing. Overlaps are covered, not repeated: the
- * same folder twice (or through a link), a folder inside another one dropped or already watched, a photo
- * inside a dropped folder. A watched folder that takes in folders watched before stops their own watches.
+ * (they join the library folder that contains them, if any); an .onnx file is imported as a model (with a
+ * labels file dropped beside it). All paths are checked before any is recorded: one bad path fails the
+ * request and changes nothing. Overlaps are covered, not repeated: the same folder twice (or through a
+ * link), a folder inside another one dropped or already watched, a photo inside a dropped folder. A watched
+ * folder that takes in folders watched before stops their own watches.
  */
 async function addFolders(ctx: ServiceContext, paths: readonly string[]): Promise<FolderInfo[]> {
   const inputs = await Promise.all(paths.map((p) => resolveInput(p)));
   const kinds = new Map(inputs.map((input) => [input.real, input.kind]));
+  const modelFiles = [...kinds].filter(([p, kind]) => kind === 'file' && isModelFile(p)).map(([p]) => p);
+  if (modelFiles.length > 0) {
+    const dropped = [...kinds].filter(([, kind]) => kind === 'file').map(([p]) => p);
+    await importDroppedModels(ctx, modelFiles, dropped);
+    // A model and the labels that came with it are not photos.
+    for (const [p, kind] of kinds) if (kind === 'file' && !isPhotoCandidate(p)) kinds.delete(p);
+  }
   // By real path and identity: a link to a folder and the folder itself are one folder.
   const plan = await planInputs([...kinds.keys()]);
   const folders = plan.inputs.filter((p) => kinds.get(p) === 'folder');

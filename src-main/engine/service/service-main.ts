@@ -6,10 +6,12 @@ import { MainLauncher } from '../worker/worker-launcher.js';
 import { AppService, type UrlBuilders } from './app-service.js';
 import { runService } from './service-runner.js';
 
-/** Main's app:// protocol serves these: app://thumb/<id> and app://preview/<id>. */
+/** Main's app:// protocol serves these: app://thumb/<id>, app://small/<id>, app://preview/<id>, app://full/<id>. */
 const ELECTRON_URLS: UrlBuilders = {
   thumb: (id) => `app://thumb/${id}`,
   preview: (id) => `app://preview/${id}`,
+  small: (id) => `app://small/${id}`,
+  full: (id) => `app://full/${id}`,
 };
 
 // Inside Electron this process cannot fork (the RunAsNode fuse is off): main starts the workers, and its

@@ -21,6 +21,8 @@ export const DEFAULT_SETTINGS: StoredSettings = {
   xmpMode: 'sidecar',
   xmpNaming: 'ext',
   xmpMinScore: 0,
+  // Lightroom's and darktable's default: the RAW is the photo, the camera's JPEG comes along with it.
+  pairPrimary: 'raw',
 };
 
 /**

@@ -11,6 +11,10 @@ import { AppError } from '../../shared/errors.js';
 import type { ProviderReport } from '../doctor/doctor-report.js';
 import { runDoctor } from '../doctor/run-doctor.js';
 
+/** The offline demo model's name in the models folder (and in `settings.model`). */
+export const DEMO_MODEL_ID = 'colours-demo';
+export const DEMO_MODEL_NAME = 'Colour demo (names colours, not objects)';
+
 /** The catalogue the CLI uses too: `catalogFile` (private catalogues, tests), else the bundled one. */
 export async function modelCatalog(catalogFile: string | null): Promise<Catalog> {
   try {
@@ -23,7 +27,8 @@ export async function modelCatalog(catalogFile: string | null): Promise<Catalog>
 /**
  * models:list: every model `settings.model` can name, as ModelInfo rows: catalogue models in catalogue order
  * (installed or not), then models in the models folder the catalogue lacks (imported), then bundled files. A
- * catalogue model that is only bundled is listed once, as bundled and installed: it needs no download.
+ * catalogue model that is only bundled is listed once, as bundled and installed: it needs no download. The
+ * offline demo model is always listed (source demo), installed or not.
  */
 export async function listModelInfos(
   sources: ModelSources,
@@ -42,10 +47,11 @@ export async function listModelInfos(
   const infos: ModelInfo[] = [];
   for (const row of await listModels(catalog, dir)) {
     const onlyBundled = row.installed === null && bundledIds.has(row.id);
+    const demo = row.entry === null && row.id === DEMO_MODEL_ID;
     infos.push({
       id: row.id,
-      name: row.entry?.name ?? row.id,
-      source: row.entry === null ? 'imported' : onlyBundled ? 'bundled' : 'catalog',
+      name: demo ? DEMO_MODEL_NAME : (row.entry?.name ?? row.id),
+      source: demo ? 'demo' : row.entry === null ? 'imported' : onlyBundled ? 'bundled' : 'catalog',
       installed: row.installed !== null || onlyBundled,
       recommended: row.recommended,
       bytes: row.entry?.bytes ?? row.installed?.bytes ?? null,
@@ -65,6 +71,18 @@ export async function listModelInfos(
       installed: true,
       recommended: false,
       bytes: info?.size ?? null,
+      imagenetTop1: null,
+    });
+  }
+  // The demo is always on offer: models:installDemo builds it here, offline, in a moment.
+  if (!infos.some((i) => i.id === DEMO_MODEL_ID)) {
+    infos.push({
+      id: DEMO_MODEL_ID,
+      name: DEMO_MODEL_NAME,
+      source: 'demo',
+      installed: false,
+      recommended: false,
+      bytes: null,
       imagenetTop1: null,
     });
   }

@@ -1,4 +1,4 @@
-// Thumbnails and previews for the app (service process): a disk cache keyed by image version, renders done by the worker, grid requests first.
+// Thumbnails, previews and full-size views for the app (service process): a disk cache keyed by image version, renders done by the worker, grid requests first.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { ImageVariant } from '../../shared/service-protocol.js';
 import type { TaskValue, WorkerTask } from '../../shared/worker-protocol.js';
 import { isFileError } from '../../shared/file-errors.js';
-import { PREVIEW_SIZE, THUMBNAIL_SIZE } from '../imaging/thumbnails.js';
+import { FULL_SIZE, PREVIEW_SIZE, SMALL_THUMBNAIL_SIZE, THUMBNAIL_SIZE } from '../imaging/thumbnails.js';
 import type { ImageRow } from '../library/library-types.js';
 import type { Library } from '../library/library.js';
 
@@ -52,12 +52,19 @@ export class ThumbStore {
       image.status === 'error';
     if (unrenderable || this.closed) return Promise.resolve(null);
     if (this.poisoned.has(versionKey(image))) return Promise.resolve(null);
-    const size = variant === 'thumb' ? THUMBNAIL_SIZE : PREVIEW_SIZE;
+    const size = {
+      thumb: THUMBNAIL_SIZE,
+      small: SMALL_THUMBNAIL_SIZE,
+      preview: PREVIEW_SIZE,
+      full: FULL_SIZE,
+    }[variant];
     const key = `${versionKey(image)}-${size}`;
+    // Full-size renders are seen one at a time and are large: rendered when asked, never kept on disk.
+    const keep = variant !== 'full';
     let pending = this.inFlight.get(key);
     if (pending === undefined) {
-      pending = this.cached(key)
-        .then((hit) => hit ?? this.limited(priority, () => this.renderAndCache(image, key, size)))
+      pending = (keep ? this.cached(key) : Promise.resolve(null))
+        .then((hit) => hit ?? this.limited(priority, () => this.renderAndCache(image, key, size, keep)))
         .finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, pending);
     }
@@ -91,7 +98,12 @@ export class ThumbStore {
     }
   }
 
-  private async renderAndCache(image: ImageRow, key: string, size: number): Promise<Buffer | null> {
+  private async renderAndCache(
+    image: ImageRow,
+    key: string,
+    size: number,
+    keep: boolean,
+  ): Promise<Buffer | null> {
     if (this.closed) return null;
     let jpeg: Buffer;
     try {
@@ -112,7 +124,7 @@ export class ThumbStore {
       }
       return null;
     }
-    await this.writeCacheFile(this.fileFor(key), jpeg);
+    if (keep) await this.writeCacheFile(this.fileFor(key), jpeg);
     return jpeg;
   }
 

@@ -70,7 +70,9 @@ async function writeAll(deps: XmpJobDeps, control: JobControl, ids: number[], dr
       onProgress: (p) =>
         control.report({ done: done + p.done, total: ids.length, failed, current: p.current }),
     });
-    done += results.length;
+    // Results also hold the other halves of RAW+JPEG pairs: progress counts the photos asked for.
+    const asked = new Set(slice);
+    done += results.filter((r) => asked.has(r.imageId)).length;
   }
   control.report({ done, total: ids.length, failed, current: null });
 }

@@ -176,6 +176,15 @@ export class OnnxGraphBuilder {
     return this.addNode('GlobalAveragePool', name, [input]);
   }
 
+  /** Softmax along one axis (opset 13: along `axis` only, not over everything after it). */
+  softmax(name: string, input: string, axis: number): string {
+    return this.addNode('Softmax', name, [input], { axis: { int: axis } });
+  }
+
+  log(name: string, input: string): string {
+    return this.addNode('Log', name, [input]);
+  }
+
   flatten(name: string, input: string, axis = 1): string {
     return this.addNode('Flatten', name, [input], { axis: { int: axis } });
   }

@@ -15,6 +15,7 @@ import type {
 import { Classifier } from '../classify/classifier.js';
 import { resolveLabels } from '../classify/labels.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
+import { closeRawPreviewReader } from '../imaging/raw-preview.js';
 import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
 import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
@@ -58,6 +59,7 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
     await Promise.allSettled([work, ...tasks]);
     const opened = await model?.catch(() => null);
     await opened?.classifier.close().catch(() => undefined);
+    await closeRawPreviewReader();
     exit(code);
   };
 

@@ -19,12 +19,18 @@ import {
   type WriteResult,
 } from './publish-write.js';
 
-/** Formats whose metadata exiftool rewrites without touching the image data; IPTC-IIM only where it is standard. */
+/**
+ * Formats whose metadata exiftool rewrites without touching the image data; IPTC-IIM only where it is
+ * standard. HEIC: exiftool rewrites the XMP item and the item locations, never the coded image items, and
+ * the pixel check (libheif in the worker) proves it for every file. Camera RAW is absent on purpose: its
+ * maker notes and offsets are too precious to rewrite, so RAW files always get a sidecar.
+ */
 const EMBED_FORMATS: Readonly<Record<string, { iptc: boolean }>> = {
   jpeg: { iptc: true },
   tiff: { iptc: true },
   png: { iptc: false },
   webp: { iptc: false },
+  heic: { iptc: false },
 };
 
 const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = {
@@ -36,6 +42,9 @@ const FORMAT_BY_EXTENSION: Readonly<Record<string, string>> = {
   tiff: 'tiff',
   png: 'png',
   webp: 'webp',
+  heic: 'heic',
+  heif: 'heic',
+  hif: 'heic',
 };
 
 /**

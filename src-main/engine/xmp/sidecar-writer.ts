@@ -4,6 +4,7 @@ import { chmod, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { emptyFields, NotXmpError, readSidecarFields } from './keyword-fields.js';
 import { planMerge } from './merge-keywords.js';
+import { pairKeyOf } from '../library/pairs.js';
 import { classifyExtension } from '../scan/name-rules.js';
 import {
   cleanFolderOnce,
@@ -33,8 +34,16 @@ export async function writeSidecar(job: FileJob, naming: SidecarNaming): Promise
   }
   const sidecar = sidecarPath(job.photo, naming);
   if (naming === 'replace') {
-    const partner = await sharedSidecarPartner(job.photo);
-    if (partner !== null) {
+    const role = pairKeyOf(Buffer.from(job.photo))?.role;
+    const partners = await sharedSidecarPartners(job.photo);
+    // RAW+JPEG: `IMG_0001.xmp` is the RAW's sidecar (Lightroom's convention); the JPEG is the same photo,
+    // written with the same tags, so it leaves that file to the RAW.
+    const raw = partners.find((p) => pairKeyOf(Buffer.from(p))?.role === 'raw');
+    if (role === 'jpeg' && raw !== undefined) {
+      return skipped(job, `${sidecar} is the sidecar of ${raw}, the RAW of the same photo`);
+    }
+    const partner = partners.find((p) => role !== 'raw' || pairKeyOf(Buffer.from(p))?.role !== 'jpeg');
+    if (partner !== undefined) {
       return skipped(job, `${sidecar} would also belong to ${partner}: use --xmp-name ext`);
     }
   }
@@ -95,9 +104,9 @@ export function sidecarCandidates(photo: string): string[] {
 
 /**
  * With Adobe naming, `photo.jpg` and `photo.png` would share `photo.xmp`, and each write would mix their
- * keywords. Returns the other photo's path when there is one (null otherwise).
+ * keywords. Returns the other photos' paths (none: the sidecar is this photo's alone).
  */
-async function sharedSidecarPartner(photo: string): Promise<string | null> {
+async function sharedSidecarPartners(photo: string): Promise<string[]> {
   const dir = dirname(photo);
   const own = basename(photo);
   const stem = own.slice(0, own.length - extname(own).length);
@@ -105,13 +114,14 @@ async function sharedSidecarPartner(photo: string): Promise<string | null> {
   try {
     names = await readdir(dir);
   } catch {
-    return null;
+    return [];
   }
-  const partner = names.find(
-    (name) =>
-      name !== own &&
-      name.slice(0, name.length - extname(name).length) === stem &&
-      classifyExtension(name) !== 'other',
-  );
-  return partner === undefined ? null : join(dir, partner);
+  return names
+    .filter(
+      (name) =>
+        name !== own &&
+        name.slice(0, name.length - extname(name).length) === stem &&
+        classifyExtension(name) !== 'other',
+    )
+    .map((name) => join(dir, name));
 }

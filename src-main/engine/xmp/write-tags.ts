@@ -2,6 +2,8 @@
 
 import { DEFAULT_MAX_PIXELS } from '../imaging/preprocess-spec.js';
 import type { Library } from '../library/library.js';
+import type { ImageRow } from '../library/library-types.js';
+import { pairKeyOf } from '../library/pairs.js';
 import { type Hierarchy, loadHierarchy } from '../tagging/hierarchy.js';
 import { openExifTool } from './keyword-fields.js';
 import { writeEmbedded } from './embed-writer.js';
@@ -52,7 +54,9 @@ export interface WriteTagsOptions {
 /**
  * Writes each image's selected tags (see selectTags) to its sidecar or, with mode 'embed', into the
  * photo, one file at a time with one ExifTool process that is ended before returning. A file that fails
- * is reported ('skipped', reason 'failed: …') and the batch goes on. Returns one result per image id.
+ * is reported ('skipped', reason 'failed: …') and the batch goes on. The other half of a RAW+JPEG pair is
+ * written too, with the same tags (those of the half the library shows); a RAW file always gets a sidecar.
+ * Returns one result per file written or skipped: the images asked for, and their pair partners.
  */
 export async function writeTagsForImages(
   library: Library,
@@ -61,7 +65,6 @@ export async function writeTagsForImages(
 ): Promise<WriteResult[]> {
   const ids = [...imageIds];
   const mode = options.mode ?? 'sidecar';
-  const target = mode === 'embed' ? 'embedded' : 'sidecar';
   const rollup = rollupFrom(options.hierarchy ?? (await loadHierarchy()));
   const results: WriteResult[] = [];
   const cleaned = new Set<string>();
@@ -70,14 +73,16 @@ export async function writeTagsForImages(
   const checker = options.pixelHash
     ? { hash: options.pixelHash, close: async () => undefined }
     : workerPixelHasher(options.maxPixels ?? DEFAULT_MAX_PIXELS);
+  const done = new Set<number>();
   try {
     for (const [index, imageId] of ids.entries()) {
       if (options.signal?.aborted) break;
+      if (done.has(imageId)) continue;
       const image = library.getImage(imageId);
       options.onProgress?.({ done: index, total: ids.length, current: image?.display ?? null });
-      let result: WriteResult;
       if (image === undefined) {
-        result = {
+        done.add(imageId);
+        const result: WriteResult = {
           imageId,
           path: `#${imageId}`,
           action: 'skipped',
@@ -85,35 +90,56 @@ export async function writeTagsForImages(
           added: [],
           removed: [],
         };
-      } else {
+        results.push(result);
+        options.onResult?.(result);
+        continue;
+      }
+      // A RAW+JPEG pair is one photo: both files get the tags of the half the user sees.
+      const group = [image, ...pairPartnerRows(library, image)];
+      const shown = group.find((member) => pairKeyOf(member.path)?.role === library.pairPrimary) ?? image;
+      const selection = selectTags(
+        library.tagsForImage(shown.id),
+        library.predictionWnids(shown.id),
+        options.minScore ?? 0,
+        rollup,
+      );
+      for (const member of group) {
+        if (done.has(member.id)) continue;
+        done.add(member.id);
+        // Keywords never go inside a RAW file: its sidecar is what Lightroom, darktable and digiKam read.
+        const raw = pairKeyOf(member.path)?.role === 'raw';
+        const memberMode: XmpMode = raw ? 'sidecar' : mode;
         const job: FileJob = {
           library,
           exiftool,
-          image,
-          photo: image.display,
-          selection: selectTags(
-            library.tagsForImage(imageId),
-            library.predictionWnids(imageId),
-            options.minScore ?? 0,
-            rollup,
-          ),
-          previous: library.xmpWritten(imageId, target),
+          image: member,
+          photo: member.display,
+          selection,
+          previous: library.xmpWritten(member.id, memberMode === 'embed' ? 'embedded' : 'sidecar'),
           dryRun: options.dryRun ?? false,
           hooks: options.hooks ?? {},
           cleaned,
           pixelHash: checker.hash,
           scope,
         };
-        result = await writeOne(job, options);
+        const result = await writeOne(job, { ...options, mode: memberMode });
+        results.push(result);
+        options.onResult?.(result);
       }
-      results.push(result);
-      options.onResult?.(result);
     }
-    options.onProgress?.({ done: results.length, total: ids.length, current: null });
+    options.onProgress?.({ done: ids.length, total: ids.length, current: null });
   } finally {
     await Promise.all([exiftool.end(), checker.close()]);
   }
   return results;
+}
+
+/** The present other halves of an image's RAW+JPEG pair, as full rows. */
+function pairPartnerRows(library: Library, image: ImageRow): ImageRow[] {
+  return library
+    .pairPartners(image.id)
+    .map((partner) => library.getImage(partner.id))
+    .filter((row): row is ImageRow => row !== undefined);
 }
 
 /** Pixel checks in a worker process of their own, started at the first check (sidecar writes never need one). */

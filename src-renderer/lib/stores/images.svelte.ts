@@ -1,7 +1,8 @@
 // Photo list store (renderer): the current filter, its total and lazily fetched pages for the virtual grid.
-import type { ImageFilter, ImageSummary } from '$contract';
+import type { ImageFilter, ImageSortInput, ImageSummary } from '$contract';
 import { skiptag } from '../api';
 import { errorMessage } from '../format';
+import { view } from './view.svelte';
 
 /** Rows the grid asks for at a time; small enough to answer fast, big enough to cover a screen. */
 export const PAGE_SIZE = 200;
@@ -10,10 +11,16 @@ const SPAN_PAGES = 5;
 
 type Page = { gen: number; items: ImageSummary[] };
 
-/** Drops empty values so requests carry only what the user set; the score band means something only with a tag. */
+/**
+ * Drops empty values so requests carry only what the user set; the score band means something only with a
+ * tag, a subfolder only with its folder, where the search looks only with a search.
+ */
 export function normaliseFilter(f: ImageFilter): ImageFilter {
   const out: ImageFilter = { review: f.review ?? 'all' };
-  if (f.folderId !== undefined) out.folderId = f.folderId;
+  if (f.folderId !== undefined) {
+    out.folderId = f.folderId;
+    if (f.subfolder) out.subfolder = f.subfolder;
+  }
   const tag = f.tag?.trim();
   if (tag) {
     out.tag = tag;
@@ -21,13 +28,31 @@ export function normaliseFilter(f: ImageFilter): ImageFilter {
     if (f.maxScore !== undefined && f.maxScore < 1) out.maxScore = f.maxScore;
   }
   const text = f.text?.trim();
-  if (text) out.text = text;
+  if (text) {
+    out.text = text;
+    if (f.textIn === 'path') out.textIn = 'path';
+  }
+  if (f.suggestionMin !== undefined && f.suggestionMin > 0) out.suggestionMin = f.suggestionMin;
   return out;
+}
+
+/** Whether the user narrowed the list (the display threshold and where the search looks do not count). */
+export function isFiltered(f: ImageFilter): boolean {
+  return (
+    f.folderId !== undefined || f.tag !== undefined || f.text !== undefined || (f.review ?? 'all') !== 'all'
+  );
+}
+
+/** The list as nothing narrows it, with the display threshold the view is set to. */
+function baseFilter(): ImageFilter {
+  return normaliseFilter({ review: 'all', suggestionMin: view.effectiveThreshold });
 }
 
 class ImagesStore {
   /** Raw (not deeply proxied): it is sent over IPC as is, and proxies cannot be structured-cloned. */
-  filter = $state.raw<ImageFilter>({ review: 'all' });
+  filter = $state.raw<ImageFilter>(baseFilter());
+  /** null: the service's default order (the tag's score with a tag filter, else name). */
+  sort = $state.raw<ImageSortInput | null>(null);
   /** Matching photos; null until the first answer. */
   total = $state<number | null>(null);
   error = $state<string | null>(null);
@@ -70,7 +95,13 @@ class ImagesStore {
   }
 
   clearFilter(): void {
-    this.filter = { review: 'all' };
+    this.filter = baseFilter();
+    void this.reload();
+  }
+
+  setSort(sort: ImageSortInput | null): void {
+    if (JSON.stringify(sort) === JSON.stringify(this.sort)) return;
+    this.sort = sort;
     void this.reload();
   }
 
@@ -141,7 +172,8 @@ class ImagesStore {
 
   /** Test hook: back to a fresh, unloaded store. */
   reset(): void {
-    this.filter = { review: 'all' };
+    this.filter = baseFilter();
+    this.sort = null;
     this.total = null;
     this.error = null;
     this.filtering = false;
@@ -193,6 +225,7 @@ class ImagesStore {
         filter: this.filter,
         offset: first * PAGE_SIZE,
         limit: (last - first + 1) * PAGE_SIZE,
+        ...(this.sort ? { sort: this.sort } : {}),
       });
       if (gen !== this.#gen) return;
       for (let p = first; p <= last; p++) {

@@ -17,6 +17,14 @@ class ModelsStore {
   firstRunDismissed = $state(false);
   /** A model arrived after the library already had folders: offer to tag them now. */
   offerTagNow = $state(false);
+  /** The demo model is being built. */
+  buildingDemo = $state(false);
+  /** A model file is being imported (checked by running it, which takes a moment). */
+  importing = $state(false);
+
+  constructor() {
+    folders.waitingForModel = () => this.missing;
+  }
 
   get installed(): ModelInfo[] {
     return this.list.filter((m) => m.installed);
@@ -32,6 +40,20 @@ class ModelsStore {
   /** What the first-run panel offers: the recommended catalogue model. */
   get recommended(): ModelInfo | undefined {
     return this.list.find((m) => m.recommended) ?? this.available[0];
+  }
+
+  /** The offline demo model, installed or not (the service always lists it). */
+  get demo(): ModelInfo | undefined {
+    return this.list.find((m) => m.source === 'demo');
+  }
+
+  /** The model tagging uses is the demo: its tags are colour names, and the window says so. */
+  get usingDemo(): boolean {
+    const chosen = settings.value?.model ?? null;
+    const demo = this.demo;
+    if (!demo?.installed) return false;
+    // "Automatic" picks the first installed model: the demo, when it is the only one.
+    return chosen === demo.id || (chosen === null && this.installed.length === 1);
   }
 
   /**
@@ -93,6 +115,56 @@ class ModelsStore {
     if (!isActive(latest)) await this.jobFinished(latest);
   }
 
+  /** Builds the offline demo model (nothing to download); folders waiting for a model start at once. */
+  async installDemo(): Promise<void> {
+    if (this.buildingDemo) return;
+    this.buildingDemo = true;
+    try {
+      const wasMissing = this.missing;
+      const demo = await attempt('Could not set up the demo model', () => skiptag().installDemoModel({}));
+      if (!demo) return;
+      jobs.forget(failedForWantOfModel);
+      await Promise.all([this.load(), settings.load(), jobs.load()]);
+      const tagging = jobs.list.some((j) => isActive(j) && jobGroup(j.kind) === 'tag');
+      notices.info(
+        `The colour demo model is ready${tagging ? ': tagging your photos with colour names now.' : '.'}`,
+      );
+      if (wasMissing && !tagging && folders.list.length > 0) this.offerTagNow = true;
+    } finally {
+      this.buildingDemo = false;
+    }
+  }
+
+  /**
+   * Imports .onnx files the user dropped or picked (with a labels file beside them for models without
+   * ImageNet's 1,000 classes). The preload turns the File objects into paths; the service checks each model by
+   * running it, makes the first one the model when none is chosen, and starts what waited for one.
+   */
+  async importFiles(files: readonly File[]): Promise<void> {
+    const onnx = files.filter((f) => f.name.toLowerCase().endsWith('.onnx'));
+    if (onnx.length === 0) {
+      notices.info(
+        'Choose an .onnx model file (with its labels file for a model without 1,000 ImageNet classes).',
+      );
+      return;
+    }
+    if (this.importing) return;
+    this.importing = true;
+    try {
+      const wasMissing = this.missing;
+      const done = await attempt('Could not import the model', () => skiptag().addDroppedFiles(files));
+      if (!done) return;
+      jobs.forget(failedForWantOfModel);
+      await Promise.all([this.load(), settings.load(), jobs.load()]);
+      const tagging = jobs.list.some((j) => isActive(j) && jobGroup(j.kind) === 'tag');
+      const names = onnx.map((f) => f.name).join(', ');
+      notices.info(`Imported ${names}${tagging ? ': tagging your photos now.' : '.'}`);
+      if (wasMissing && !tagging && folders.list.length > 0) this.offerTagNow = true;
+    } finally {
+      this.importing = false;
+    }
+  }
+
   async cancel(modelId: string): Promise<void> {
     const job = this.installJob(modelId);
     if (job && isActive(job)) await jobs.cancel(job);
@@ -125,6 +197,9 @@ class ModelsStore {
     this.installs = new Map();
     this.firstRunDismissed = false;
     this.offerTagNow = false;
+    this.buildingDemo = false;
+    this.importing = false;
+    folders.waitingForModel = () => this.missing;
   }
 }
 

@@ -3,12 +3,15 @@ import type { TagChip } from '$contract';
 import { chunks, skiptag } from '../api';
 import { chipFor, topSuggestion } from '../chips';
 import { groupBy } from '../collections';
-import { plural } from '../format';
+import { formatScore, plural } from '../format';
 import { detail } from './detail.svelte';
 import { images } from './images.svelte';
 import { notices } from './notices.svelte';
 import { selection } from './selection.svelte';
+import { overview } from './overview.svelte';
 import { tags } from './tags.svelte';
+import { view } from './view.svelte';
+import { viewer } from './viewer.svelte';
 
 type TagState = TagChip['state'];
 
@@ -77,16 +80,23 @@ class ReviewStore {
 
   /**
    * Accept (or reject) on the selection: the filtered tag when the list is filtered by one, otherwise each
-   * photo's best suggestion still waiting for review.
+   * photo's best suggestion still waiting for review — never a rejected one, never one under the display
+   * threshold (those are hidden, so acting on them would act on something the user cannot see).
    */
   async reviewSelection(state: 'accepted' | 'rejected'): Promise<boolean> {
-    const ids = [...selection.ids];
+    return this.reviewPhotos([...selection.ids], state);
+  }
+
+  /** reviewSelection for these photos (the viewer acts on the one it shows). */
+  async reviewPhotos(ids: readonly number[], state: 'accepted' | 'rejected'): Promise<boolean> {
     if (ids.length === 0) return false;
     const tag = images.filter.tag;
     if (tag) return this.setState(ids, tag, state);
-    const byTag = groupBy(ids, (id) => topSuggestion(images.summary(id)?.tags ?? [])?.tag);
+    const threshold = view.effectiveThreshold;
+    const byTag = groupBy(ids, (id) => topSuggestion(this.#chips(id) ?? [], threshold)?.tag);
     if (byTag.size === 0) {
-      notices.info('Nothing to review: the selected photos have no suggestions left.');
+      const under = threshold > 0 ? ` at or above ${formatScore(threshold)}` : '';
+      notices.info(`Nothing to review: no suggestion${under} is waiting on the selected photos.`);
       return false;
     }
     const forward: Step[] = [];
@@ -98,6 +108,43 @@ class ReviewStore {
     const count = [...byTag.values()].reduce((n, group) => n + group.length, 0);
     const verb = state === 'accepted' ? 'Accept' : 'Reject';
     return this.#run({ label: `${verb} top suggestion on ${plural(count, 'photo')}`, forward, inverse });
+  }
+
+  /**
+   * Accepts every suggestion of `tag` (null: of every tag) scoring at least `minScore`, in one request and one
+   * undo step: the undo sets exactly those back to suggestions. Resolves to how many photos changed, or null.
+   */
+  async acceptAbove(tag: string | null, minScore: number): Promise<number | null> {
+    if (this.busy) return null;
+    this.busy = true;
+    const what = tag === null ? 'every suggestion' : `“${tag}”`;
+    try {
+      const result = await skiptag().acceptAbove({ ...(tag === null ? {} : { tag }), minScore });
+      const forward: Step[] = result.groups.map((g) => ({
+        op: 'set',
+        tag: g.tag,
+        imageIds: g.imageIds,
+        state: 'accepted',
+      }));
+      const inverse: Step[] = result.groups.map((g) => ({
+        op: 'set',
+        tag: g.tag,
+        imageIds: g.imageIds,
+        state: 'suggested',
+      }));
+      if (forward.length > 0) {
+        const label = `Accept ${what} ≥ ${formatScore(minScore)} on ${plural(result.photos, 'photo')}`;
+        this.done = [...this.done.slice(-(HISTORY_LIMIT - 1)), { label, forward, inverse }];
+        this.undone = [];
+      }
+      return result.photos;
+    } catch (err) {
+      notices.error(`Could not accept ${what}`, err);
+      return null;
+    } finally {
+      this.busy = false;
+      this.#refreshViews();
+    }
   }
 
   async undo(): Promise<void> {
@@ -158,7 +205,7 @@ class ReviewStore {
    * itself is unknown (then undo leaves it alone rather than guess).
    */
   #prior(imageId: number, tag: string): TagState | null | undefined {
-    const chips = detail.image?.id === imageId ? detail.image.tags : images.summary(imageId)?.tags;
+    const chips = this.#chips(imageId);
     if (!chips) return undefined;
     return chipFor(chips, tag)?.state ?? null;
   }
@@ -181,10 +228,21 @@ class ReviewStore {
     } finally {
       this.busy = false;
       // Partial failures change things too: show what the library holds now either way.
-      images.refresh();
-      void detail.refresh();
-      void tags.load();
+      this.#refreshViews();
     }
+  }
+
+  #refreshViews(): void {
+    images.refresh();
+    void detail.refresh();
+    void tags.load();
+    void overview.load();
+    void viewer.refresh();
+  }
+
+  /** The photo's chips as last seen: the open photo's details, else its summary in the list. */
+  #chips(imageId: number): TagChip[] | undefined {
+    return detail.image?.id === imageId ? detail.image.tags : images.summary(imageId)?.tags;
   }
 }
 

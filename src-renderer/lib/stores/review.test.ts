@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { installFakeSkiptag } from '../../test-support/fake-skiptag';
 import { images } from './images.svelte';
 import { review } from './review.svelte';
+import { notices } from './notices.svelte';
 import { selection } from './selection.svelte';
 
 async function setup(count = 9) {
@@ -85,5 +86,44 @@ describe('review', () => {
     fake.api.setTagState.mockRejectedValueOnce(new Error('disk full'));
     expect(await review.setState([3], 'red', 'accepted')).toBe(false);
     expect(review.done).toHaveLength(1);
+  });
+
+  it('never accepts a suggestion the window hides, nor a rejected one', async () => {
+    const fake = installFakeSkiptag({ count: 1 });
+    const image = fake.images[0];
+    if (image)
+      image.tags = [
+        { tag: 'orange', score: 0.94, state: 'rejected', source: 'auto' },
+        { tag: 'yellow', score: 0.05, state: 'suggested', source: 'auto' },
+      ];
+    await images.reload();
+    await selection.selectAll();
+    expect(await review.reviewSelection('accepted')).toBe(false);
+    expect(fake.api.setTagState).not.toHaveBeenCalled();
+    expect(notices.items.at(-1)?.text).toBe(
+      'Nothing to review: no suggestion at or above 10% is waiting on the selected photos.',
+    );
+  });
+
+  it('accepts above a threshold in one request, and one undo takes exactly those back', async () => {
+    const fake = await setup(9);
+    const photos = await review.acceptAbove('red', 0.5);
+    // Red photos 1, 4, 7 score 0.30, 0.71 and 0.42, and photo 4's is accepted already: none waits at ≥ 50%.
+    expect(photos).toBe(0);
+    expect(review.canUndo).toBe(false);
+    const green = await review.acceptAbove('green', 0.6);
+    const accepted = fake.images.filter((img) =>
+      img.tags.some((t) => t.tag === 'green' && t.state === 'accepted'),
+    );
+    expect(green).toBe(accepted.length);
+    expect(accepted.length).toBeGreaterThan(0);
+    expect(review.undoLabel).toBe(`Accept “green” ≥ 60% on ${accepted.length} photos`);
+    await review.undo();
+    expect(fake.api.setTagState).toHaveBeenLastCalledWith({
+      imageIds: accepted.map((img) => img.id),
+      tag: 'green',
+      state: 'suggested',
+    });
+    for (const img of accepted) expect(fake.chip(img.id, 'green')?.state).toBe('suggested');
   });
 });

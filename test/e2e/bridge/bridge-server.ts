@@ -16,6 +16,7 @@ import {
 import { AppError, describeZodError, toErrorInfo } from '../../../src-main/shared/errors.js';
 import { resolveConfig } from '../../../src-main/engine/config.js';
 import { AppService, type AppServiceOptions } from '../../../src-main/engine/service/app-service.js';
+import type { ImageVariant } from '../../../src-main/shared/service-protocol.js';
 import { serveEvents } from './event-stream.js';
 import { serveRendererFile, SHIM_PATH } from './renderer-files.js';
 
@@ -50,7 +51,7 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
  *   `{ ok: false, error: { code, message } }`; like main, the bridge checks the input against the contract;
  * - `POST /bridge/export` `{ request, path }` → service.exportTo (the shim's stand-in for main's save dialog);
  * - `GET /events` Server-Sent Events, `event: <channel>`, `data: <payload>`;
- * - `GET /thumb/<id>`, `GET /preview/<id>` JPEGs (the service's urls point here);
+ * - `GET /thumb|small|preview|full/<id>` JPEGs (the service's urls point here);
  * - `GET /bridge-shim.js` window.skiptag over fetch + EventSource; everything else: the renderer's files.
  * Only 127.0.0.1 is bound; the Host header must name it (no DNS rebinding) and POSTs must be JSON (a
  * cross-site page cannot send that without a CORS preflight, which is never granted).
@@ -64,7 +65,12 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     libraryFile: options.libraryFile,
     dataDir: options.dataDir,
     modelPath: options.modelPath,
-    urls: { thumb: (id) => `/thumb/${id}`, preview: (id) => `/preview/${id}` },
+    urls: {
+      thumb: (id) => `/thumb/${id}`,
+      small: (id) => `/small/${id}`,
+      preview: (id) => `/preview/${id}`,
+      full: (id) => `/full/${id}`,
+    },
   });
   const rendererDir = options.rendererDir ?? path.join(REPO_ROOT, 'out', 'renderer');
   const shim = await shimScript();
@@ -110,10 +116,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' });
       return void res.end(shim);
     }
-    const picture = /^\/(thumb|preview)\/([1-9][0-9]{0,15})$/.exec(pathname);
+    const picture = /^\/(thumb|small|preview|full)\/([1-9][0-9]{0,15})$/.exec(pathname);
     if (picture) {
       const id = Number(picture[2]);
-      const image = await service.image(id, picture[1] === 'thumb' ? 'thumb' : 'preview');
+      const image = await service.image(id, picture[1] as ImageVariant);
       if (image === null) return text(res, 404, 'no picture for this image');
       res.writeHead(200, { 'content-type': 'image/jpeg', 'cache-control': 'no-cache' });
       return void res.end(image);

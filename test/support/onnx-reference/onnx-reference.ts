@@ -7,8 +7,10 @@ import {
   flatten,
   gemm,
   globalAveragePool,
+  log,
   maxPool,
   relu,
+  softmax,
   type Attributes,
 } from './reference-ops.js';
 
@@ -36,6 +38,8 @@ const KERNELS: Record<string, Kernel> = {
   GlobalAveragePool: (i) => globalAveragePool(required(i, 0, 'GlobalAveragePool')),
   Flatten: (i, a) => flatten(required(i, 0, 'Flatten'), a),
   Gemm: (i, a) => gemm(required(i, 0, 'Gemm'), required(i, 1, 'Gemm'), i[2], a),
+  Softmax: (i, a) => softmax(required(i, 0, 'Softmax'), a),
+  Log: (i) => log(required(i, 0, 'Log')),
 };
 
 /** Evaluates the graph (single float input) node by node and returns its first output with dims. */

@@ -216,6 +216,31 @@ export function globalAveragePool(x: RefTensor): RefTensor {
   return { dims: [n, c, ...x.dims.slice(2).map(() => 1)], data: out };
 }
 
+/** Softmax along `axis` (opset 13), in float64 after subtracting each row's maximum. */
+export function softmax(x: RefTensor, attrs: Attributes): RefTensor {
+  const rawAxis = intAttr(attrs, 'axis', -1);
+  const axis = rawAxis < 0 ? rawAxis + x.dims.length : rawAxis;
+  const size = at(x.dims, axis);
+  const inner = x.dims.slice(axis + 1).reduce((p, d) => p * d, 1);
+  const outer = x.data.length / (size * inner);
+  const out = new Float32Array(x.data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const index = (k: number) => (o * size + k) * inner + i;
+      let max = -Infinity;
+      for (let k = 0; k < size; k++) max = Math.max(max, get(x.data, index(k)));
+      let sum = 0;
+      for (let k = 0; k < size; k++) sum += Math.exp(get(x.data, index(k)) - max);
+      for (let k = 0; k < size; k++) out[index(k)] = Math.exp(get(x.data, index(k)) - max) / sum;
+    }
+  }
+  return { dims: [...x.dims], data: out };
+}
+
+export function log(x: RefTensor): RefTensor {
+  return { dims: [...x.dims], data: x.data.map((v) => Math.log(v)) };
+}
+
 export function flatten(x: RefTensor, attrs: Attributes): RefTensor {
   const rawAxis = intAttr(attrs, 'axis', 1);
   const axis = rawAxis < 0 ? rawAxis + x.dims.length : rawAxis;
