@@ -10,7 +10,11 @@ import { Library } from '../../src-main/engine/library/library.js';
 import { openAtVersion } from '../../src-main/engine/library/migrations.js';
 import { statSeen } from '../../src-main/engine/jobs/scan-decision.js';
 import { IMAGENET_MEAN, IMAGENET_STD } from '../../src-main/engine/imaging/preprocess-spec.js';
-import { buildColourModel, SATURATION_BOOST } from '../../src-main/engine/synth/colour-model.js';
+import {
+  buildColourModel,
+  COLOUR_LABELS,
+  COLOUR_PROTOTYPES,
+} from '../../src-main/engine/synth/colour-model.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
 import { decodeEmbedding, encodeEmbedding } from '../../src-main/shared/embedding-codec.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
@@ -44,7 +48,7 @@ function uniformImage(rgb: readonly number[], side: number): Float32Array {
 describe('finding the pooled features', () => {
   it('finds the Gemm input of the colour model, ResNet-18 and ResNet-50 with its width', () => {
     const colour = planEmbeddingOutput(buildColourModel().bytes);
-    expect(colour.ok && colour.output).toEqual({ name: 'flatten', dim: 3 });
+    expect(colour.ok && colour.output).toEqual({ name: 'flatten', dim: COLOUR_PROTOTYPES.length });
     const r18 = planEmbeddingOutput(buildResNet('resnet18', { inputSize: 64 }));
     expect(r18.ok && r18.output.dim).toBe(512);
     const r50 = planEmbeddingOutput(buildResNet('resnet50', { inputSize: 64, numClasses: 10 }));
@@ -59,7 +63,7 @@ describe('finding the pooled features', () => {
       expect(classifier.embeddingOff).toContain('Sqrt');
       // Tags still work: one run gives scores and no features.
       const out = await classifier.runWithEmbedding(uniformImage([250, 20, 20], 224), 1);
-      expect(out.logits).toHaveLength(11);
+      expect(out.logits).toHaveLength(COLOUR_LABELS.length);
       expect(out.embedding).toBeNull();
     } finally {
       await classifier.close();
@@ -68,21 +72,24 @@ describe('finding the pooled features', () => {
 });
 
 describe('one inference, scores and features', () => {
-  it('gives the colour model’s boosted mean colour as the embedding, and the same scores as without it', async () => {
+  it('gives the colour model’s prototype shares as the embedding, and the same scores as without it', async () => {
     const file = await writeColourModel(path.join(work, 'colour'));
     const withFeatures = await Classifier.open(file, { threads: 1 });
     const plain = await Classifier.open(file, { threads: 1, embedding: false });
     try {
-      const rgb = [200, 60, 30];
-      const out = await withFeatures.runWithEmbedding(uniformImage(rgb, 224), 1);
-      const logits = await plain.run(uniformImage(rgb, 224), 1);
+      // A photo of exactly one prototype's colour: its features are that prototype's share of the picture.
+      for (const [j, [, rgb]] of COLOUR_PROTOTYPES.entries()) {
+        const pixels = rgb.map((v) => Math.round(v * 255));
+        const out = await withFeatures.runWithEmbedding(uniformImage(pixels, 224), 1);
+        const logits = await plain.run(uniformImage(pixels, 224), 1);
+        expect([...out.logits]).toEqual([...logits]);
+        const shares = [...(out.embedding ?? [])];
+        expect(shares).toHaveLength(COLOUR_PROTOTYPES.length);
+        // Softmax shares of each patch sum to one, and so does their average over the picture.
+        expect(shares.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+        expect(shares.indexOf(Math.max(...shares))).toBe(j);
+      }
       expect(plain.embeddingOff).not.toBeNull();
-      expect([...out.logits]).toEqual([...logits]);
-      const x = rgb.map((v) => v / 255);
-      const grey = x.reduce((a, b) => a + b, 0) / 3;
-      const boosted = x.map((v) => v + SATURATION_BOOST * (v - grey));
-      expect(out.embedding).not.toBeNull();
-      [...(out.embedding ?? [])].forEach((v, c) => expect(v).toBeCloseTo(boosted[c] ?? NaN, 3));
     } finally {
       await withFeatures.close();
       await plain.close();
@@ -155,7 +162,7 @@ describe('embeddings in the library', () => {
     const red = db.getImageByPath(Buffer.from(path.join(photos, 'red-photo.jpg')));
     const redId = red?.id ?? -1;
     const before = db.embeddings.get(redId, modelId);
-    expect(before?.vector).toHaveLength(3);
+    expect(before?.vector).toHaveLength(COLOUR_PROTOTYPES.length);
     expect(db.embeddings.count(modelId)).toBe(6);
     db.close();
 
@@ -212,7 +219,7 @@ describe('embeddings in the library', () => {
     const db = Library.open(oldLibrary);
     try {
       expect(db.schemaVersion()).toBe(7);
-      expect(db.embeddings.get(1, 1)?.vector).toHaveLength(3);
+      expect(db.embeddings.get(1, 1)?.vector).toHaveLength(COLOUR_PROTOTYPES.length);
       const tags = db.imageDetail(1)?.tags ?? [];
       expect(tags.map((t) => [t.tag, t.source, t.state, t.score]).sort()).toEqual([
         ['garden', 'user', 'accepted', null],

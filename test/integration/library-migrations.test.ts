@@ -131,7 +131,7 @@ describe('library schema', () => {
     }
     const library = Library.open(file);
     try {
-      expect(library.schemaVersion()).toBe(6);
+      expect(library.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       expect(library.imageDetail(5)?.takenAt).toBeNull();
       const model = library.ensureModel('sha', 'm.onnx');
       library.recordSuccess(5, {

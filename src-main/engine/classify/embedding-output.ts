@@ -18,8 +18,23 @@ export type EmbeddingPlan =
 
 /** Ops that end a classifier on its pooled features: the linear layer, float or quantized. */
 const LINEAR_OPS = new Set(['Gemm', 'MatMul', 'QGemm', 'QLinearMatMul', 'MatMulInteger', 'FusedMatMul']);
-/** Ops after the linear layer that keep it the final layer (a softmax head, a bias added separately). */
-const HEAD_OPS = new Set(['Softmax', 'Add', 'Identity', 'LogSoftmax']);
+/**
+ * Ops after the linear layer that keep it the final layer: a softmax or log head, a bias or temperature
+ * applied separately, a clamp. Each maps the layer's output element by element (or row by row).
+ */
+const HEAD_OPS = new Set([
+  'Softmax',
+  'LogSoftmax',
+  'Log',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Identity',
+  'Sigmoid',
+  'Clip',
+  'Relu',
+]);
 /** Quantization steps between the float features and an int8 linear layer: the float tensor before them is wanted. */
 const QUANT_OPS = new Set(['QuantizeLinear', 'DequantizeLinear', 'DynamicQuantizeLinear']);
 

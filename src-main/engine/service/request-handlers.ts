@@ -20,6 +20,7 @@ import type { FolderTracker } from './folder-tracker.js';
 import { locateModel } from '../models/locate-model.js';
 import { planInputs } from '../scan/input-set.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
+import type { PersonalLearner } from './personal-learner.js';
 import { DEMO_MODEL_ID, doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
@@ -64,6 +65,8 @@ export interface ServiceContext {
   errors: UnrecordedErrors;
   models: ModelInstallJobs;
   xmp: XmpJobDeps;
+  /** Retrains personal tags after the user's decisions change (optional: tests of other parts leave it out). */
+  personal?: PersonalLearner;
 }
 
 /** Settings the engine fixes when it opens the model: changing one means a new engine for the next job. */
@@ -79,6 +82,8 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
   const imagesChanged = (imageIds: readonly number[]) => {
     ctx.changes.images(imageIds);
     ctx.changes.flush();
+    // Every accept, reject, added or removed tag is a lesson for the personal tags.
+    ctx.personal?.poke();
   };
   const settingsView = (): Settings => ({ ...ctx.settings.get(), providerInUse: ctx.workers.providerInUse });
 
@@ -141,7 +146,10 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'tags:histogram': ({ tag }) => ctx.library.scoreHistogram(tag ?? null),
     'tags:acceptAbove': ({ tag, minScore, dryRun }) => {
       const accepted = ctx.library.acceptSuggestionsAbove(tag ?? null, minScore, dryRun);
-      if (!dryRun) ctx.changes.flush();
+      if (!dryRun) {
+        ctx.changes.flush();
+        ctx.personal?.poke();
+      }
       return accepted;
     },
     'tags:setState': ({ imageIds, tag, state }) => {
