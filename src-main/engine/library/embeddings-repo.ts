@@ -72,6 +72,20 @@ export class EmbeddingsRepo {
     );
   }
 
+  /**
+   * Changes when a model's embeddings change (added, replaced, removed) or photos go missing or come back:
+   * what a cached matrix is checked against. One pass over the model's rows (~10 ms at 100,000).
+   */
+  version(modelId: number): string {
+    const row = this.db.get<{ n: number; top: number | null; sum: number | null; missing: number }>(
+      `SELECT count(*) AS n, max(e.rowid) AS top, sum(e.scale) AS sum,
+         sum(i.status = 'missing') AS missing
+       FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model_id = :model_id`,
+      { model_id: modelId },
+    );
+    return JSON.stringify([row?.n, row?.top, row?.sum, row?.missing]);
+  }
+
   count(modelId: number): number {
     return (
       this.db.get<{ n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = :model_id', {

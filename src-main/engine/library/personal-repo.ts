@@ -50,6 +50,15 @@ export class PersonalRepo {
       .map((r) => ({ imageId: r.image_id, tag: r.tag, accepted: r.state === 'accepted' }));
   }
 
+  /** Photos where the user accepted or rejected `tag`. */
+  decidedImages(tag: string): number[] {
+    return this.db
+      .all<{ image_id: number }>(`SELECT image_id FROM tags WHERE tag = :tag AND state <> 'suggested'`, {
+        tag,
+      })
+      .map((r) => r.image_id);
+  }
+
   /** Changes whenever a decision or the set of embeddings changes: training is skipped when it has not. */
   fingerprint(modelId: number): string {
     const tags = this.db.get<{ n: number; last: string | null }>(
