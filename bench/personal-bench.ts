@@ -60,12 +60,39 @@ for (let i = 0; i < IMAGES; i++) {
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'skiptag-personal-bench-'));
+
+/**
+ * Bytes an embedding adds per photo on disk: two libraries of the same photos, with and without
+ * embeddings, closed (so the WAL is checkpointed into the file), their sizes compared.
+ */
+function storagePerPhoto(count: number): number {
+  const sizes = [false, true].map((withEmbeddings) => {
+    const file = path.join(dir, `storage-${withEmbeddings}.db`);
+    const db = Library.open(file);
+    const modelId = db.ensureModel('2'.repeat(64), 'resnet50-v2-7.onnx');
+    db.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        const p = Buffer.from(`/home/me/Pictures/IMG_${String(i).padStart(6, '0')}.jpg`);
+        const id = db.insertImage(
+          { path: p, display: p.toString(), size: 1e6 + i, mtimeMs: 1.7e12 + i, devIno: `1:${i}` },
+          null,
+          1,
+        ).id;
+        const e = encodeEmbedding(exact, (i % IMAGES) * DIM, DIM);
+        if (withEmbeddings && e) db.embeddings.put(id, modelId, e);
+      }
+    });
+    db.close();
+    return statSync(file).size;
+  });
+  return ((sizes[1] ?? 0) - (sizes[0] ?? 0)) / count;
+}
+
 const file = path.join(dir, 'library.db');
 const library = Library.open(file);
 try {
   const modelId = library.ensureModel('1'.repeat(64), 'resnet50-v2-7.onnx');
   const ids: number[] = [];
-  const emptyBytes = statSync(file).size;
   const insertStart = performance.now();
   library.transaction(() => {
     for (let i = 0; i < IMAGES; i++) {
@@ -81,13 +108,8 @@ try {
     }
   });
   const insertSeconds = (performance.now() - insertStart) / 1000;
-  // Storage: an embedding row costs what the file grows by beyond an image row without one.
-  const withEmbeddings =
-    statSync(file).size + (statSync(`${file}-wal`, { throwIfNoEntry: false })?.size ?? 0);
   console.log(`personal-bench: ${IMAGES} photos, ${DIM}-d features, ${CLUSTERS} subjects`);
-  console.log(
-    `  stored in ${insertSeconds.toFixed(1)} s; library file ${(withEmbeddings / 1e6).toFixed(0)} MB (${((withEmbeddings - emptyBytes) / IMAGES).toFixed(0)} bytes/photo incl. the image row)`,
-  );
+  console.log(`  ${IMAGES} photos and embeddings stored in ${insertSeconds.toFixed(1)} s`);
 
   const loadStart = performance.now();
   const matrix = library.embeddings.loadMatrix(modelId);
@@ -95,9 +117,9 @@ try {
   console.log(
     `  embedding matrix loaded in ${loadMs.toFixed(0)} ms (${(matrix.vectors.byteLength / 1e6).toFixed(0)} MB int8)`,
   );
-  const perPhoto = DIM + 8;
+  const perPhoto = Math.round(storagePerPhoto(Math.min(IMAGES, 20_000)));
   console.log(
-    `  ${'embedding bytes per photo (vector + scale)'.padEnd(48)} ${String(perPhoto).padStart(8)}   target <= ${TARGETS.bytesPerPhoto}  ${perPhoto <= TARGETS.bytesPerPhoto ? 'ok' : 'MISSED'}`,
+    `  ${'embedding bytes per photo on disk (file growth)'.padEnd(48)} ${String(perPhoto).padStart(8)}   target <= ${TARGETS.bytesPerPhoto}  ${perPhoto <= TARGETS.bytesPerPhoto ? 'ok' : 'MISSED'}`,
   );
 
   const samples: number[] = [];

@@ -1,5 +1,6 @@
 // Photo embeddings in the library (engine process): one compact vector per photo and model, stored, checked and loaded as a matrix.
 
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { asInt8, type Embedding } from '../../shared/embedding-codec.js';
 import { asBuffer, type SqlDb } from './sql-db.js';
 
@@ -12,6 +13,20 @@ export interface EmbeddingMatrix {
 }
 
 const PAGE = 4096;
+
+/**
+ * Deflate, fast level: int8 features after a ReLU are mostly small, so a ResNet-50 vector shrinks well
+ * below the ~2,030 bytes that let two rows share a 4 KB page (uncompressed, each row fills a page alone).
+ */
+function pack(vector: Uint8Array): Buffer {
+  return deflateRawSync(vector, { level: 1 });
+}
+
+function unpack(stored: Buffer, dim: number): Buffer {
+  const bytes = inflateRawSync(stored);
+  if (bytes.length !== dim) throw new Error(`embedding holds ${bytes.length} values, expected ${dim}`);
+  return bytes;
+}
 
 export class EmbeddingsRepo {
   constructor(private readonly db: SqlDb) {}
@@ -26,17 +41,16 @@ export class EmbeddingsRepo {
       return;
     }
     this.db.run(
-      `INSERT INTO embeddings (image_id, model_id, scale, vector) VALUES (:image_id, :model_id, :scale, :vector)
-       ON CONFLICT (image_id, model_id) DO UPDATE SET scale = excluded.scale, vector = excluded.vector`,
+      `INSERT INTO embeddings (image_id, model_id, dim, scale, vector)
+       VALUES (:image_id, :model_id, :dim, :scale, :vector)
+       ON CONFLICT (image_id, model_id) DO UPDATE SET
+         dim = excluded.dim, scale = excluded.scale, vector = excluded.vector`,
       {
         image_id: imageId,
         model_id: modelId,
+        dim: embedding.vector.byteLength,
         scale: embedding.scale,
-        vector: Buffer.from(
-          embedding.vector.buffer,
-          embedding.vector.byteOffset,
-          embedding.vector.byteLength,
-        ),
+        vector: pack(embedding.vector),
       },
     );
   }
@@ -47,12 +61,12 @@ export class EmbeddingsRepo {
   }
 
   get(imageId: number, modelId: number): Embedding | null {
-    const row = this.db.get<{ scale: number; vector: unknown }>(
-      'SELECT scale, vector FROM embeddings WHERE image_id = :image_id AND model_id = :model_id',
+    const row = this.db.get<{ dim: number; scale: number; vector: unknown }>(
+      'SELECT dim, scale, vector FROM embeddings WHERE image_id = :image_id AND model_id = :model_id',
       { image_id: imageId, model_id: modelId },
     );
     if (!row) return null;
-    return { scale: row.scale, vector: new Uint8Array(asBuffer(row.vector)) };
+    return { scale: row.scale, vector: new Uint8Array(unpack(asBuffer(row.vector), row.dim)) };
   }
 
   has(imageId: number, modelId: number): boolean {
@@ -74,16 +88,17 @@ export class EmbeddingsRepo {
 
   /**
    * Changes when a model's embeddings change (added, replaced, removed) or photos go missing or come back:
-   * what a cached matrix is checked against. One pass over the model's rows (~10 ms at 100,000).
+   * what a cached matrix is checked against.
    */
   version(modelId: number): string {
-    const row = this.db.get<{ n: number; top: number | null; sum: number | null; missing: number }>(
-      `SELECT count(*) AS n, max(e.rowid) AS top, sum(e.scale) AS sum,
-         sum(i.status = 'missing') AS missing
-       FROM embeddings e JOIN images i ON i.id = e.image_id WHERE e.model_id = :model_id`,
+    const row = this.db.get<{ n: number; top: number | null; sum: number | null }>(
+      'SELECT count(*) AS n, max(id) AS top, sum(scale) AS sum FROM embeddings WHERE model_id = :model_id',
       { model_id: modelId },
     );
-    return JSON.stringify([row?.n, row?.top, row?.sum, row?.missing]);
+    const missing = this.db.get<{ n: number; top: number | null }>(
+      `SELECT count(*) AS n, max(id) AS top FROM images WHERE status = 'missing'`,
+    );
+    return JSON.stringify([row?.n, row?.top, row?.sum, missing?.n, missing?.top]);
   }
 
   count(modelId: number): number {
@@ -95,13 +110,15 @@ export class EmbeddingsRepo {
   }
 
   /**
-   * Every embedding of `modelId` for photos that are not missing, packed into typed arrays (paged reads:
-   * 100,000 photos are one 200 MB matrix for ResNet-50, not 100,000 row objects at once). Rows whose
-   * length differs from the first (a model file replaced under the same hash cannot do that; a bug could)
-   * are left out.
+   * Every embedding of `modelId` for photos that are not missing, packed into typed arrays. Read in rowid
+   * order through the (model_id, id) index, a page of rows at a time: one sequential pass, and never
+   * 100,000 row objects at once. Rows whose length differs from the first (a bug could do that) are left out.
    */
   loadMatrix(modelId: number): EmbeddingMatrix {
     const total = this.count(modelId);
+    const missing = new Set(
+      this.db.all<{ id: number }>(`SELECT id FROM images WHERE status = 'missing'`).map((r) => r.id),
+    );
     let dim = 0;
     let ids = new Int32Array(0);
     let vectors = new Int8Array(0);
@@ -109,26 +126,25 @@ export class EmbeddingsRepo {
     let n = 0;
     let after = 0;
     for (;;) {
-      const rows = this.db.all<{ image_id: number; scale: number; vector: unknown }>(
-        `SELECT e.image_id, e.scale, e.vector FROM embeddings e JOIN images i ON i.id = e.image_id
-         WHERE e.model_id = :model_id AND e.image_id > :after AND i.status <> 'missing'
-         ORDER BY e.image_id LIMIT ${PAGE}`,
+      const rows = this.db.all<{ id: number; image_id: number; dim: number; scale: number; vector: unknown }>(
+        `SELECT id, image_id, dim, scale, vector FROM embeddings
+         WHERE model_id = :model_id AND id > :after ORDER BY id LIMIT ${PAGE}`,
         { model_id: modelId, after },
       );
       if (rows.length === 0) break;
       for (const row of rows) {
-        after = row.image_id;
-        const bytes = asBuffer(row.vector);
+        after = row.id;
+        if (missing.has(row.image_id)) continue;
         if (dim === 0) {
-          dim = bytes.length;
+          dim = row.dim;
           ids = new Int32Array(total);
           vectors = new Int8Array(total * dim);
           scales = new Float32Array(total);
         }
-        if (bytes.length !== dim || n >= total) continue;
+        if (row.dim !== dim || n >= total) continue;
         ids[n] = row.image_id;
         scales[n] = row.scale;
-        vectors.set(asInt8(bytes), n * dim);
+        vectors.set(asInt8(unpack(asBuffer(row.vector), dim)), n * dim);
         n += 1;
       }
     }

@@ -177,15 +177,19 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) =>
       db.exec(`
         -- One L2-normalised int8 vector (value = int8 * scale) per photo and model: the pooled features of
-        -- the model's final layer, for similar photos and personal tags. Goes with its photo.
+        -- the model's final layer, for similar photos and personal tags. Goes with its photo. vector holds
+        -- the dim int8 values deflated (raw DEFLATE): 2,048 bytes plus the row would fill a 4 KB page alone.
+        -- A rowid table read in rowid order by model: loading every vector is a sequential scan.
         CREATE TABLE embeddings (
+          id INTEGER PRIMARY KEY,
           image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
           model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+          dim INTEGER NOT NULL CHECK (dim > 0),
           scale REAL NOT NULL CHECK (scale > 0),
           vector BLOB NOT NULL CHECK (typeof(vector) = 'blob'),
-          PRIMARY KEY (image_id, model_id)
+          UNIQUE (image_id, model_id)
         );
-        CREATE INDEX embeddings_by_model ON embeddings(model_id);
+        CREATE INDEX embeddings_by_model ON embeddings(model_id, id);
         -- A logistic-regression classifier per personal tag and model, learned from the user's decisions.
         -- weights: D float32 values (little-endian); platt_a/platt_b calibrate its score (see learning/).
         CREATE TABLE personal_tags (

@@ -41,7 +41,7 @@ export function rowOf(matrix: EmbeddingMatrix, imageId: number): number {
 
 /**
  * The `top` photos most similar to the photo in row `row` (itself left out), best first; ties keep the
- * lower image id first so answers are reproducible.
+ * photo stored first so answers are reproducible.
  */
 export function nearestTo(matrix: EmbeddingMatrix, row: number, top: number): Neighbour[] {
   const { dim } = matrix;
