@@ -20,8 +20,8 @@ export interface LearnReport {
   classifiers: StoredClassifier[];
   /** Tags the user used on fewer than MIN_POSITIVES photos: not learned yet. */
   tooFew: { tag: string; positives: number }[];
-  /** Photos now carrying at least one personal suggestion. */
-  suggestedPhotos: number;
+  /** Photos now carrying at least one personal suggestion; null when nothing was retrained. */
+  suggestedPhotos: number | null;
   trainSeconds: number;
   seconds: number;
 }
@@ -40,57 +40,59 @@ export function learnPersonalTags(
 ): LearnReport {
   const started = performance.now();
   const fingerprint = library.personal.fingerprint(modelId);
-  const upToDate = !options.force && library.personal.lastFingerprint(modelId) === fingerprint;
+  if (!options.force && library.personal.lastFingerprint(modelId) === fingerprint) {
+    // Nothing new to learn from: no matrix to load (100,000 photos take seconds), the classifiers stand.
+    return {
+      trained: false,
+      classifiers: library.personal.classifiers(modelId),
+      tooFew: [],
+      suggestedPhotos: null,
+      trainSeconds: 0,
+      seconds: (performance.now() - started) / 1000,
+    };
+  }
   const matrix = library.embeddings.loadMatrix(modelId);
   const decisions = library.personal.decisions(modelId);
   const examples = examplesFrom(matrix, decisions);
   const tooFew = examples
     .filter((e) => e.positives.length < MIN_POSITIVES)
     .map((e) => ({ tag: e.tag, positives: e.positives.length }));
-  let trainSeconds = 0;
-  if (!upToDate) {
-    const trainStart = performance.now();
-    const learnable = examples.filter((e) => e.positives.length >= MIN_POSITIVES && e.negatives.length > 0);
-    // Only the photos that are examples are decoded to floats: the whole matrix would be 800 MB at 100,000.
-    const { x, compact } = decodeRows(matrix, learnable);
-    const trainedAt = new Date().toISOString();
-    const classifiers: StoredClassifier[] = compact.map((e) => {
-      const t = trainTag(x, matrix.dim, e);
-      return {
-        tag: t.tag,
-        weights: t.model.weights,
-        bias: t.model.bias,
-        plattA: t.plattA,
-        plattB: t.plattB,
-        positives: t.positives,
-        negatives: t.negatives,
-        cvPrecision: t.cvPrecision,
-        cvRecall: t.cvRecall,
-        trainedAt,
-      };
-    });
-    trainSeconds = (performance.now() - trainStart) / 1000;
-    library.personal.saveClassifiers(modelId, classifiers, fingerprint);
-  }
+  const trainStart = performance.now();
+  const learnable = examples.filter((e) => e.positives.length >= MIN_POSITIVES && e.negatives.length > 0);
+  // Only the photos that are examples are decoded to floats: the whole matrix would be 800 MB at 100,000.
+  const { x, compact } = decodeRows(matrix, learnable);
+  const trainedAt = new Date().toISOString();
+  const classifiers: StoredClassifier[] = compact.map((e) => {
+    const t = trainTag(x, matrix.dim, e);
+    return {
+      tag: t.tag,
+      weights: t.model.weights,
+      bias: t.model.bias,
+      plattA: t.plattA,
+      plattB: t.plattB,
+      positives: t.positives,
+      negatives: t.negatives,
+      cvPrecision: t.cvPrecision,
+      cvRecall: t.cvRecall,
+      trainedAt,
+    };
+  });
+  library.personal.saveClassifiers(modelId, classifiers, fingerprint);
+  const trainSeconds = (performance.now() - trainStart) / 1000;
   const scorer = PersonalScorer.load(library, modelId, options.rules ?? null);
   let suggestedPhotos = 0;
-  if (!upToDate) {
-    // Chunks of 1,000 photos per transaction: other readers are never held up for long.
-    for (let start = 0; start < matrix.ids.length; start += 1000) {
-      library.transaction(() => {
-        for (let r = start; r < Math.min(matrix.ids.length, start + 1000); r++) {
-          const suggestions = scorer.suggest(rowEmbedding(matrix, r));
-          if (suggestions.length > 0) suggestedPhotos++;
-          library.personal.setSuggestions(matrix.ids[r] as number, suggestions);
-        }
-      });
-    }
-  } else {
-    for (let r = 0; r < matrix.ids.length; r++)
-      if (scorer.suggest(rowEmbedding(matrix, r)).length > 0) suggestedPhotos++;
+  // Chunks of 1,000 photos per transaction: other readers are never held up for long.
+  for (let start = 0; start < matrix.ids.length; start += 1000) {
+    library.transaction(() => {
+      for (let r = start; r < Math.min(matrix.ids.length, start + 1000); r++) {
+        const suggestions = scorer.suggest(rowEmbedding(matrix, r));
+        if (suggestions.length > 0) suggestedPhotos++;
+        library.personal.setSuggestions(matrix.ids[r] as number, suggestions);
+      }
+    });
   }
   return {
-    trained: !upToDate,
+    trained: true,
     classifiers: [...scorer.classifiers],
     tooFew,
     suggestedPhotos,

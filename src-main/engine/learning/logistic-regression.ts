@@ -20,6 +20,8 @@ export interface LogisticProblem {
 }
 
 export interface TrainOptions {
+  /** Where to start (a solution of a similar problem converges in a few steps): all zeros by default. */
+  initial?: LinearModel;
   maxIterations?: number;
   /** Stop when the largest gradient entry is below this. */
   tolerance?: number;
@@ -37,6 +39,10 @@ export function trainLogistic(problem: LogisticProblem, options: TrainOptions = 
   const size = d + 1;
   const memory = 8;
   let theta = new Float64Array(size);
+  if (options.initial && options.initial.weights.length === d) {
+    theta.set(options.initial.weights);
+    theta[d] = options.initial.bias;
+  }
   let grad = new Float64Array(size);
   let loss = lossAndGradient(problem, theta, grad);
   const sList: Float64Array[] = [];
@@ -124,39 +130,38 @@ export function sigmoid(z: number): number {
   return z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
 }
 
-/** The objective at theta = [w, b]; writes its gradient into grad. */
+/**
+ * The objective at theta = [w, b]; writes its gradient into grad. One pass over the rows: each row's
+ * gradient term is added while the row is still in the cache from its dot product.
+ */
 function lossAndGradient(problem: LogisticProblem, theta: Float64Array, grad: Float64Array): number {
   const { x, n, d, y, sampleWeights, lambda } = problem;
   const w = Float32Array.from(theta.subarray(0, d));
   const b = theta[d] as number;
-  grad.fill(0);
-  let total = 0;
   let weightSum = 0;
-  const coef = new Float64Array(n);
+  for (let r = 0; r < n; r++) weightSum += sampleWeights ? (sampleWeights[r] as number) : 1;
+  const inv = weightSum > 0 ? 1 / weightSum : 0;
+  const acc = new Float32Array(d);
+  let total = 0;
+  let gb = 0;
   for (let r = 0; r < n; r++) {
     const c = sampleWeights ? (sampleWeights[r] as number) : 1;
-    weightSum += c;
-    const z = rowDot(x, r * d, w, d) + b;
+    const o = r * d;
+    const z = rowDot(x, o, w, d) + b;
     const positive = y[r] === 1;
     // log(1 + e^{−m}) with margin m = ±z, computed without overflow.
     const m = positive ? z : -z;
     total += c * (m > 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m)));
-    coef[r] = c * (sigmoid(z) - (positive ? 1 : 0));
-  }
-  const inv = weightSum > 0 ? 1 / weightSum : 0;
-  let gb = 0;
-  for (let r = 0; r < n; r++) {
-    const g = (coef[r] as number) * inv;
+    const g = c * inv * (sigmoid(z) - (positive ? 1 : 0));
     if (g === 0) continue;
     gb += g;
-    const o = r * d;
-    for (let k = 0; k < d; k++) grad[k] = (grad[k] as number) + g * (x[o + k] as number);
+    for (let k = 0; k < d; k++) acc[k] = (acc[k] as number) + g * (x[o + k] as number);
   }
   let penalty = 0;
   for (let k = 0; k < d; k++) {
     const wk = theta[k] as number;
     penalty += wk * wk;
-    grad[k] = (grad[k] as number) + lambda * wk;
+    grad[k] = (acc[k] as number) + lambda * wk;
   }
   grad[d] = gb;
   return total * inv + 0.5 * lambda * penalty;

@@ -77,11 +77,13 @@ export function trainTag(x: Float32Array, d: number, all: TagExamples): TrainedT
     const trainIdx: number[] = [];
     const testIdx: number[] = [];
     fold.forEach((f, i) => (f === k ? testIdx : trainIdx).push(i));
+    // Warm-started from the full solution: a fold is most of the same problem, so it converges in a few steps.
     const model = fit(
       x,
       d,
       trainIdx.map((i) => rows[i] as number),
       Uint8Array.from(trainIdx, (i) => labels[i] as number),
+      full,
     );
     const z = decisionValues(
       model,
@@ -120,15 +122,24 @@ function summary(examples: TagExamples, model: LinearModel) {
   };
 }
 
-function fit(x: Float32Array, d: number, rows: readonly number[], labels: Uint8Array): LinearModel {
-  return trainLogistic({
-    x: gather(x, d, rows),
-    n: rows.length,
-    d,
-    y: labels,
-    sampleWeights: balancedWeights(labels),
-    lambda: LAMBDA,
-  });
+function fit(
+  x: Float32Array,
+  d: number,
+  rows: readonly number[],
+  labels: Uint8Array,
+  initial?: LinearModel,
+): LinearModel {
+  return trainLogistic(
+    {
+      x: gather(x, d, rows),
+      n: rows.length,
+      d,
+      y: labels,
+      sampleWeights: balancedWeights(labels),
+      lambda: LAMBDA,
+    },
+    initial ? { initial } : {},
+  );
 }
 
 /** Platt scaling: a one-feature logistic regression on out-of-fold decision values, class-balanced. */
