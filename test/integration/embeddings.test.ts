@@ -68,6 +68,13 @@ describe('finding the pooled features', () => {
     } finally {
       await classifier.close();
     }
+    // The CLI says so, and tags anyway.
+    const photos = path.join(work, 'odd-photos');
+    await writeColourPhotos(photos);
+    const run = await runCli(['tag', photos, '--model', file, '--no-library', '-q']);
+    expect(run.stderr).toContain('note: similar photos and personal tags are off with this model');
+    expect(run.stderr).toContain('Sqrt');
+    expect(run.stdout.trim().split('\n').length).toBeGreaterThan(0);
   });
 });
 
