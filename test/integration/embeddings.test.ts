@@ -16,6 +16,8 @@ import {
   COLOUR_PROTOTYPES,
 } from '../../src-main/engine/synth/colour-model.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
+import { OnnxGraphBuilder } from '../../src-main/engine/synth/onnx-graph-builder.js';
+import onnxProto from 'onnx-proto';
 import { decodeEmbedding, encodeEmbedding } from '../../src-main/shared/embedding-codec.js';
 import { writeColourModel, writeColourPhotos } from '../support/colour-photos.js';
 import { writeNaNForDarkModel } from '../support/odd-models.js';
@@ -28,6 +30,39 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
+
+const { onnx } = onnxProto;
+
+/**
+ * An int8 (QDQ) head as quantization tools write it: GAP → Flatten → QuantizeLinear → DequantizeLinear →
+ * Gemm (4 classes). The embedding must be the float tensor before the quantize step: the mean of each
+ * normalised channel.
+ */
+function int8HeadModel(): Uint8Array {
+  const b = new OnnxGraphBuilder('qdq-head');
+  const data = b.addInput('data', ['N', 3, 32, 32]);
+  const pooled = b.flatten('flatten', b.globalAveragePool('avgpool', data));
+  const scale = b.addInitializer('q.scale', [], Float32Array.of(0.02));
+  const quantized = b.addNode('QuantizeLinear', 'q', [pooled, scale, 'q.zero']);
+  const restored = b.addNode('DequantizeLinear', 'dq', [quantized, scale, 'q.zero']);
+  const weight = b.addInitializer(
+    'fc.weight',
+    [4, 3],
+    Float32Array.from({ length: 12 }, (_, i) => (i % 5) - 2),
+  );
+  const logits = b.gemm('fc', restored, weight, b.addInitializer('fc.bias', [4], new Float32Array(4)));
+  b.addOutput(logits, ['N', 4]);
+  const model = onnx.ModelProto.decode(b.toModelBytes());
+  model.graph?.initializer?.push(
+    onnx.TensorProto.create({
+      name: 'q.zero',
+      dims: [],
+      dataType: onnx.TensorProto.DataType.UINT8,
+      rawData: Uint8Array.of(128),
+    }),
+  );
+  return onnx.ModelProto.encode(model).finish();
+}
 
 const sha256Of = async (file: string) =>
   createHash('sha256')
@@ -53,6 +88,27 @@ describe('finding the pooled features', () => {
     expect(r18.ok && r18.output.dim).toBe(512);
     const r50 = planEmbeddingOutput(buildResNet('resnet50', { inputSize: 64, numClasses: 10 }));
     expect(r50.ok && r50.output.dim).toBe(2048);
+  });
+
+  it('takes the float features before the quantize step of an int8 head, and onnxruntime outputs them', async () => {
+    const bytes = int8HeadModel();
+    const plan = planEmbeddingOutput(bytes);
+    expect(plan.ok && plan.output).toEqual({ name: 'flatten', dim: 3 });
+    const file = path.join(work, 'qdq.onnx');
+    await writeFile(file, bytes);
+    await writeFile(path.join(work, 'qdq.labels.txt'), 'a\nb\nc\nd\n');
+    const classifier = await Classifier.open(file, { threads: 1 });
+    try {
+      const image = uniformImage([200, 100, 50], 32);
+      // Read before the run: the batch's buffer is handed (transferred) to the inference thread.
+      const expected = [0, 1, 2].map((c) => image[c * 32 * 32] ?? NaN);
+      const out = await classifier.runWithEmbedding(image, 1);
+      expect(out.logits).toHaveLength(4);
+      // A uniform image: each feature is that channel's normalised value, exactly as fed in (not quantized).
+      expected.forEach((value, c) => expect(out.embedding?.[c]).toBeCloseTo(value, 5));
+    } finally {
+      await classifier.close();
+    }
   });
 
   it('says why a model whose scores do not come from a linear layer has none', async () => {
