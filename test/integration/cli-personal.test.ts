@@ -6,6 +6,7 @@ import { parse } from 'csv-parse/sync';
 import { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { learnPersonalTags } from '../../src-main/engine/learning/learn-personal.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { writeColourModel } from '../support/colour-photos.js';
 import { runCli } from '../support/run-cli.js';
@@ -191,6 +192,25 @@ describe('personal tags from sidecar keywords', () => {
       expect([read.HierarchicalSubject ?? []].flat().join()).not.toContain('our cabin');
     } finally {
       await exiftool.end();
+    }
+  });
+
+  it('retrains only when something changed, and again after a run that stopped before it finished', () => {
+    const db = Library.open(library);
+    try {
+      const modelId = db.embeddings.models()[0]?.modelId ?? -1;
+      // The tests above accepted a suggestion since the last `learn`: that is something to learn from.
+      expect(learnPersonalTags(db, modelId).trained).toBe(true);
+      expect(learnPersonalTags(db, modelId).trained).toBe(false);
+      // A run killed after storing its classifiers but before every suggestion was written leaves the
+      // fingerprint of the training before it.
+      db.personal.markTrained(modelId, 'an older training');
+      const again = learnPersonalTags(db, modelId);
+      expect(again.trained).toBe(true);
+      expect(again.classifiers.map((c) => c.tag)).toEqual(['beach', 'our cabin']);
+      expect(learnPersonalTags(db, modelId).trained).toBe(false);
+    } finally {
+      db.close();
     }
   });
 });

@@ -77,7 +77,7 @@ export function learnPersonalTags(
       trainedAt,
     };
   });
-  library.personal.saveClassifiers(modelId, classifiers, fingerprint);
+  library.personal.saveClassifiers(modelId, classifiers);
   const trainSeconds = (performance.now() - trainStart) / 1000;
   const scorer = PersonalScorer.load(library, modelId, options.rules ?? null);
   let suggestedPhotos = 0;
@@ -91,6 +91,7 @@ export function learnPersonalTags(
       }
     });
   }
+  library.personal.markTrained(modelId, fingerprint);
   return {
     trained: true,
     classifiers: [...scorer.classifiers],

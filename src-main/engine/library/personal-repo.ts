@@ -81,8 +81,7 @@ export class PersonalRepo {
   }
 
   /** Replaces the model's classifiers with a new training's, in one transaction. */
-  saveClassifiers(modelId: number, classifiers: readonly StoredClassifier[], fingerprint: string): void {
-    const now = this.now();
+  saveClassifiers(modelId: number, classifiers: readonly StoredClassifier[]): void {
     this.db.transaction(() => {
       this.db.run('DELETE FROM personal_tags WHERE model_id = :model_id', { model_id: modelId });
       for (const c of classifiers) {
@@ -106,12 +105,19 @@ export class PersonalRepo {
           },
         );
       }
-      this.db.run(
-        `INSERT INTO personal_training (model_id, fingerprint, trained_at) VALUES (:model_id, :fingerprint, :now)
-         ON CONFLICT (model_id) DO UPDATE SET fingerprint = excluded.fingerprint, trained_at = excluded.trained_at`,
-        { model_id: modelId, fingerprint, now },
-      );
     });
+  }
+
+  /**
+   * Records what a finished training (classifiers and every photo's suggestions) saw. Written last: a run
+   * killed half way leaves the old fingerprint, so the next one trains and suggests again.
+   */
+  markTrained(modelId: number, fingerprint: string): void {
+    this.db.run(
+      `INSERT INTO personal_training (model_id, fingerprint, trained_at) VALUES (:model_id, :fingerprint, :now)
+       ON CONFLICT (model_id) DO UPDATE SET fingerprint = excluded.fingerprint, trained_at = excluded.trained_at`,
+      { model_id: modelId, fingerprint, now: this.now() },
+    );
   }
 
   classifiers(modelId: number): StoredClassifier[] {
