@@ -12,8 +12,12 @@ export const LAMBDA = 1e-3;
  * and calibration settle long before, and five extra fits on 10,000 photos would take seconds.
  */
 export const CV_SAMPLE = 1000;
-/** Negatives a tag trains on: at most this many, or four per positive; balancing weighs them anyway. */
-export const MAX_NEGATIVES = 2000;
+/**
+ * Examples a tag trains on: at most this many positives and as many negatives, evenly spread over them.
+ * A linear classifier on a few thousand features has learned what it can by then (class balancing weighs
+ * the two sides equally anyway); each example more costs a pass over 2,048 floats per optimiser step.
+ */
+export const MAX_PER_SIDE = 1500;
 
 /** Labelled features: `x` holds rows of `d` floats; examples name rows. */
 export interface TagExamples {
@@ -48,7 +52,8 @@ export function calibrated(trained: Pick<TrainedTag, 'plattA' | 'plattB'>, z: nu
 export function trainTag(x: Float32Array, d: number, all: TagExamples): TrainedTag {
   const examples = {
     ...all,
-    negatives: spread(all.negatives, Math.max(MAX_NEGATIVES, 4 * all.positives.length)),
+    positives: spread(all.positives, MAX_PER_SIDE),
+    negatives: spread(all.negatives, MAX_PER_SIDE),
   };
   const full = fit(
     x,
@@ -138,7 +143,8 @@ function fit(
       sampleWeights: balancedWeights(labels),
       lambda: LAMBDA,
     },
-    initial ? { initial } : {},
+    // 1e-4 on the largest gradient entry: the scores it changes are far below what calibration resolves.
+    initial ? { initial, tolerance: 1e-4 } : { tolerance: 1e-4 },
   );
 }
 
