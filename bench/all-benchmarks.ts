@@ -1,4 +1,4 @@
-// `npm run bench -- [folder] [options]` (bench): throughput, then the camera-format, scan, library, app query and memory benchmarks, each in its own process.
+// `npm run bench -- [folder] [options]` (bench): throughput, mixed folder (vs PyTorch, core scaling), instant start, camera formats, scan, library, app query and memory, each in its own process.
 
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ const run = (file: string, args: string[] = []) => {
 
 // Arguments (a photo folder, --batches, --models, …) belong to the throughput benchmark.
 run('./run-bench.js', process.argv.slice(2));
+run('./mixed-bench.js');
+run('./instant-start-bench.js');
 run('./camera-bench.js');
 run('./walker-bench.js');
 run('./library-bench.js');

@@ -11,6 +11,8 @@ import { loadAndPreprocess } from '../src-main/engine/imaging/photo-input.js';
 import { imagenetPreprocess } from '../src-main/engine/imaging/preprocess-spec.js';
 import { DEFAULT_MAX_FILE_BYTES } from '../src-main/engine/imaging/read-photo.js';
 import { tagPhotos } from '../src-main/engine/pipeline/classify-items.js';
+import { applyDecoderPolicy } from '../src-main/engine/imaging/decoder-policy.js';
+import sharp from 'sharp';
 import { sizeThreadpoolForDecoding } from '../src-main/engine/threadpool.js';
 
 // Same decode parallelism as the CLI (bin/skiptag.js); nothing has used libuv's pool yet.
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     images: { type: 'string' },
     threads: { type: 'string' },
     ep: { type: 'string' },
+    'vips-threads': { type: 'string' },
   },
 });
 const mode = values.mode ?? 'e2e';
@@ -44,6 +47,11 @@ const images = Number(values.images ?? 64);
 const threads = values.threads ? Number(values.threads) : undefined;
 const folder = values.folder ?? '.';
 const spec = imagenetPreprocess();
+// --vips-threads N: libvips threads per image other than the pipeline's (to show what oversubscription costs).
+if (values['vips-threads']) {
+  applyDecoderPolicy();
+  sharp.concurrency(Number(values['vips-threads']));
+}
 
 async function photoFiles(): Promise<string[]> {
   const names = (await readdir(folder)).filter((n) => /\.(jpe?g|png|webp|tiff?)$/i.test(n)).sort();

@@ -59,6 +59,8 @@ export interface EngineSettings {
   rulesPath: string | null;
   /** rules.yml in the data folder, used when there is no --rules and it exists. */
   defaultRulesFile: string;
+  /** Start-up caches (model hashes, GPU probe answers): the configuration's cacheDir. */
+  cacheDir: string;
 }
 
 type EngineValues = {
@@ -87,6 +89,7 @@ export async function parseEngineSettings(
     includeHidden: values['include-hidden'] ?? false,
     rulesPath: values.rules ?? null,
     defaultRulesFile: config.rulesFile,
+    cacheDir: config.cacheDir,
   };
   try {
     return { ...settings, modelPath: await locateModel(config.model, config.models.dir) };

@@ -37,13 +37,25 @@ export interface EngineSession {
   model: ModelIdentity;
 }
 
-/** Starts a worker process on the model and says which provider it ended up on. */
+/** Identifies the model (its hash, from the cache when unchanged) and starts a worker process on it. */
 export async function startEngine(
   settings: EngineSettings,
   io: CliIo,
   note?: string,
 ): Promise<EngineSession> {
-  const model = await identifyModel(settings.modelPath);
+  const model = await identifyModel(settings.modelPath, { cacheDir: settings.cacheDir });
+  return { engine: await startWorker(settings, io, note), model };
+}
+
+/**
+ * Starts a worker process on the model and says which provider it ended up on. `tag` calls it only once
+ * a photo needs classifying, so a run with nothing new never pays for loading the model.
+ */
+export async function startWorker(
+  settings: EngineSettings,
+  io: CliIo,
+  note?: string,
+): Promise<WorkerSupervisor> {
   let engine: WorkerSupervisor;
   try {
     engine = await WorkerSupervisor.start({
@@ -56,6 +68,7 @@ export async function startEngine(
         topK: settings.topK,
         threshold: settings.threshold,
         maxPixels: settings.maxPixels,
+        cacheDir: settings.cacheDir,
       },
     });
   } catch (error) {
@@ -72,5 +85,5 @@ export async function startEngine(
   io.err(
     `model ${path.basename(settings.modelPath)} on ${ready.provider} (${settings.threads} threads, batch ${ready.fixedBatch ?? settings.batch}${note ? `, ${note}` : ''})`,
   );
-  return { engine, model };
+  return engine;
 }

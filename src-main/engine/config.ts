@@ -16,6 +16,7 @@ export const SKIPTAG_ENV = {
   modelCatalog: 'SKIPTAG_MODEL_CATALOG',
   modelMirror: 'SKIPTAG_MODEL_MIRROR',
   testCrashMarker: 'SKIPTAG_TEST_CRASH_MARKER',
+  cacheDir: 'SKIPTAG_CACHE_DIR',
 } as const;
 
 /** Where models come from: the installed-models folder, the catalogue and the download mirror. */
@@ -40,6 +41,11 @@ export interface SkiptagConfig {
   models: ModelSources;
   /** rules.yml in the OS data folder: the tag rules when --rules is not given and the file exists. */
   rulesFile: string;
+  /**
+   * Small caches that only make start-up faster (model hashes, GPU probe answers): $SKIPTAG_CACHE_DIR,
+   * else cache/ in the OS data folder. Losing it costs time, never results.
+   */
+  cacheDir: string;
   /** Test-only fault injection (see worker/crash-injection.ts): $SKIPTAG_TEST_CRASH_MARKER, else null. */
   testCrashMarker: string | null;
 }
@@ -85,6 +91,7 @@ export function resolveConfig(
       mirror: pick(options.mirror, SKIPTAG_ENV.modelMirror),
     },
     rulesFile: paths.join(userDir, 'rules.yml'),
+    cacheDir: paths.resolve(pick(undefined, SKIPTAG_ENV.cacheDir) ?? paths.join(userDir, 'cache')),
     testCrashMarker: pick(undefined, SKIPTAG_ENV.testCrashMarker),
   };
 }

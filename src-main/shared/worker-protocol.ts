@@ -28,6 +28,8 @@ export interface OpenModelOptions {
   topK: number;
   threshold: number;
   maxPixels: number;
+  /** Where the worker keeps start-up caches (GPU probe answers); absent or null: none. */
+  cacheDir?: string | null;
 }
 
 /** Validates open options where they are made (settings, command line), before any process starts. */
@@ -40,6 +42,7 @@ export const openModelOptionsSchema = z.strictObject({
   topK: positiveInt,
   threshold: z.number().min(0).max(1),
   maxPixels: positiveInt,
+  cacheDir: z.string().min(1).nullable().optional(),
 });
 
 export interface ClassifyItem {
@@ -65,7 +68,19 @@ export interface PixelHashTask {
   maxPixels: number;
 }
 
-export type WorkerTask = RenderTask | PixelHashTask;
+/** A photo decoded and preprocessed into the model's input tensor (quantization calibrates on these). */
+export interface PreprocessTask {
+  kind: 'preprocess';
+  path: string;
+  resizeShorter: number;
+  cropWidth: number;
+  cropHeight: number;
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+  maxPixels: number;
+}
+
+export type WorkerTask = RenderTask | PixelHashTask | PreprocessTask;
 
 export type ToWorker =
   | ({ type: 'open' } & OpenModelOptions)
@@ -140,6 +155,7 @@ const fileId = z.number().int().nonnegative();
 const taskValueSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('render'), jpeg: z.instanceof(Uint8Array) }),
   z.strictObject({ kind: z.literal('pixel-hash'), hash: z.string().regex(/^[0-9a-f]{64}$/) }),
+  z.strictObject({ kind: z.literal('preprocess'), data: z.instanceof(Float32Array) }),
 ]);
 
 export const fromWorkerSchema = z.discriminatedUnion('type', [

@@ -1,6 +1,6 @@
 // Embeddings in the same pass (test): the final layer's input found and output by onnxruntime, stored compactly, kept across renames, gone with its photo.
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,6 +173,34 @@ describe('one inference, scores and features', () => {
     } finally {
       await classifier.close();
     }
+  });
+});
+
+describe('with the start-up cache', () => {
+  it('gives features from onnxruntime’s optimized copy on a warm start, and from the model when the copy is plain', async () => {
+    const file = path.join(work, 'cached-r18.onnx');
+    await writeFile(file, buildResNet('resnet18', { inputSize: 64, numClasses: 10 }));
+    const cacheDir = path.join(work, 'start-cache');
+    const featuresOf = async () => {
+      const classifier = await Classifier.open(file, { ep: 'cpu', threads: 1, cacheDir });
+      try {
+        expect(classifier.embedding).toEqual({ name: 'flatten', dim: 512 });
+        return (await classifier.runWithEmbedding(uniformImage([120, 60, 200], 64), 1)).embedding;
+      } finally {
+        await classifier.close();
+      }
+    };
+    const cold = await featuresOf();
+    const warm = await featuresOf();
+    expect(cold).toHaveLength(512);
+    [...(warm ?? [])].forEach((v, i) => expect(v).toBeCloseTo(cold?.[i] ?? NaN, 4));
+    // A plain copy (as a start without features would write) under the features name: detected, and the
+    // model itself is used instead.
+    const copies = await readdir(path.join(cacheDir, 'sessions'));
+    const copy = path.join(cacheDir, 'sessions', copies[0] ?? '');
+    await writeFile(copy, buildResNet('resnet18', { inputSize: 64, numClasses: 10 }));
+    const fallback = await featuresOf();
+    [...(fallback ?? [])].forEach((v, i) => expect(v).toBeCloseTo(cold?.[i] ?? NaN, 4));
   });
 });
 

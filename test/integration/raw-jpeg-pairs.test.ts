@@ -91,6 +91,28 @@ describe('pairs in the library', () => {
       expect(library.tagsForImage(raw.id)).toEqual([]);
       expect(library.tagsForImage(alone.id)).toEqual([]);
 
+      // The shown file could not be decoded: the other one is shown too, so the photo is not lost behind
+      // an error tile (the failed file still says why).
+      library.recordFailure(jpeg.id, { code: 'corrupt', message: 'broken' }, 'error');
+      expect(names()).toEqual([
+        ['IMG_0001.CR2', ['IMG_0001.JPG']],
+        ['IMG_0001.JPG', ['IMG_0001.CR2']],
+        ['IMG_0002.JPG', []],
+      ]);
+      // Decoded after all (replaced by a good copy): one photo again.
+      library.recordSuccess(jpeg.id, {
+        modelId: library.ensureModel('sha-m', 'm.onnx'),
+        provider: 'cpu',
+        classifiedAt: '2026-01-01T00:00:00.000Z',
+        sha256: 'sha-jpeg',
+        size: 100,
+        format: 'jpeg',
+        width: 4,
+        height: 3,
+        predictions: [],
+      });
+      expect(names().map(([name]) => name)).toEqual(['IMG_0001.JPG', 'IMG_0002.JPG']);
+
       // The shown file deleted: the other one stands alone and is shown.
       expect(library.markMissingPath(Buffer.from('/p/IMG_0001.JPG'))).toBe(true);
       expect(names()).toEqual([

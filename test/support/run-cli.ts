@@ -35,6 +35,8 @@ export function startCli(
       SKIPTAG_MODEL: '',
       SKIPTAG_LIBRARY: freshLibrary,
       SKIPTAG_MODELS_DIR: path.join(path.dirname(freshLibrary), 'models'),
+      // Start-up caches shared by this test process's runs, never the user's own.
+      SKIPTAG_CACHE_DIR: path.join(scratch, `cli-cache-${process.pid}`),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

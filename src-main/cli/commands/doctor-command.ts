@@ -72,6 +72,7 @@ export function formatReport(report: DoctorReport): string[] {
     models.defaultModel
       ? `Default model (without --model): ${models.defaultModel}`
       : `Default model: none. ${models.defaultModelError ?? ''}`,
+    ...(report.recommendation ? ['', `Recommended: ${report.recommendation}`] : []),
   ];
 }
 
@@ -81,7 +82,10 @@ function formatProvider(p: ProviderReport): string {
   const bench = p.benchmark
     ? `${p.benchmark.imagesPerSecond.toFixed(1)} images/s (ResNet-18, batch ${p.benchmark.batch}, ${p.benchmark.threads} threads, ${p.benchmark.seconds.toFixed(1)}s)`
     : (p.benchmarkNote ?? '');
-  return `  ${name} works  ${bench}`;
+  const int8 = p.int8Benchmark
+    ? `\n          int8: ${p.int8Benchmark.imagesPerSecond.toFixed(1)} images/s (the same ResNet-18 quantized, ${(p.int8Benchmark.imagesPerSecond / (p.benchmark?.imagesPerSecond ?? NaN)).toFixed(1)}x)`
+    : '';
+  return `  ${name} works  ${bench}${int8}`;
 }
 
 function formatLibrary({ library }: DoctorReport): string {

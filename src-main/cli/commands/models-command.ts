@@ -18,6 +18,7 @@ import { loadSelfTestSpec } from '../../engine/models/self-test.js';
 import { abortOnInterrupt, type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import { createDownloadProgress, formatBytes, percent } from '../console-output.js';
 import { modelsImportCommand } from './models-import-command.js';
+import { modelsQuantizeCommand } from './models-quantize-command.js';
 import { synthCommand, SYNTH_MODELS } from './models-synth-command.js';
 
 export function modelsHelp(modelsDir: string): string {
@@ -29,6 +30,7 @@ Commands:
   remove <id>           delete an installed model (and any partial download)
   verify [id]           re-hash installed models against the catalogue (exit 1 if one is corrupt)
   import <file.onnx>    add your own ONNX classifier (see "skiptag models import --help")
+  quantize <model>      int8 copy for fast CPU inference, calibrated on your photos
   synth <name> <file>   build a model in code: ${SYNTH_MODELS.join(', ')}
 
 Models folder: ${modelsDir} ($SKIPTAG_MODELS_DIR to change it).
@@ -81,6 +83,8 @@ export async function modelsCommand(args: string[], io: CliIo, env: NodeJS.Proce
       return verifyCommand(rest, io, sources);
     case 'import':
       return modelsImportCommand(rest, io, sources.dir);
+    case 'quantize':
+      return modelsQuantizeCommand(rest, io, resolveConfig({}, env));
     case 'synth':
       return synthCommand(rest, io);
     default:

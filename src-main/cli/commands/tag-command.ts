@@ -7,9 +7,9 @@ import { currentTags, exportImageToResult } from '../../engine/export/library-ex
 import { type LibraryTagSummary, tagIntoLibrary } from '../../engine/jobs/tag-into-library.js';
 import { describeHolder, WriterLease } from '../../engine/jobs/writer-lease.js';
 import { planInputs } from '../../engine/scan/input-set.js';
+import { parseShard, type Shard } from '../../engine/scan/shard.js';
 import type { Library } from '../../engine/library/library.js';
 import { explainLibraryError } from '../../engine/library/library-errors.js';
-import type { ModelIdentity } from '../../engine/models/locate-model.js';
 import type { FileResult } from '../../shared/results.js';
 import { abortOnInterrupt, type CliIo, EXIT, FatalError, UsageError } from '../cli-io.js';
 import {
@@ -29,7 +29,9 @@ import {
   loadRunRules,
   parseEngineSettings,
 } from '../engine-settings.js';
-import { openLibrary, startEngine } from '../library-session.js';
+import { openLibrary, startWorker } from '../library-session.js';
+import { identifyModel, type ModelIdentity } from '../../engine/models/locate-model.js';
+import type { WorkerSupervisor } from '../../engine/worker/worker-supervisor.js';
 import { assertModelWorked, tagDirect } from './tag-direct.js';
 import { checkOutputTargets, commitOutputs, openResultOutputs, type ResultOutput } from '../output-files.js';
 import {
@@ -54,6 +56,9 @@ Options:
 ${engineHelp(config)}
 ${XMP_HELP}
   --no-library        classify without recording anything (everything is classified again)
+  --shard I/N         only the photos in shard I of N (0 to N-1, by a hash of each photo's path):
+                      run N of these on N machines, each with its own --library, then combine
+                      the libraries with skiptag merge (see docs/scale-out.md)
   --wait              when another run (watch, the app, another tag) is writing to the library,
                       wait for it to finish instead of failing
   -q, --quiet         no progress display
@@ -75,6 +80,7 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
       json: { type: 'string' },
       bom: { type: 'boolean' },
       wait: { type: 'boolean' },
+      shard: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -93,6 +99,9 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
   if (xmp && !libraryFile)
     throw new UsageError('--xmp needs the library (it remembers what it wrote); drop --no-library');
   if (values.wait && !libraryFile) throw new UsageError('--wait is about the library; drop --no-library');
+  const shard = values.shard === undefined ? null : parseShardOption(values.shard);
+  if (shard && !libraryFile)
+    throw new UsageError('--shard records each shard in its own library (merged later); drop --no-library');
   // One walk per file or folder: the same path twice, or a path inside a folder also given, is covered once.
   const plan = await planInputs(positionals, { includeHidden: settings.includeHidden });
   for (const d of plan.dropped) {
@@ -108,7 +117,7 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
           libraryFile,
           outputs,
           xmp,
-          { quiet: values.quiet ?? false, wait: values.wait ?? false },
+          { quiet: values.quiet ?? false, wait: values.wait ?? false, shard },
           io,
         )
       : await tagDirect(plan.inputs, settings, outputs, values.quiet ?? false, io);
@@ -125,7 +134,7 @@ async function tagWithLibrary(
   libraryFile: string,
   outputs: ResultOutput[],
   xmp: XmpSettings | null,
-  { quiet, wait }: { quiet: boolean; wait: boolean },
+  { quiet, wait, shard }: { quiet: boolean; wait: boolean; shard: Shard | null },
   io: CliIo,
 ): Promise<number> {
   const tagRules = await loadRunRules(settings);
@@ -133,7 +142,10 @@ async function tagWithLibrary(
   try {
     // Refused before the engine starts; tagIntoLibrary takes the lease itself (and refuses a late comer).
     if (!wait) WriterLease.assertFree(library, BUSY_HINT);
-    const { engine, model } = await startEngine(settings, io);
+    // The worker starts with the first photo to classify: an unchanged folder never loads the model.
+    const model = await identifyModel(settings.modelPath, { cacheDir: settings.cacheDir });
+    // A holder, not a `let`: it is set inside the start callback, where TypeScript cannot follow it.
+    const started: { engine: WorkerSupervisor | null } = { engine: null };
     const controller = new AbortController();
     const release = abortOnInterrupt(
       controller,
@@ -149,11 +161,16 @@ async function tagWithLibrary(
     try {
       summary = await tagIntoLibrary({
         library,
-        engine,
+        engine: async () => {
+          progress.finish();
+          started.engine = await startWorker(settings, io);
+          return started.engine;
+        },
         model,
         inputs,
         tagRules,
         includeHidden: settings.includeHidden,
+        ...(shard ? { shard } : {}),
         signal: controller.signal,
         onProgress: (p) =>
           progress.update({
@@ -191,7 +208,7 @@ async function tagWithLibrary(
     } finally {
       release();
       progress.finish();
-      await engine.close();
+      await started.engine?.close();
     }
     // Photos already tagged with this model (unchanged) count as the model working: only new NaNs are errors then.
     assertModelWorked(summary.ok + summary.counts.unchanged, summary.failedByCode, true);
@@ -203,7 +220,7 @@ async function tagWithLibrary(
       (n, input) => n + library.pairsUnder(Buffer.from(input)),
       0,
     );
-    printLibrarySummary(summary, pairs, engine.ready.provider, libraryFile, io);
+    printLibrarySummary(summary, pairs, started.engine?.ready.provider ?? null, libraryFile, io);
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 || summary.crashed > 0 ? EXIT.someFilesFailed : EXIT.ok;
   } finally {
@@ -212,6 +229,14 @@ async function tagWithLibrary(
 }
 
 const BUSY_HINT = '; --wait to queue';
+
+function parseShardOption(text: string): Shard {
+  try {
+    return parseShard(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 /** Exports go through the library, so unchanged photos (not classified again) are in the file too. */
 async function writeOutputs(
@@ -249,7 +274,7 @@ async function writeOutputs(
 function printLibrarySummary(
   s: LibraryTagSummary,
   pairs: number,
-  provider: string,
+  provider: string | null,
   libraryFile: string,
   io: CliIo,
 ): void {
@@ -264,8 +289,9 @@ function printLibrarySummary(
   if (s.missing > 0) work.push(`${s.missing} missing since the last scan`);
   if (s.skipped > 0) work.push(`${plural(s.skipped, 'other file')} skipped`);
   if (pairs > 0) work.push(`${plural(pairs, 'RAW+JPEG pair')} shown as one photo each`);
+  if (s.otherShards > 0) work.push(`${s.otherShards} left to other shards`);
   io.err(
-    `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)} on ${provider}`,
+    `${s.cancelled ? 'interrupted: ' : ''}${scanned.join(', ')}; ${work.join(', ')} in ${formatDuration(s.seconds)}${provider === null ? ' (nothing to classify: the model was not loaded)' : ` on ${provider}`}`,
   );
   io.err(`library: ${libraryFile}`);
 }

@@ -4,7 +4,10 @@ import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { planEmbeddingOutput, type EmbeddingOutput } from './embedding-output.js';
+import { cachedEmbedding, featuresCopyPath, rememberEmbedding } from './embedding-plan-cache.js';
 import { describeModelIo, ModelError, type ModelIo, type ValueMeta } from './model-io.js';
+import type { ProviderProbeCache } from './provider-probe-cache.js';
+import { prepareSessionCache } from './session-cache.js';
 import { providersToTry, providerUnavailableReason, type EpChoice, type ProviderName } from './providers.js';
 
 export interface ProviderAttempt {
@@ -22,6 +25,13 @@ export interface ClassifierOptions {
    * make onnxruntime itself refuse a provider).
    */
   providers?: readonly ProviderName[];
+  /**
+   * GPU providers that failed on an earlier start on this machine (provider-probe-cache.ts): skipped when
+   * another provider is left to try, and updated with this start's results.
+   */
+  probeCache?: ProviderProbeCache | null;
+  /** Start-up cache folder: the CPU session loads onnxruntime's optimized copy of the model from it (session-cache.ts). */
+  cacheDir?: string | null;
   /** Also output the pooled features when the model has a final linear layer (default true). */
   embedding?: boolean;
 }
@@ -49,6 +59,9 @@ interface PendingRun {
   resolve: (output: RunOutput) => void;
   reject: (error: Error) => void;
 }
+
+const REMEMBERED =
+  'remembered from an earlier start; tried again after a driver or onnxruntime change, or in a week';
 
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -88,6 +101,16 @@ export class Classifier {
       if (reason === null) candidates.push(provider);
       else skipped.push({ provider, ok: false, error: reason });
     }
+    const probeCache = options.probeCache ?? null;
+    if (probeCache) {
+      // Never the last candidate: an explicit --ep is always tried, and `auto` always ends with the CPU.
+      for (const provider of candidates.slice(0, -1)) {
+        const known = probeCache.knownFailure(provider);
+        if (known === null) continue;
+        candidates.splice(candidates.indexOf(provider), 1);
+        skipped.push({ provider, ok: false, error: `${known} (${REMEMBERED})` });
+      }
+    }
     if (candidates.length === 0) {
       throw new ModelError(
         `execution provider ${ep} cannot be used: ${skipped.map((a) => a.error).join('; ')}`,
@@ -96,34 +119,65 @@ export class Classifier {
     let embedding: EmbeddingOutput | null = null;
     let embeddingOff: string | null = 'embeddings were not asked for';
     let modelBytes: Uint8Array | undefined;
+    let optimizedModelPath = options.cacheDir ? prepareSessionCache(modelPath, options.cacheDir) : null;
     if (options.embedding !== false) {
-      // Unreadable here means unreadable for onnxruntime too: let its error speak below.
-      const bytes = await readFile(modelPath).catch(() => null);
-      const plan = bytes
-        ? planEmbeddingOutput(bytes)
-        : { ok: false as const, reason: 'the model file cannot be read' };
-      if (plan.ok) {
-        embedding = plan.output;
+      const copy = optimizedModelPath ? featuresCopyPath(optimizedModelPath) : null;
+      const cached = copy ? cachedEmbedding(copy) : null;
+      // A warm CPU start loads the optimized copy that already outputs the features: no model read.
+      if (cached && candidates.every((p) => p === 'cpu')) {
+        embedding = cached;
         embeddingOff = null;
-        modelBytes = plan.bytes;
-      } else embeddingOff = plan.reason;
+      } else {
+        // Unreadable here means unreadable for onnxruntime too: let its error speak below.
+        const bytes = await readFile(modelPath).catch(() => null);
+        const plan = bytes
+          ? planEmbeddingOutput(bytes)
+          : { ok: false as const, reason: 'the model file cannot be read' };
+        if (plan.ok) {
+          embedding = plan.output;
+          embeddingOff = null;
+          modelBytes = plan.bytes;
+        } else embeddingOff = plan.reason;
+      }
+      if (embedding) optimizedModelPath = copy;
     }
     const worker = new Worker(new URL('./inference-worker.js', import.meta.url));
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
-      const message = { type: 'open', modelPath, modelBytes, providers: candidates, threads };
+      const message = {
+        type: 'open',
+        modelPath,
+        modelBytes,
+        providers: candidates,
+        threads,
+        optimizedModelPath,
+      };
       worker.postMessage(message, modelBytes ? [modelBytes.buffer as ArrayBuffer] : []);
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw new ModelError(`inference worker failed to start: ${String(error)}`, { cause: error });
     });
+    if (reply.type === 'opened' || reply.type === 'open-failed') await probeCache?.record(reply.attempts);
     if (reply.type !== 'opened' && embedding) {
       // The edited graph is refused where the original may load: classify without features, say why.
       await worker.terminate();
       const plain = await Classifier.open(modelPath, { ...options, embedding: false });
       return plain.withEmbeddingOff('onnxruntime refused the model with its features exposed');
     }
+    const features = embedding?.name;
+    if (
+      reply.type === 'opened' &&
+      features !== undefined &&
+      !reply.outputs.some((o) => o.name === features)
+    ) {
+      // The cached copy was replaced by a plain one meanwhile (it failed to load and was rebuilt): start
+      // again from the model itself, without the cache.
+      await worker.terminate();
+      return Classifier.open(modelPath, { ...options, cacheDir: null });
+    }
+    if (reply.type === 'opened' && embedding && optimizedModelPath)
+      rememberEmbedding(optimizedModelPath, embedding);
     if (reply.type !== 'opened') {
       await worker.terminate();
       const attempts = reply.type === 'open-failed' ? [...skipped, ...reply.attempts] : skipped;

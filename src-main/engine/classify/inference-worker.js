@@ -1,5 +1,6 @@
 // Inference worker thread (engine): owns the one onnxruntime InferenceSession so decoding on the main thread overlaps inference.
 // Plain JavaScript (type-checked through JSDoc) because worker entry files must be loadable without a TypeScript step.
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 
@@ -43,7 +44,60 @@ async function warmUp(candidate) {
   await candidate.run({ [name]: new ort.Tensor('float32', new Float32Array(size), dims) });
 }
 
-/** @param {{ modelPath: string, modelBytes?: Uint8Array, providers: string[], threads: number }} request */
+/**
+ * A CPU session from onnxruntime's optimized copy of the model when there is one (see session-cache.ts),
+ * else from the model itself, writing that copy for next time (through a temporary file and a rename, so
+ * a half-written copy is never loaded). A copy that fails to load is deleted and the model used instead.
+ * `model` is the file's path, or the model's bytes when the graph was edited to also output its pooled
+ * features (embedding-output.ts; the copy then has a name of its own, embedding-plan-cache.ts).
+ * @param {string | Uint8Array} model
+ * @param {string | null | undefined} optimized
+ * @param {import('onnxruntime-node').InferenceSession.SessionOptions} options
+ */
+async function createCpuSession(model, optimized, options) {
+  if (!optimized) return create(model, options);
+  if (existsSync(optimized)) {
+    try {
+      return await ort.InferenceSession.create(optimized, { ...options, graphOptimizationLevel: 'disabled' });
+    } catch {
+      rmSync(optimized, { force: true });
+    }
+  }
+  const temp = `${optimized}.${process.pid}.${Date.now()}.tmp`;
+  /** @type {import('onnxruntime-node').InferenceSession} */
+  let session;
+  try {
+    session = await create(model, { ...options, optimizedModelFilePath: temp });
+  } catch {
+    // onnxruntime fails the whole session when it cannot write the copy (a read-only or full cache
+    // folder, or one deleted meanwhile): the model itself still loads, only without the copy.
+    rmSync(temp, { force: true });
+    return create(model, options);
+  }
+  try {
+    renameSync(temp, optimized);
+  } catch {
+    // A cache that cannot be written costs the next start time, nothing else.
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  return session;
+}
+
+/**
+ * @param {string | Uint8Array} model
+ * @param {import('onnxruntime-node').InferenceSession.SessionOptions} options
+ */
+function create(model, options) {
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, options)
+    : ort.InferenceSession.create(model, options);
+}
+
+/**
+ * @param {{ modelPath: string, modelBytes?: Uint8Array, providers: string[], threads: number,
+ *   optimizedModelPath?: string | null }} request
+ */
 async function open(request) {
   /** @type {{ provider: string, ok: boolean, error: string | null }[]} */
   const attempts = [];
@@ -53,9 +107,11 @@ async function open(request) {
     try {
       const options = sessionOptions(provider, request.threads);
       // Bytes when the graph was edited to also output its pooled features (see embedding-output.ts).
-      candidate = request.modelBytes
-        ? await ort.InferenceSession.create(request.modelBytes, options)
-        : await ort.InferenceSession.create(request.modelPath, options);
+      const model = request.modelBytes ?? request.modelPath;
+      candidate =
+        provider === 'cpu'
+          ? await createCpuSession(model, request.optimizedModelPath, options)
+          : await create(model, options);
       if (provider !== 'cpu') await warmUp(candidate);
       attempts.push({ provider, ok: true, error: null });
       session = candidate;

@@ -47,6 +47,8 @@ export interface ProviderReport {
   benchmark: BenchmarkReport | null;
   /** Why there is no benchmark: skipped, or it failed. */
   benchmarkNote: string | null;
+  /** CPU only: the same ResNet-18 quantized to int8 as `models quantize` does it (null: not measured). */
+  int8Benchmark?: BenchmarkReport | null;
 }
 
 export interface LibraryReport {
@@ -92,4 +94,6 @@ export interface DoctorReport {
   providers: ProviderReport[];
   library: LibraryReport;
   models: ModelsReport;
+  /** Without a working GPU: the int8 model to use or make, with measured speed and accuracy cost. */
+  recommendation: string | null;
 }

@@ -11,6 +11,7 @@ import { bundledModelsDir } from '../models/locate-model.js';
 import { buildResNet } from '../synth/resnet.js';
 import { buildTinyResNet } from '../synth/tiny-resnet.js';
 import type { DoctorReport, ProviderReport, SystemReport, VersionsReport } from './doctor-report.js';
+import { benchmarkInt8, int8Advice } from './int8-advice.js';
 import { ALL_PROVIDERS, benchmarkProvider, checkProviderLoads, describe } from './provider-check.js';
 import { libraryReport, modelsReport } from './storage-info.js';
 import { findPackageRoot } from '../package-root.js';
@@ -48,13 +49,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       benchSeconds,
       progress,
     });
+    const models = await modelsReport(modelsDir, bundledDir, options.model ?? null);
     return {
       generatedAt: new Date().toISOString(),
       system: systemReport(),
       versions: await versionsReport(),
       providers,
       library: await libraryReport(options.libraryPath),
-      models: await modelsReport(modelsDir, bundledDir, options.model ?? null),
+      models,
+      recommendation: await int8Advice(providers, models.defaultModel, modelsDir).catch(() => null),
     };
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -92,6 +95,16 @@ async function checkProviders(list: readonly ProviderName[], ctx: CheckContext):
         });
       } catch (error) {
         report.benchmarkNote = `benchmark failed: ${describe(error, benchModel)}`;
+      }
+      if (provider === 'cpu' && report.benchmark) {
+        ctx.progress(
+          `benchmarking cpu: ResNet-18 quantized to int8, batch ${BENCH_BATCH}, ${ctx.benchSeconds}s …`,
+        );
+        report.int8Benchmark = await benchmarkInt8(benchModel, ctx.work, {
+          seconds: ctx.benchSeconds,
+          threads: ctx.threads,
+          batch: BENCH_BATCH,
+        }).catch(() => null);
       }
     }
     reports.push(report);

@@ -17,9 +17,18 @@ const BLOCKED_LOADERS = [
 
 let applied = false;
 
+/**
+ * libvips threads per image. Photos decode side by side, one per libuv thread (UV_THREADPOOL_SIZE, one
+ * per core: threadpool.ts), and libvips would give each of them a thread per core as well: cores² threads
+ * fighting for cores (256 on 16 cores), which is what kept decoding from scaling. One thread per image
+ * and one image per core keeps every core busy with no oversubscription.
+ */
+export const VIPS_THREADS_PER_IMAGE = 1;
+
 export function applyDecoderPolicy(): void {
   if (applied) return;
   sharp.block({ operation: BLOCKED_LOADERS });
+  sharp.concurrency(VIPS_THREADS_PER_IMAGE);
   applied = true;
 }
 

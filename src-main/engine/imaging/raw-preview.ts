@@ -9,6 +9,7 @@ import sharp from 'sharp';
 import { FileError } from '../../shared/file-errors.js';
 import { applyDecoderPolicy } from './decoder-policy.js';
 import { parseExifDate } from './exif-date.js';
+import { exiftoolProcessOptions } from '../xmp/exiftool-process.js';
 
 /**
  * Previews whose shorter side is below this are not used: the 160×120 EXIF thumbnails every RAW carries
@@ -40,6 +41,8 @@ function exiftool(): ExifTool {
     geolocation: false,
     // A worker that has seen no RAW file for a while gives the perl process back.
     maxIdleMsPerProcess: 60_000,
+    // Ends with the worker, also when the worker crashes.
+    ...exiftoolProcessOptions(),
   });
   return reader;
 }

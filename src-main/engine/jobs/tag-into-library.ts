@@ -8,6 +8,7 @@ import type { ModelIdentity } from '../models/locate-model.js';
 import type { TaggingRules } from '../tagging/tag-rules.js';
 import { RateMeter } from '../pipeline/rate-meter.js';
 import { planInputs, type DroppedInput } from '../scan/input-set.js';
+import { inShard, type Shard } from '../scan/shard.js';
 import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import { isProcessAlive } from '../process-alive.js';
@@ -48,11 +49,17 @@ export interface LibraryTagSummary {
   jobId: number | null;
   /** Inputs not walked on their own: named twice, or inside another input (see planInputs). */
   dropped: DroppedInput[];
+  /** Photos passed over because they belong to another shard (`shard`); 0 without one. */
+  otherShards: number;
 }
 
 export interface LibraryTagOptions {
   library: Library;
-  engine: WorkerSupervisor;
+  /**
+   * The worker process, or how to start it: started only when the first photo needs classifying, so a
+   * scan that finds nothing new never loads the model (the caller closes what it started).
+   */
+  engine: WorkerSupervisor | (() => Promise<WorkerSupervisor>);
   model: ModelIdentity;
   inputs: string[];
   /** Record folders as watched (skiptag watch); `tag` leaves an existing watch setting alone. */
@@ -65,6 +72,11 @@ export interface LibraryTagOptions {
   checkpoint?: () => Promise<void>;
   /** Record the run in the jobs table (default); the watcher's small follow-up runs do not. */
   recordJob?: boolean;
+  /**
+   * Only the photos of this shard (`tag --shard i/n`, see scan/shard.ts). A shard's scan cannot tell
+   * what disappeared (it does not look at the other shards' photos), so it marks nothing missing.
+   */
+  shard?: Shard;
   /** Files per classify request sent to the engine process. */
   chunkSize?: number;
   onProgress?: (progress: LibraryTagProgress) => void;
@@ -139,6 +151,7 @@ function emptySummary(jobId: number | null, dropped: DroppedInput[]): LibraryTag
     seconds: 0,
     jobId,
     dropped,
+    otherShards: 0,
   };
 }
 
@@ -148,14 +161,15 @@ async function tagWithLease(
   started: number,
   dropped: DroppedInput[],
 ): Promise<LibraryTagSummary> {
-  const { library, engine, signal } = options;
+  const { library, signal } = options;
+  const engine = lazyEngine(options.engine);
   // Scan numbers are compared only within this run, which holds the lease (see markUnseenMissingUnder).
   const scan = Date.now();
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
   // Only a model that exposes its features asks photos classified before for them.
-  const wantEmbedding = engineGivesEmbeddings(engine);
+  const wantEmbedding = await wantsEmbeddings(engine, library, modelId);
   // Learned before this run (skiptag learn, the app's retraining): suggested on the photos it classifies.
-  const personal = wantEmbedding ? PersonalScorer.load(library, modelId, options.tagRules ?? null) : null;
+  const personal = PersonalScorer.load(library, modelId, options.tagRules ?? null);
   if (options.recordJob !== false) closeAbandonedJobs(library);
   const jobId =
     options.recordJob === false
@@ -248,6 +262,8 @@ async function tagWithLease(
           }
         }),
     );
+    // Awaited below; until then a failure (the engine failing to start) must not count as unhandled.
+    void inFlight.at(-1)?.catch(() => undefined);
     // Two requests queued in the engine keep it busy while the next chunk is being scanned.
     if (inFlight.length >= 2) await inFlight.shift();
   };
@@ -268,6 +284,11 @@ async function tagWithLease(
           }
           seen += 1;
           current = item.display;
+          // Counted as seen (the progress total counts every file), then left to its own shard.
+          if (options.shard && item.kind === 'file' && !inShard(item.path, options.shard)) {
+            summary.otherShards += 1;
+            continue;
+          }
           if (item.kind === 'error') {
             // Not a photo the library can hold (a broken link, an unreadable folder): reported, not recorded.
             summary.failed += 1;
@@ -304,12 +325,10 @@ async function tagWithLease(
       if (!completed || signal?.aborted) break;
       // Only a walk of the whole folder can tell what disappeared from it.
       if (scope.isFolder) {
-        const missing = library.markUnseenMissingUnder(
-          Buffer.from(absolute),
-          scope.covered,
-          scan,
-          lease.token,
-        );
+        // A shard sees only its share of the folder, so it cannot tell what disappeared from it.
+        const missing = options.shard
+          ? 0
+          : library.markUnseenMissingUnder(Buffer.from(absolute), scope.covered, scan, lease.token);
         if (missing === null) throw lease.lost();
         summary.missing += missing;
         const at = new Date().toISOString();
@@ -339,10 +358,36 @@ async function tagWithLease(
   return summary;
 }
 
-/** Whether the engine's model outputs pooled features (an engine not started yet is asked nothing). */
-function engineGivesEmbeddings(engine: WorkerSupervisor): boolean {
+/** A started engine, or one started on first use (once). */
+interface LazyEngine {
+  classify: WorkerSupervisor['classify'];
+  start: () => Promise<WorkerSupervisor>;
+}
+
+/** The engine's classify, starting the engine on first use when the caller gave a way to start it (once). */
+function lazyEngine(engine: LibraryTagOptions['engine']): LazyEngine {
+  if (typeof engine !== 'function') {
+    return {
+      classify: (items, onResult) => engine.classify(items, onResult),
+      start: () => Promise.resolve(engine),
+    };
+  }
+  let started: Promise<WorkerSupervisor> | null = null;
+  const start = () => (started ??= engine());
+  return { classify: (items, onResult) => start().then((e) => e.classify(items, onResult)), start };
+}
+
+/**
+ * Whether photos classified without an embedding from this model are run again for it. The library
+ * answers when it can, so an unchanged folder still never starts the engine: it holds this model's
+ * embeddings (the model has features), or no classified photo lacks one (nothing to catch up on).
+ * Otherwise only the model can tell; a failure to start is left for the first classify to report.
+ */
+async function wantsEmbeddings(engine: LazyEngine, library: Library, modelId: number): Promise<boolean> {
+  if (library.embeddings.count(modelId) > 0) return true;
+  if (!library.embeddings.anyClassifiedWithout(modelId)) return false;
   try {
-    return engine.ready.embeddingOff === null;
+    return (await engine.start()).ready.embeddingOff === null;
   } catch {
     return false;
   }

@@ -101,6 +101,18 @@ export class EmbeddingsRepo {
     return JSON.stringify([row?.n, row?.top, row?.sum, missing?.n, missing?.top]);
   }
 
+  /** Whether some photo classified by this model has no embedding from it (made before embeddings existed). */
+  anyClassifiedWithout(modelId: number): boolean {
+    return (
+      this.db.get<{ found: number }>(
+        `SELECT 1 AS found FROM classifications c WHERE c.model_id = :model_id
+           AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.image_id = c.image_id AND e.model_id = :model_id)
+         LIMIT 1`,
+        { model_id: modelId },
+      ) !== undefined
+    );
+  }
+
   count(modelId: number): number {
     return (
       this.db.get<{ n: number }>('SELECT count(*) AS n FROM embeddings WHERE model_id = :model_id', {

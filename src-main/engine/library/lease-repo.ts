@@ -3,7 +3,7 @@
 import type { SqlDb } from './sql-db.js';
 
 /** Who writes: the CLI's `tag`, a batch of the CLI's `watch`, or a job of the desktop app. */
-export type WriterKind = 'tag' | 'watch' | 'app';
+export type WriterKind = 'tag' | 'watch' | 'app' | 'merge';
 
 export interface LeaseHolder {
   /** Random per lease: tells two holders with the same pid (a reused pid, one process's two runs) apart. */

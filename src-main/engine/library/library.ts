@@ -36,6 +36,7 @@ import type {
   TagQuery,
   TagRow,
 } from './library-types.js';
+import { MergeRepo, type MergeCounts } from './merge-repo.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
 import { PersonalRepo } from './personal-repo.js';
 import {
@@ -95,6 +96,7 @@ export class Library {
    * half is still scanned, classified and written to, as the same photo).
    */
   pairPrimary: PairRole = 'raw';
+  private readonly merge: MergeRepo;
 
   private constructor(
     private readonly db: SqlDb,
@@ -113,6 +115,7 @@ export class Library {
     this.xmp = new XmpRepo(db, now, feed);
     this.lease = new LeaseRepo(db);
     this.personal = new PersonalRepo(db, now, feed);
+    this.merge = new MergeRepo(db);
   }
 
   /**
@@ -170,6 +173,25 @@ export class Library {
     return orphans
       .map((row) => `foreign key: ${row.table} row ${String(row.rowid)} → ${row.parent}`)
       .join('\n');
+  }
+
+  /**
+   * Merges another library (a shard of `tag --shard`) into this one; see MergeRepo for the rules. Both
+   * must be at this Skiptag's schema version (open the shard with Library.open first to upgrade it).
+   */
+  mergeFrom(shardFile: string): MergeCounts {
+    // ATTACH takes no bound parameter outside an expression in libsql's binding; quote the literal.
+    this.db.exec(`ATTACH DATABASE '${shardFile.replaceAll("'", "''")}' AS shard`);
+    try {
+      const version = schemaVersion(this.db);
+      const shardVersion = Number(this.db.pragma('shard.user_version'));
+      if (shardVersion !== version) {
+        throw new Error(`the shard library has schema version ${shardVersion}, this one ${version}`);
+      }
+      return this.merge.mergeAttached();
+    } finally {
+      this.db.exec('DETACH DATABASE shard');
+    }
   }
 
   /** This connection's settings, for diagnostics (and the tests that pin them). */
@@ -459,5 +481,6 @@ export class Library {
 export { LibraryTooNewError, LATEST_SCHEMA_VERSION } from './migrations.js';
 export type { LeaseClaim, LeaseHolder, WriterKind } from './lease-repo.js';
 export type { JobProgress } from './jobs-repo.js';
+export type { MergeCounts } from './merge-repo.js';
 export type { CommitListener, LibraryCommit } from './commit-feed.js';
 export type { RewrittenFile, XmpKeyword, XmpTarget } from './xmp-repo.js';

@@ -55,8 +55,10 @@ export function pairKeyOf(path: Buffer): PairKey | null {
 
 /**
  * SQL condition (on images alias `alias`) that is false for the half of a pair that is not shown: a file of
- * the other role than `primary` whose partner of role `primary` is present (not missing). A file whose
- * partner is gone stands alone again, and is shown. `primary` is a closed enum, inlined as a literal.
+ * the other role than `primary` whose partner of role `primary` is present (not missing) and readable. A
+ * file whose partner is gone stands alone again, and is shown; so is one whose partner failed to decode (a
+ * RAW without a usable preview, a corrupt file): the photo is not lost behind an error tile, and the error
+ * still shows on the failed file. `primary` is a closed enum, inlined as a literal.
  *
  * Written as "id NOT IN (hidden ids)": SQLite computes that list once per statement through the partial
  * pair_key index (only files that can pair are in it), and testing a rowid against it needs no table row,
@@ -73,7 +75,7 @@ export function hiddenIdsSql(primary: PairRole): string {
   return `SELECT hi.id FROM images hi
     WHERE hi.pair_key IS NOT NULL AND hi.pair_role = '${secondary}' AND EXISTS (
       SELECT 1 FROM images pp WHERE pp.pair_key = hi.pair_key AND pp.pair_role = '${primary}'
-        AND pp.status <> 'missing')`;
+        AND pp.status NOT IN ('missing', 'error', 'crashed'))`;
 }
 
 /** These images and every file paired with any of them (any status), ids in ascending order. */

@@ -54,6 +54,10 @@ export interface ImportModelRequest {
   resizeShorter?: number | null;
   mean?: Rgb;
   std?: Rgb;
+  /** Recorded as where it came from (default: `file`); `models quantize` names the fp32 parent. */
+  importedFrom?: string;
+  /** `models quantize`: the parent and the self-check, kept in the settings for `doctor`. */
+  int8?: ModelSettings['int8'];
   now?: Date;
 }
 
@@ -119,7 +123,7 @@ export async function importModel(request: ImportModelRequest): Promise<Imported
     const settings = ModelSettingsSchema.parse({
       name,
       source: 'imported',
-      importedFrom: source,
+      importedFrom: request.importedFrom ?? source,
       sha256,
       inputSize: [checked.height, checked.width],
       resizeShorter: checked.resizeShorter,
@@ -128,6 +132,7 @@ export async function importModel(request: ImportModelRequest): Promise<Imported
       numClasses,
       labels: labels ? labelsName : IMAGENET_LABELS_ID,
       importedAt: (request.now ?? new Date()).toISOString(),
+      ...(request.int8 ? { int8: request.int8 } : {}),
     } satisfies ModelSettings);
     // The .onnx goes last: until it exists the model is not visible, so a crash leaves no half-imported model.
     const labelsPath = labels ? path.join(modelsDir, labelsName) : null;

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { AppError } from '../../shared/errors.js';
 import { findPackageRoot } from '../package-root.js';
+import { cachedModelHash } from './model-hash-cache.js';
 
 /** The catalogue model `skiptag models install` recommends, and the one preferred when several are present. */
 export const RECOMMENDED_MODEL_ID = 'resnet50-v2-7';
@@ -165,8 +166,22 @@ export interface ModelIdentity {
   name: string;
 }
 
-export async function identifyModel(modelPath: string): Promise<ModelIdentity> {
+/**
+ * With `cacheDir`, the hash comes from the model hash cache when the file is unchanged since it was last
+ * hashed (model-hash-cache.ts): start-up then costs a stat instead of reading the whole model.
+ */
+export async function identifyModel(
+  modelPath: string,
+  options: { cacheDir?: string | null } = {},
+): Promise<ModelIdentity> {
+  const sha256 = options.cacheDir
+    ? await cachedModelHash(modelPath, options.cacheDir, hashFile)
+    : await hashFile(modelPath);
+  return { sha256, name: path.basename(modelPath) };
+}
+
+async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(modelPath)) hash.update(chunk as Buffer);
-  return { sha256: hash.digest('hex'), name: path.basename(modelPath) };
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

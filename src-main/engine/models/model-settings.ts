@@ -31,6 +31,17 @@ export const ModelSettingsSchema = z.object({
   /** 'imagenet-1k', or a labels file name in the same folder as the settings file. */
   labels: z.string().min(1),
   importedAt: z.iso.datetime({ offset: true }),
+  /** Made by `models quantize`: the fp32 parent and how well the int8 copy agreed with it (its self-check). */
+  int8: z
+    .object({
+      parentSha256: z.string().regex(/^[0-9a-f]{64}$/),
+      parentName: z.string(),
+      images: z.number().int().min(1),
+      minCosine: z.number(),
+      meanTop5Overlap: z.number().min(0).max(1),
+      top1Agreement: z.number().min(0).max(1),
+    })
+    .optional(),
 });
 
 export type ModelSettings = z.infer<typeof ModelSettingsSchema>;

@@ -45,6 +45,11 @@ export interface ClassifyOptions<T extends WalkItem = WalkItem> {
   topK: number;
   threshold: number;
   batchSize: number;
+  /**
+   * Photos in the first batch (default batchSize): the worker's first request sends 1, so a cold start
+   * shows its first result after one photo's inference instead of a whole batch's.
+   */
+  firstBatchSize?: number;
   maxFileBytes?: number;
   /**
    * Decoded pixels the concurrent decodes may hold together, in bytes (DEFAULT_DECODE_BUDGET_BYTES): with one
@@ -340,6 +345,7 @@ export async function classifyItems<T extends WalkItem>(
   // At most two batches queued on the worker: one running, one ready to start the moment it finishes.
   const inFlight: Promise<RunBatch>[] = [];
   let batch: BatchItem[] = [];
+  let batchTarget = io.fixedBatch ?? Math.min(batchSize, Math.max(1, options.firstBatchSize ?? batchSize));
   const timer = options.onProgress ? setInterval(report, 1000) : null;
   try {
     for (;;) {
@@ -352,9 +358,10 @@ export async function classifyItems<T extends WalkItem>(
         continue;
       }
       batch.push({ seq: decoded.seq, display: decoded.display, source: decoded.source, decoded });
-      if (batch.length === batchSize) {
+      if (batch.length === batchTarget) {
         inFlight.push(classifyBatch(batch));
         batch = [];
+        batchTarget = batchSize;
         if (inFlight.length >= 2) await finishOldest(inFlight, emitBatch, slots);
       }
     }

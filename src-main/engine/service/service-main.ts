@@ -29,7 +29,7 @@ const run = runService(toMain, (log) => {
     models: config.models,
     urls: ELECTRON_URLS,
     onLog: log,
-    ...(launcher ? { workerOptions: { supervisor: { launcher } } } : {}),
+    workerOptions: { cacheDir: config.cacheDir, ...(launcher ? { supervisor: { launcher } } : {}) },
   });
 });
 

@@ -12,6 +12,8 @@ export interface WorkerTuning {
   batchSize?: number;
   maxPixels?: number;
   labelsPath?: string | null;
+  /** Start-up caches (model hashes, GPU probe answers, optimized sessions); absent: none. */
+  cacheDir?: string | null;
   supervisor?: Omit<WorkerSupervisorOptions, 'model'>;
 }
 
@@ -94,7 +96,7 @@ export class WorkerManager {
     await old?.engine.close();
     const settings = this.settings();
     const modelPath = await locateModel(settings.model ?? this.startupModel, this.modelsDir);
-    const model = await identifyModel(modelPath);
+    const model = await identifyModel(modelPath, { cacheDir: this.tuning.cacheDir ?? null });
     const engine = await WorkerSupervisor.start({
       ...this.tuning.supervisor,
       model: {
@@ -106,6 +108,7 @@ export class WorkerManager {
         topK: settings.topK,
         threshold: settings.threshold,
         maxPixels: this.maxPixels,
+        cacheDir: this.tuning.cacheDir ?? null,
       },
     });
     if (this.closed) {

@@ -10,7 +10,7 @@ import { SKIPTAG_ENV } from '../config.js';
 /** The variable the tests set in the worker's environment. */
 export const TEST_CRASH_MARKER_ENV = SKIPTAG_ENV.testCrashMarker;
 
-export type DecodeKind = 'classify' | 'render' | 'pixel-hash';
+export type DecodeKind = 'classify' | 'render' | 'pixel-hash' | 'preprocess';
 
 /** A hook to call right before a file is decoded, or null when fault injection is off (no marker). */
 export function testCrashHook(setting: string | null): ((kind: DecodeKind, file: string) => void) | null {

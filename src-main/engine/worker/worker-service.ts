@@ -14,8 +14,10 @@ import type {
 } from '../../shared/worker-protocol.js';
 import { Classifier } from '../classify/classifier.js';
 import { resolveLabels } from '../classify/labels.js';
+import { ProviderProbeCache } from '../classify/provider-probe-cache.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { closeRawPreviewReader } from '../imaging/raw-preview.js';
+import { loadAndPreprocess } from '../imaging/photo-input.js';
 import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
 import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
@@ -45,6 +47,8 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
   let model: Promise<OpenModel> | null = null;
   // Classify requests run one at a time, in arrival order; tasks run beside them as they come.
   let work: Promise<void> = Promise.resolve();
+  // Only the first request of a worker starts with a one-photo batch (see ClassifyOptions.firstBatchSize).
+  let firstRequest = true;
   const tasks = new Set<Promise<void>>();
   let stopping = false;
   const abort = new AbortController();
@@ -73,6 +77,8 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
   const classify = async (items: ClassifyItem[]): Promise<void> => {
     if (!model) throw new Error('classify before open');
     const { classifier, labels, preprocess, modelName, settings } = await model;
+    const firstBatchSize = firstRequest ? 1 : settings.batchSize;
+    firstRequest = false;
     async function* announce(): AsyncGenerator<IdItem> {
       for (const item of items) {
         if (abort.signal.aborted) return;
@@ -91,6 +97,7 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
       topK: settings.topK,
       threshold: settings.threshold,
       batchSize: settings.batchSize,
+      firstBatchSize,
       signal: abort.signal,
       onResult: (result, item) => send({ type: 'result', id: item.id, result }),
     });
@@ -163,6 +170,13 @@ async function perform(
     case 'pixel-hash':
       beforeDecode?.('pixel-hash', task.path);
       return { kind: 'pixel-hash', hash: await pixelHash(task.path, task.maxPixels) };
+    case 'preprocess': {
+      beforeDecode?.('preprocess', task.path);
+      const { kind: _kind, path: file, ...spec } = task;
+      const data = new Float32Array(3 * spec.cropHeight * spec.cropWidth);
+      await loadAndPreprocess(file, spec, data, 0);
+      return { kind: 'preprocess', data };
+    }
   }
 }
 
@@ -170,6 +184,8 @@ async function openModel(settings: OpenModelOptions): Promise<OpenModel> {
   const classifier = await Classifier.open(settings.modelPath, {
     ep: settings.ep,
     threads: settings.threads,
+    probeCache: settings.cacheDir ? await ProviderProbeCache.load(settings.cacheDir) : null,
+    cacheDir: settings.cacheDir ?? null,
   });
   try {
     const labels = await resolveLabels(settings.labelsPath, settings.modelPath, classifier.io.numClasses);

@@ -1,5 +1,6 @@
 // Keyword fields of XMP and IPTC metadata (engine process): their names, hierarchy spellings, and the ExifTool process that reads and writes them.
 
+import { exiftoolProcessOptions } from './exiftool-process.js';
 import { ExifTool } from 'exiftool-vendored';
 
 /** Root of the keyword hierarchy Skiptag writes: 'Skiptag|animal|cat|tabby'. */
@@ -116,7 +117,13 @@ function asList(value: unknown): string[] {
  * the instance and must end() it, or the perl child outlives the run.
  */
 export function openExifTool(): ExifTool {
-  return new ExifTool({ maxProcs: 1, taskTimeoutMillis: 120_000, geolocation: false });
+  return new ExifTool({
+    maxProcs: 1,
+    taskTimeoutMillis: 120_000,
+    geolocation: false,
+    // Ends with this process, also when it is killed.
+    ...exiftoolProcessOptions(),
+  });
 }
 
 /** Runs fn with a fresh ExifTool (or the caller's, which is left running) and always ends its own. */
