@@ -18,3 +18,4 @@ run('./walker-bench.js');
 run('./library-bench.js');
 run('./app-query-bench.js');
 run('./memory-bench.js');
+run('./personal-bench.js');

@@ -78,6 +78,10 @@ export async function startWorker(
   for (const attempt of ready.attempts) {
     if (!attempt.ok) io.err(`note: ${attempt.provider} not used: ${attempt.error}`);
   }
+  // Tags still work; what needs the model's features says why it has none.
+  if (ready.embeddingOff) {
+    io.err(`note: similar photos and personal tags are off with this model: ${ready.embeddingOff}`);
+  }
   io.err(
     `model ${path.basename(settings.modelPath)} on ${ready.provider} (${settings.threads} threads, batch ${ready.fixedBatch ?? settings.batch}${note ? `, ${note}` : ''})`,
   );

@@ -12,6 +12,9 @@ Commands:
   watch [folders...]                  keep tagging photos as they arrive in watched folders
   export --csv FILE                   export the library's labels (CSV wide/long, JSON), with filters
   status                              what the library holds
+  learn                               learn your own tags from your keywords and decisions
+  similar PHOTO [--top N]             the photos that look most like PHOTO
+  near-duplicates [--min-similarity]  groups of near-duplicate photos
   write-tags                          write tags as XMP keywords (sidecars, or --xmp embed)
   merge --library FILE SHARD.db...    merge shard libraries (tag --shard I/N) into one
   models list|install|remove|verify   the ResNet catalogue: downloaded once, verified, then offline
@@ -69,6 +72,12 @@ export async function runCli(
         return await (await import('./commands/models-command.js')).modelsCommand(rest, io, env);
       case 'doctor':
         return await (await import('./commands/doctor-command.js')).doctorCommand(rest, io, env);
+      case 'learn':
+        return await (await import('./commands/learn-command.js')).learnCommand(rest, io, env);
+      case 'similar':
+        return await (await import('./commands/similar-command.js')).similarCommand(rest, io, env);
+      case 'near-duplicates':
+        return await (await import('./commands/similar-command.js')).nearDuplicatesCommand(rest, io, env);
       case 'write-tags':
         return await (await import('./commands/write-tags-command.js')).writeTagsCommand(rest, io, env);
       case 'merge':

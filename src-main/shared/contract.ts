@@ -26,7 +26,7 @@ const tagName = z
  */
 export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] as const;
 export const TAG_STATES = ['suggested', 'accepted', 'rejected'] as const;
-export const TAG_SOURCES = ['auto', 'user'] as const;
+export const TAG_SOURCES = ['auto', 'user', 'personal'] as const;
 export const REVIEW_STATES = ['all', 'untagged', 'needs-review', 'errors'] as const;
 /** What the user may ask for (settings, `--ep`); auto tries the GPU providers of the platform, then the CPU. */
 export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
@@ -128,6 +128,16 @@ export const imageFilterSchema = z.strictObject({
    * a photo whose only suggestions are hidden is "untagged", not "needs review". Default 0.
    */
   suggestionMin: score.optional(),
+  /**
+   * Only these photos (More like this, near duplicates, least certain first); without a sort, in this
+   * order. Ids the service handed out, at most 5,000.
+   */
+  imageIds: z
+    .array(id)
+    .min(1)
+    .max(5000)
+    .refine((list) => new Set(list).size === list.length, 'no id twice')
+    .optional(),
 });
 
 export const imageSortSchema = z.strictObject({
@@ -366,6 +376,41 @@ export const REQUESTS = {
     input: z.strictObject({ imageIds: ids, dryRun: z.boolean().default(false) }),
     output: jobSnapshotSchema,
   },
+  /**
+   * The photos that look most like one photo, by cosine similarity of the model's features; `off` says why
+   * there are none (the model exposes no features, the photo has none yet).
+   */
+  'images:similar': {
+    input: z.strictObject({ imageId: id, top: z.number().int().min(1).max(1000).default(100) }),
+    output: z.strictObject({
+      items: z.array(z.strictObject({ imageId: id, similarity: z.number().min(-1).max(1) })),
+      off: z.string().nullable(),
+    }),
+  },
+  /** Groups of near-duplicate photos (cosine ≥ minSimilarity, chained), largest first. */
+  'images:nearDuplicates': {
+    input: z.strictObject({ minSimilarity: score.default(0.95) }),
+    output: z.strictObject({ groups: z.array(z.array(id)), off: z.string().nullable() }),
+  },
+  /** The personal tags learned from the user's decisions, with what they learned from and how well. */
+  'personal:list': {
+    input: z.strictObject({}),
+    output: z.array(
+      z.strictObject({
+        tag: z.string(),
+        positives: z.number().int().nonnegative(),
+        negatives: z.number().int().nonnegative(),
+        precision: z.number().min(0).max(1).nullable(),
+        recall: z.number().min(0).max(1).nullable(),
+        trainedAt: z.string(),
+      }),
+    ),
+  },
+  /** Active learning: photos without a decision on a personal tag, the ones its classifier is least sure of first. */
+  'personal:leastCertain': {
+    input: z.strictObject({ tag: tagName, limit: z.number().int().min(1).max(5000).default(500) }),
+    output: z.strictObject({ imageIds: z.array(id) }),
+  },
   /** Main asks where to save (native dialog) and reveals the written file; the page never names the path. */
   'export:run': {
     input: exportRequestSchema,
@@ -436,6 +481,10 @@ export const API_METHODS = {
   quantizeModel: 'models:quantize',
   getDoctorReport: 'doctor:get',
   writeTagsToFiles: 'xmp:write',
+  findSimilar: 'images:similar',
+  findNearDuplicates: 'images:nearDuplicates',
+  listPersonalTags: 'personal:list',
+  leastCertain: 'personal:leastCertain',
 } as const satisfies Record<string, RequestChannel>;
 
 export type ApiMethod = keyof typeof API_METHODS;

@@ -1,5 +1,6 @@
 // Result records produced by the engine for each input file, and the class labels they name (shared); consumed by exporters, CLI and app.
 
+import type { Embedding } from './embedding-codec.js';
 import type { FileErrorCode } from './file-errors.js';
 
 /** One class of a classifier's label set, in output-index order. */
@@ -47,6 +48,11 @@ export interface FileResult {
   provider: string;
   /** ISO 8601 UTC time, e.g. 2026-11-26T18:00:00.000Z. */
   classifiedAt: string;
+  /**
+   * The photo's pooled features from the same inference (see embedding-codec.ts); absent or null when the
+   * model exposes none or the file failed.
+   */
+  embedding?: Embedding | null;
 }
 
 /** A per-file failure as a result: no predictions, nothing known beyond what the caller passes. */

@@ -3,6 +3,7 @@
 
 import { z } from 'zod';
 import { EP_CHOICES } from './contract.js';
+import { MAX_EMBEDDING_DIM } from './embedding-codec.js';
 import { FILE_ERROR_CODES } from './file-errors.js';
 import type { FileResult } from './results.js';
 
@@ -112,6 +113,16 @@ export const fileResultSchema = z.strictObject({
   model: z.string(),
   provider: z.string(),
   classifiedAt: z.string(),
+  embedding: z
+    .strictObject({
+      vector: z.custom<Uint8Array>(
+        (v) => v instanceof Uint8Array && v.length > 0 && v.length <= MAX_EMBEDDING_DIM,
+        'expected 1 to 8192 bytes',
+      ),
+      scale: z.number().positive().finite(),
+    })
+    .nullable()
+    .optional(),
 });
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -133,6 +144,10 @@ export const readyInfoSchema = z.strictObject({
   inputSize: z.tuple([positiveInt, positiveInt]),
   /** Batch size the model demands, or null when its batch dimension is dynamic. */
   fixedBatch: positiveInt.nullable(),
+  /** Length of the pooled features each result carries, or null when the model exposes none. */
+  embeddingDim: positiveInt.max(MAX_EMBEDDING_DIM).nullable().optional(),
+  /** Why the model gives no features (personal tags and similar photos are off with it). */
+  embeddingOff: z.string().nullable().optional(),
 });
 
 const fileId = z.number().int().nonnegative();

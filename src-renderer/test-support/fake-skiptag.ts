@@ -17,6 +17,7 @@ import type {
   SkiptagApi,
   TagChip,
   TagSummary,
+  RequestOutput,
 } from '$contract';
 import type { SkiptagClient } from '../lib/api';
 
@@ -66,6 +67,7 @@ function visibleSuggestion(img: FakeImage, min: number): boolean {
 }
 
 function matches(img: FakeImage, f: ImageFilter): boolean {
+  if (f.imageIds !== undefined && !f.imageIds.includes(img.id)) return false;
   if (f.folderId !== undefined && img.folderId !== f.folderId) return false;
   if (f.subfolder && !img.path.includes(`/${f.subfolder}/`)) return false;
   if (f.text && !(f.textIn === 'path' ? img.path : img.name).includes(f.text)) return false;
@@ -180,9 +182,12 @@ export function createFakeSkiptag(
     settings?: Partial<Settings>;
     /** Broader tags by tag, as the service finds them in the WordNet hierarchy. */
     parents?: Record<string, string[]>;
+    /** Personal tags learned so far (none by default). */
+    personalTags?: RequestOutput<'personal:list'>;
   } = {},
 ) {
   const parents = options.parents ?? {};
+  const personalTags = options.personalTags ?? [];
   const images: FakeImage[] =
     options.images ?? Array.from({ length: options.count ?? 0 }, (_, i) => makeImage(i));
   const byId = new Map(images.map((img) => [img.id, img]));
@@ -250,6 +255,9 @@ export function createFakeSkiptag(
         sort?: ImageSortInput;
       }) => {
         const hits = images.filter((img) => matches(img, filter));
+        // An id list keeps its own order unless a sort is asked for (as the service does).
+        const list = filter.imageIds;
+        if (list && !sort) hits.sort((a, b) => list.indexOf(a.id) - list.indexOf(b.id));
         if (sort?.by === 'name') hits.sort((a, b) => a.path.localeCompare(b.path));
         if (sort?.descending) hits.reverse();
         return {
@@ -443,6 +451,26 @@ export function createFakeSkiptag(
     exportLabels: vi.fn(async (_request: ExportRequest): Promise<{ path: string | null; count: number }> => ({
       path: '/tmp/skiptag-export.csv',
       count: images.length,
+    })),
+    // A fake notion of looks: photos with nearby ids look alike.
+    findSimilar: vi.fn(async ({ imageId, top }: { imageId: number; top?: number }) => ({
+      items: images
+        .filter((img) => img.id !== imageId)
+        .map((img) => ({ imageId: img.id, similarity: 1 / (1 + Math.abs(img.id - imageId)) }))
+        .sort((a, b) => b.similarity - a.similarity)
+        .slice(0, top ?? 100),
+      off: null,
+    })),
+    findNearDuplicates: vi.fn(async (_input: { minSimilarity?: number }) => ({
+      groups: images.length >= 2 ? [[images[0]?.id ?? 0, images[1]?.id ?? 0]] : [],
+      off: null,
+    })),
+    listPersonalTags: vi.fn(async () => personalTags.map((t) => ({ ...t }))),
+    leastCertain: vi.fn(async ({ tag }: { tag: string; limit?: number }) => ({
+      imageIds: images
+        .filter((img) => !img.tags.some((t) => t.tag === tag && t.state !== 'suggested'))
+        .map((img) => img.id)
+        .reverse(),
     })),
     onJobProgress: vi.fn((listener: (job: JobSnapshotInfo) => void) => {
       progressListeners.add(listener);

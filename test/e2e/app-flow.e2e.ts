@@ -383,6 +383,24 @@ describe('the desktop UI against the real app service', () => {
     expect(new Set(failedLoads)).toEqual(new Set(failedLoads.length ? [`404 /small/${broken?.id}`] : []));
   });
 
+  it('fills the grid with the photos like one photo (More like this), then shows all again', async () => {
+    await page.getByRole('gridcell').filter({ hasText: 'red-photo.jpg' }).dblclick();
+    const panel = page.getByRole('complementary', { name: 'Photo details' });
+    await panel.getByRole('heading', { name: 'red-photo.jpg' }).waitFor();
+    await panel.getByRole('button', { name: 'More like this' }).click();
+    const banner = page.locator('.list-banner');
+    await expect.poll(() => banner.textContent(), SLOW).toContain('Photos like red-photo.jpg');
+    // The photo itself first, then every photo with features (all but the broken file), nearest first.
+    await expect
+      .poll(() => page.getByRole('gridcell').first().textContent(), SLOW)
+      .toContain('red-photo.jpg');
+    await expect.poll(() => page.getByRole('gridcell').count(), SLOW).toBe(TOTAL - 1);
+    await shot('10b-more-like-this');
+    await banner.getByRole('button', { name: 'Show all photos' }).click();
+    await expect.poll(() => page.getByRole('gridcell').count(), SLOW).toBe(TOTAL);
+    expect(pageProblems).toEqual([]);
+  });
+
   it('says to try again when another program holds the library: the error code reaches the window', async () => {
     // Another connection takes the write lock, as a second Skiptag or an sqlite3 shell could; the service's
     // write waits out its busy timeout, then fails with SQLITE_BUSY, which the window gets as library_busy.

@@ -193,7 +193,8 @@ describe('optimized-session cache', () => {
     const writing = await logitsOf({ cacheDir });
     const copies = await readdir(path.join(cacheDir, SESSION_CACHE_DIR));
     expect(copies).toHaveLength(1);
-    expect(copies[0]).toMatch(/^session-[0-9a-f]{24}\.ort\.onnx$/);
+    // ".features": the copy of the graph that also outputs the pooled features (embedding-plan-cache.ts).
+    expect(copies[0]).toMatch(/^session-[0-9a-f]{24}\.features\.ort\.onnx$/);
     const copy = path.join(cacheDir, SESSION_CACHE_DIR, copies[0] ?? '');
     const written = await stat(copy);
     const reading = await logitsOf({ cacheDir });

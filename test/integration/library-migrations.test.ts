@@ -28,7 +28,7 @@ function schemaObjects(db: SqlDb): string[] {
 describe('library schema', () => {
   it('has versions 1, 2, … in order', () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
-    expect(LATEST_SCHEMA_VERSION).toBe(6);
+    expect(LATEST_SCHEMA_VERSION).toBe(7);
   });
 
   it('creates a fresh file (and its folders) at the latest version, WAL, synchronous NORMAL, foreign keys on', () => {
@@ -131,7 +131,7 @@ describe('library schema', () => {
     }
     const library = Library.open(file);
     try {
-      expect(library.schemaVersion()).toBe(6);
+      expect(library.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       expect(library.imageDetail(5)?.takenAt).toBeNull();
       const model = library.ensureModel('sha', 'm.onnx');
       library.recordSuccess(5, {
@@ -164,7 +164,7 @@ describe('library schema', () => {
     raw.close();
     expect(() => Library.open(file)).toThrow(LibraryTooNewError);
     expect(() => Library.open(file)).toThrow(
-      /schema version 7, but this Skiptag only knows versions up to 6/,
+      /schema version 8, but this Skiptag only knows versions up to 7/,
     );
     const check = SqlDb.open(file);
     expect(Number(check.pragma('user_version'))).toBe(LATEST_SCHEMA_VERSION + 1);

@@ -143,6 +143,17 @@ describe('tag --shard and merge', () => {
       return { ...rest, folders: folders.map((f) => ({ ...f, lastScanAt: 'scanned' })) };
     };
     expect(await status(merged)).toEqual(await status(single));
+    // The photos' features come along: similar photos and personal tags need no second pass after a merge.
+    const features = (file: string) => {
+      const db = Library.open(file);
+      try {
+        return db.embeddings.models().map(({ name, count }) => ({ name, count }));
+      } finally {
+        db.close();
+      }
+    };
+    expect(features(merged)).toEqual(features(single));
+    expect(features(merged)[0]?.count).toBeGreaterThan(0);
 
     const again = await runCli(['merge', '--library', merged, ...shards.map((s) => s.library)], env);
     expect(again.code).toBe(0);

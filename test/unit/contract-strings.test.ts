@@ -62,6 +62,7 @@ const REVIEWED: Record<string, string> = {
   'tags:remove.tag': 'a tag name',
   'tags:acceptAbove.tag': 'a tag name: an SQL parameter',
   'tags:histogram.tag': 'a tag name: an SQL parameter',
+  'personal:leastCertain.tag': 'a tag name: looked up among the learned classifiers (SQL parameter)',
   'settings:set.model': 'only the id of an installed model (checkModelChoice), or the saved value unchanged',
   'models:quantize.id':
     'only the id of an installed model (listModelInfos), resolved in the models folders by locateModel',

@@ -2,8 +2,9 @@
 
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../engine/config.js';
-import { type CliIo, EXIT, UsageError } from '../cli-io.js';
+import { type CliIo, escapeForTerminal, EXIT, UsageError } from '../cli-io.js';
 import { openLibraryForReading } from '../library-session.js';
+import { describe } from './learn-command.js';
 
 export const STATUS_HELP = `Usage: skiptag status [--library FILE] [--json]
 
@@ -30,12 +31,18 @@ export async function statusCommand(args: string[], io: CliIo, env: NodeJS.Proce
   try {
     const counts = library.statusCounts();
     const folders = library.listFolders();
+    const personal = library.embeddings
+      .models()
+      .flatMap((m) =>
+        library.personal.classifiers(m.modelId).map((c) => ({ model: m.name, ...describe(c) })),
+      );
     if (values.json) {
       io.out(
         JSON.stringify({
           library: libraryFile,
           ...counts,
           folders: folders.map((f) => ({ path: f.display, watched: f.watched, lastScanAt: f.lastScanAt })),
+          personalTags: personal.map(({ summary: _summary, ...tag }) => tag),
         }),
       );
       return EXIT.ok;
@@ -51,6 +58,8 @@ export async function statusCommand(args: string[], io: CliIo, env: NodeJS.Proce
     io.out(
       `tagged photos: ${counts.tagged}; accepted tags: ${counts.acceptedTags}; rejected tags: ${counts.rejectedTags}`,
     );
+    io.out(`personal tags: ${personal.length}${personal.length === 0 ? ' (see "skiptag learn")' : ''}`);
+    for (const p of personal) io.out(`  ${escapeForTerminal(p.tag)}: ${p.summary}`);
     return EXIT.ok;
   } finally {
     library.close();

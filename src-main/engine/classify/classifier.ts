@@ -1,7 +1,10 @@
 // Classifier (engine): one InferenceSession per engine, hosted in a worker thread, created once and reused for every batch.
 
+import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
+import { planEmbeddingOutput, type EmbeddingOutput } from './embedding-output.js';
+import { cachedEmbedding, featuresCopyPath, rememberEmbedding } from './embedding-plan-cache.js';
 import { describeModelIo, ModelError, type ModelIo, type ValueMeta } from './model-io.js';
 import type { ProviderProbeCache } from './provider-probe-cache.js';
 import { prepareSessionCache } from './session-cache.js';
@@ -29,6 +32,14 @@ export interface ClassifierOptions {
   probeCache?: ProviderProbeCache | null;
   /** Start-up cache folder: the CPU session loads onnxruntime's optimized copy of the model from it (session-cache.ts). */
   cacheDir?: string | null;
+  /** Also output the pooled features when the model has a final linear layer (default true). */
+  embedding?: boolean;
+}
+
+/** One batch's class scores and, when the model exposes them, its pooled features (count × D). */
+export interface RunOutput {
+  logits: Float32Array;
+  embedding: Float32Array | null;
 }
 
 type WorkerReply =
@@ -40,12 +51,12 @@ type WorkerReply =
       outputs: ValueMeta[];
     }
   | { type: 'open-failed'; attempts: ProviderAttempt[] }
-  | { type: 'result'; id: number; data: Float32Array; dims: number[] }
+  | { type: 'result'; id: number; data: Float32Array; dims: number[]; embedding: Float32Array | null }
   | { type: 'error'; id: number; message: string }
   | { type: 'closed' };
 
 interface PendingRun {
-  resolve: (logits: Float32Array) => void;
+  resolve: (output: RunOutput) => void;
   reject: (error: Error) => void;
 }
 
@@ -68,6 +79,9 @@ export class Classifier {
     readonly provider: ProviderName,
     readonly attempts: readonly ProviderAttempt[],
     readonly threads: number,
+    /** The pooled-features output, or null with the reason in embeddingOff. */
+    readonly embedding: EmbeddingOutput | null,
+    readonly embeddingOff: string | null,
   ) {
     worker.on('message', (reply: WorkerReply) => this.onReply(reply));
     worker.on('error', (error) => this.failAll(error));
@@ -102,17 +116,68 @@ export class Classifier {
         `execution provider ${ep} cannot be used: ${skipped.map((a) => a.error).join('; ')}`,
       );
     }
+    let embedding: EmbeddingOutput | null = null;
+    let embeddingOff: string | null = 'embeddings were not asked for';
+    let modelBytes: Uint8Array | undefined;
+    let optimizedModelPath = options.cacheDir ? prepareSessionCache(modelPath, options.cacheDir) : null;
+    if (options.embedding !== false) {
+      const copy = optimizedModelPath ? featuresCopyPath(optimizedModelPath) : null;
+      const cached = copy ? cachedEmbedding(copy) : null;
+      // A warm CPU start loads the optimized copy that already outputs the features: no model read.
+      if (cached && candidates.every((p) => p === 'cpu')) {
+        embedding = cached;
+        embeddingOff = null;
+      } else {
+        // Unreadable here means unreadable for onnxruntime too: let its error speak below.
+        const bytes = await readFile(modelPath).catch(() => null);
+        const plan = bytes
+          ? planEmbeddingOutput(bytes)
+          : { ok: false as const, reason: 'the model file cannot be read' };
+        if (plan.ok) {
+          embedding = plan.output;
+          embeddingOff = null;
+          modelBytes = plan.bytes;
+        } else embeddingOff = plan.reason;
+      }
+      if (embedding) optimizedModelPath = copy;
+    }
     const worker = new Worker(new URL('./inference-worker.js', import.meta.url));
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);
-      const optimizedModelPath = options.cacheDir ? prepareSessionCache(modelPath, options.cacheDir) : null;
-      worker.postMessage({ type: 'open', modelPath, providers: candidates, threads, optimizedModelPath });
+      const message = {
+        type: 'open',
+        modelPath,
+        modelBytes,
+        providers: candidates,
+        threads,
+        optimizedModelPath,
+      };
+      worker.postMessage(message, modelBytes ? [modelBytes.buffer as ArrayBuffer] : []);
     }).catch(async (error: unknown) => {
       await worker.terminate();
       throw new ModelError(`inference worker failed to start: ${String(error)}`, { cause: error });
     });
     if (reply.type === 'opened' || reply.type === 'open-failed') await probeCache?.record(reply.attempts);
+    if (reply.type !== 'opened' && embedding) {
+      // The edited graph is refused where the original may load: classify without features, say why.
+      await worker.terminate();
+      const plain = await Classifier.open(modelPath, { ...options, embedding: false });
+      return plain.withEmbeddingOff('onnxruntime refused the model with its features exposed');
+    }
+    const features = embedding?.name;
+    if (
+      reply.type === 'opened' &&
+      features !== undefined &&
+      !reply.outputs.some((o) => o.name === features)
+    ) {
+      // The cached copy was replaced by a plain one meanwhile (it failed to load and was rebuilt): start
+      // again from the model itself, without the cache.
+      await worker.terminate();
+      return Classifier.open(modelPath, { ...options, cacheDir: null });
+    }
+    if (reply.type === 'opened' && embedding && optimizedModelPath)
+      rememberEmbedding(optimizedModelPath, embedding);
     if (reply.type !== 'opened') {
       await worker.terminate();
       const attempts = reply.type === 'open-failed' ? [...skipped, ...reply.attempts] : skipped;
@@ -126,11 +191,39 @@ export class Classifier {
       await worker.terminate();
       throw error;
     }
-    return new Classifier(worker, modelPath, io, reply.provider, [...skipped, ...reply.attempts], threads);
+    return new Classifier(
+      worker,
+      modelPath,
+      io,
+      reply.provider,
+      [...skipped, ...reply.attempts],
+      threads,
+      embedding,
+      embeddingOff,
+    );
+  }
+
+  private withEmbeddingOff(reason: string): Classifier {
+    this.worker.removeAllListeners();
+    return new Classifier(
+      this.worker,
+      this.modelPath,
+      this.io,
+      this.provider,
+      this.attempts,
+      this.threads,
+      null,
+      reason,
+    );
   }
 
   /** Runs one batch: `data` holds `count` normalised CHW images (it is transferred, not copied). Returns count*K logits. */
-  run(data: Float32Array, count: number): Promise<Float32Array> {
+  async run(data: Float32Array, count: number): Promise<Float32Array> {
+    return (await this.runWithEmbedding(data, count)).logits;
+  }
+
+  /** Like run, plus the pooled features (count*D) when the model exposes them: one inference for both. */
+  runWithEmbedding(data: Float32Array, count: number): Promise<RunOutput> {
     if (this.closed) return Promise.reject(new Error('classifier is closed'));
     const { height, width } = this.io;
     const expected = count * 3 * height * width;
@@ -138,7 +231,7 @@ export class Classifier {
       return Promise.reject(new Error(`batch holds ${data.length} floats, expected ${expected}`));
     }
     const id = this.nextId++;
-    return new Promise<Float32Array>((resolve, reject) => {
+    return new Promise<RunOutput>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage(
         {
@@ -148,6 +241,7 @@ export class Classifier {
           dims: [count, 3, height, width],
           inputName: this.io.inputName,
           outputName: this.io.outputName,
+          embeddingName: this.embedding?.name ?? null,
         },
         [data.buffer as ArrayBuffer],
       );
@@ -176,7 +270,7 @@ export class Classifier {
     if (!waiter) return;
     this.pending.delete(reply.id);
     if (reply.type === 'error') waiter.reject(new ModelError(`inference failed: ${reply.message}`));
-    else waiter.resolve(reply.data);
+    else waiter.resolve({ logits: reply.data, embedding: reply.embedding });
   }
 
   private failAll(error: Error): void {

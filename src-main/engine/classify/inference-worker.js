@@ -48,12 +48,14 @@ async function warmUp(candidate) {
  * A CPU session from onnxruntime's optimized copy of the model when there is one (see session-cache.ts),
  * else from the model itself, writing that copy for next time (through a temporary file and a rename, so
  * a half-written copy is never loaded). A copy that fails to load is deleted and the model used instead.
- * @param {string} modelPath
+ * `model` is the file's path, or the model's bytes when the graph was edited to also output its pooled
+ * features (embedding-output.ts; the copy then has a name of its own, embedding-plan-cache.ts).
+ * @param {string | Uint8Array} model
  * @param {string | null | undefined} optimized
  * @param {import('onnxruntime-node').InferenceSession.SessionOptions} options
  */
-async function createCpuSession(modelPath, optimized, options) {
-  if (!optimized) return ort.InferenceSession.create(modelPath, options);
+async function createCpuSession(model, optimized, options) {
+  if (!optimized) return create(model, options);
   if (existsSync(optimized)) {
     try {
       return await ort.InferenceSession.create(optimized, { ...options, graphOptimizationLevel: 'disabled' });
@@ -65,12 +67,12 @@ async function createCpuSession(modelPath, optimized, options) {
   /** @type {import('onnxruntime-node').InferenceSession} */
   let session;
   try {
-    session = await ort.InferenceSession.create(modelPath, { ...options, optimizedModelFilePath: temp });
+    session = await create(model, { ...options, optimizedModelFilePath: temp });
   } catch {
     // onnxruntime fails the whole session when it cannot write the copy (a read-only or full cache
     // folder, or one deleted meanwhile): the model itself still loads, only without the copy.
     rmSync(temp, { force: true });
-    return ort.InferenceSession.create(modelPath, options);
+    return create(model, options);
   }
   try {
     renameSync(temp, optimized);
@@ -82,7 +84,20 @@ async function createCpuSession(modelPath, optimized, options) {
   return session;
 }
 
-/** @param {{ modelPath: string, providers: string[], threads: number, optimizedModelPath?: string | null }} request */
+/**
+ * @param {string | Uint8Array} model
+ * @param {import('onnxruntime-node').InferenceSession.SessionOptions} options
+ */
+function create(model, options) {
+  return typeof model === 'string'
+    ? ort.InferenceSession.create(model, options)
+    : ort.InferenceSession.create(model, options);
+}
+
+/**
+ * @param {{ modelPath: string, modelBytes?: Uint8Array, providers: string[], threads: number,
+ *   optimizedModelPath?: string | null }} request
+ */
 async function open(request) {
   /** @type {{ provider: string, ok: boolean, error: string | null }[]} */
   const attempts = [];
@@ -91,10 +106,12 @@ async function open(request) {
     let candidate = null;
     try {
       const options = sessionOptions(provider, request.threads);
+      // Bytes when the graph was edited to also output its pooled features (see embedding-output.ts).
+      const model = request.modelBytes ?? request.modelPath;
       candidate =
         provider === 'cpu'
-          ? await createCpuSession(request.modelPath, request.optimizedModelPath, options)
-          : await ort.InferenceSession.create(request.modelPath, options);
+          ? await createCpuSession(model, request.optimizedModelPath, options)
+          : await create(model, options);
       if (provider !== 'cpu') await warmUp(candidate);
       attempts.push({ provider, ok: true, error: null });
       session = candidate;
@@ -124,16 +141,23 @@ function firstLine(error) {
     .slice(0, 500);
 }
 
-/** @param {{ id: number, data: Float32Array, dims: number[], inputName: string, outputName: string }} request */
+/**
+ * @param {{ id: number, data: Float32Array, dims: number[], inputName: string, outputName: string,
+ *   embeddingName?: string | null }} request
+ */
 async function run(request) {
   if (!session) throw new Error('session is not open');
   const input = new ort.Tensor('float32', request.data, request.dims);
-  const outputs = await session.run({ [request.inputName]: input }, [request.outputName]);
+  const names = request.embeddingName ? [request.outputName, request.embeddingName] : [request.outputName];
+  const outputs = await session.run({ [request.inputName]: input }, names);
   const output = outputs[request.outputName];
   if (!output || !(output.data instanceof Float32Array)) throw new Error('model output is not float32');
   // Copy: the tensor's buffer belongs to onnxruntime and may be reused.
   const data = new Float32Array(output.data);
-  return { type: 'result', id: request.id, data, dims: [...output.dims] };
+  const features = request.embeddingName ? outputs[request.embeddingName] : undefined;
+  const embedding =
+    features && features.data instanceof Float32Array ? new Float32Array(features.data) : null;
+  return { type: 'result', id: request.id, data, dims: [...output.dims], embedding };
 }
 
 port.on('message', (/** @type {any} */ message) => {
@@ -148,7 +172,11 @@ port.on('message', (/** @type {any} */ message) => {
     );
   } else if (message.type === 'run') {
     run(message).then(
-      (reply) => port.postMessage(reply, [reply.data.buffer]),
+      (reply) =>
+        port.postMessage(
+          reply,
+          reply.embedding ? [reply.data.buffer, reply.embedding.buffer] : [reply.data.buffer],
+        ),
       (error) => port.postMessage({ type: 'error', id: message.id, message: firstLine(error) }),
     );
   } else if (message.type === 'close') {

@@ -96,7 +96,8 @@ export function longRows(image: ExportImage): string[][] {
   if (image.tags.length === 0) return [base('', '', '', '', '', '')];
   const ranked = new Map(image.predictions.map((p, i) => [p.label, { wnid: p.wnid, rank: i + 1 }]));
   return image.tags.map((t) => {
-    const prediction = ranked.get(t.tag);
+    // Only the model's own suggestions have a class and rank; a personal or user tag may share a label's name.
+    const prediction = t.source === 'auto' ? ranked.get(t.tag) : undefined;
     return base(
       t.tag,
       prediction?.wnid ?? '',

@@ -4,6 +4,7 @@ import type { ExifTool } from 'exiftool-vendored';
 import type { FileErrorCode } from '../../shared/file-errors.js';
 import { errorResult, type FileResult } from '../../shared/results.js';
 import type { Library } from '../library/library.js';
+import type { PersonalScorer } from '../learning/personal-scorer.js';
 import { tagsFor, type TaggingRules } from '../tagging/tag-rules.js';
 import { openExifTool } from '../xmp/keyword-fields.js';
 import { importExistingKeywords } from '../xmp/read-keywords.js';
@@ -23,6 +24,7 @@ export function recordResult(
   result: FileResult,
   modelId: number,
   rules: TaggingRules | null = null,
+  personal: PersonalScorer | null = null,
 ): void {
   if (result.status === 'ok' && result.sha256) {
     library.recordSuccess(imageId, {
@@ -37,7 +39,9 @@ export function recordResult(
       takenAt: result.takenAt ?? null,
       predictions: result.predictions,
       ...(rules ? { tags: tagsFor(result.predictions, rules) } : {}),
+      ...(result.embedding !== undefined ? { embedding: result.embedding } : {}),
     });
+    suggestPersonal(library, imageId, result, personal);
     // A file copied or moved across disks has a new inode but the same content: keep the user's tags.
     const previous = library.findMissingBySha(result.sha256);
     if (previous && previous.id !== imageId) library.mergeInto(previous.id, imageId);
@@ -53,6 +57,36 @@ export function recordResult(
     },
     'error',
   );
+}
+
+/**
+ * A photo classified before embeddings existed, run again only for its features: the embedding is stored
+ * and its predictions and tags (the user's decisions among them) are left exactly as they were. A failure
+ * now is recorded like any other (the file changed under the same size and time, or broke).
+ */
+export function recordEmbeddingOnly(
+  library: Library,
+  imageId: number,
+  result: FileResult,
+  modelId: number,
+  rules: TaggingRules | null = null,
+  personal: PersonalScorer | null = null,
+): void {
+  if (result.status === 'ok' && result.embedding) {
+    library.embeddings.put(imageId, modelId, result.embedding);
+    suggestPersonal(library, imageId, result, personal);
+  } else if (result.status !== 'ok') recordResult(library, imageId, result, modelId, rules);
+}
+
+/** New photos get the personal tags already learned, as they are classified (`tag`, `watch`, the app). */
+function suggestPersonal(
+  library: Library,
+  imageId: number,
+  result: FileResult,
+  personal: PersonalScorer | null,
+): void {
+  if (!personal || personal.empty || !result.embedding) return;
+  library.personal.setSuggestions(imageId, personal.suggest(result.embedding));
 }
 
 /**

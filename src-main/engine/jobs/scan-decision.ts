@@ -14,6 +14,8 @@ export interface ScanDecision {
   outcome: ScanOutcome;
   /** Whether the file must be (re)classified with the current model. */
   needsWork: boolean;
+  /** Classified already, run only for its embedding (predictions and tags stay as they are). */
+  embeddingOnly?: boolean;
 }
 
 /** Stats a file for the incremental check: size, mtime and device+inode (bigint: inodes can exceed 2^53). */
@@ -40,6 +42,8 @@ export function decideSeen(
   folderId: number | null,
   scan: number,
   modelId: number,
+  /** The model gives embeddings: a classified photo without one gets it on this scan. */
+  wantEmbedding = false,
 ): ScanDecision {
   const known = library.getImageByPath(seen.path);
   if (known) {
@@ -55,6 +59,9 @@ export function decideSeen(
     const classified = !library.needsClassification(known.id, modelId);
     if (known.status === 'missing') library.updateSeen(known.id, seen, scan, classified ? 'ok' : 'pending');
     else library.touchSeen([known.id], scan);
+    if (classified && wantEmbedding && !library.embeddings.has(known.id, modelId)) {
+      return { imageId: known.id, outcome: 'retry', needsWork: true, embeddingOnly: true };
+    }
     return classified
       ? { imageId: known.id, outcome: 'unchanged', needsWork: false }
       : { imageId: known.id, outcome: 'retry', needsWork: true };
@@ -65,6 +72,9 @@ export function decideSeen(
   if (renamed) {
     library.movePath(renamed.id, seen, folderId, scan);
     const classified = renamed.status !== 'pending' && !library.needsClassification(renamed.id, modelId);
+    if (classified && wantEmbedding && !library.embeddings.has(renamed.id, modelId)) {
+      return { imageId: renamed.id, outcome: 'moved', needsWork: true, embeddingOnly: true };
+    }
     return { imageId: renamed.id, outcome: 'moved', needsWork: !classified };
   }
   const inserted = library.insertImage(seen, folderId, scan);

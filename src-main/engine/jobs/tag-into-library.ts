@@ -13,9 +13,16 @@ import { countInputs, walkInputs } from '../scan/walker.js';
 import type { WorkerSupervisor } from '../worker/worker-supervisor.js';
 import { isProcessAlive } from '../process-alive.js';
 import { isAtOrUnderFolder } from '../library/path-prefix.js';
-import { KeywordImporter, recordResult, ResultCommitter, walkErrorResult } from './result-writer.js';
+import {
+  KeywordImporter,
+  recordEmbeddingOnly,
+  recordResult,
+  ResultCommitter,
+  walkErrorResult,
+} from './result-writer.js';
 import { decideSeen, scopeFor, statSeen, type ScanOutcome } from './scan-decision.js';
 import { WriterLease } from './writer-lease.js';
+import { PersonalScorer } from '../learning/personal-scorer.js';
 
 export interface LibraryTagProgress {
   /** Files looked at so far (unchanged ones included) and in all (null while counting). */
@@ -98,6 +105,7 @@ interface WorkItem {
   path: Buffer;
   display: string;
   outcome: ScanOutcome;
+  embeddingOnly: boolean;
 }
 
 export async function tagIntoLibrary(options: LibraryTagOptions): Promise<LibraryTagSummary> {
@@ -158,6 +166,10 @@ async function tagWithLease(
   // Scan numbers are compared only within this run, which holds the lease (see markUnseenMissingUnder).
   const scan = Date.now();
   const modelId = library.ensureModel(options.model.sha256, options.model.name);
+  // Only a model that exposes its features asks photos classified before for them.
+  const wantEmbedding = await wantsEmbeddings(engine, library, modelId);
+  // Learned before this run (skiptag learn, the app's retraining): suggested on the photos it classifies.
+  const personal = PersonalScorer.load(library, modelId, options.tagRules ?? null);
   if (options.recordJob !== false) closeAbandonedJobs(library);
   const jobId =
     options.recordJob === false
@@ -211,7 +223,10 @@ async function tagWithLease(
             // Scores that are not numbers are the model's failure, not the photo's: nothing is recorded,
             // so the photo keeps what it had and is tried again next run.
             if (result.errorCode !== 'model_output_invalid') {
-              committer.add(() => recordResult(library, item.id, result, modelId, options.tagRules ?? null));
+              const record = item.embeddingOnly ? recordEmbeddingOnly : recordResult;
+              committer.add(() =>
+                record(library, item.id, result, modelId, options.tagRules ?? null, personal),
+              );
             }
             if (result.status === 'ok') summary.ok += 1;
             else {
@@ -284,7 +299,7 @@ async function tagWithLease(
           let decision;
           try {
             const seenFile = await statSeen(item.path, item.display);
-            decision = decideSeen(library, seenFile, scope.folderOf(item.path), scan, modelId);
+            decision = decideSeen(library, seenFile, scope.folderOf(item.path), scan, modelId, wantEmbedding);
           } catch {
             // Gone between listing and stat: the next scan will mark it missing.
             continue;
@@ -297,6 +312,7 @@ async function tagWithLease(
               path: item.path,
               display: item.display,
               outcome: decision.outcome,
+              embeddingOnly: decision.embeddingOnly ?? false,
             });
             if (chunk.length >= chunkSize) await dispatch();
           }
@@ -342,11 +358,39 @@ async function tagWithLease(
   return summary;
 }
 
+/** A started engine, or one started on first use (once). */
+interface LazyEngine {
+  classify: WorkerSupervisor['classify'];
+  start: () => Promise<WorkerSupervisor>;
+}
+
 /** The engine's classify, starting the engine on first use when the caller gave a way to start it (once). */
-function lazyEngine(engine: LibraryTagOptions['engine']): Pick<WorkerSupervisor, 'classify'> {
-  if (typeof engine !== 'function') return engine;
+function lazyEngine(engine: LibraryTagOptions['engine']): LazyEngine {
+  if (typeof engine !== 'function') {
+    return {
+      classify: (items, onResult) => engine.classify(items, onResult),
+      start: () => Promise.resolve(engine),
+    };
+  }
   let started: Promise<WorkerSupervisor> | null = null;
-  return { classify: (items, onResult) => (started ??= engine()).then((e) => e.classify(items, onResult)) };
+  const start = () => (started ??= engine());
+  return { classify: (items, onResult) => start().then((e) => e.classify(items, onResult)), start };
+}
+
+/**
+ * Whether photos classified without an embedding from this model are run again for it. The library
+ * answers when it can, so an unchanged folder still never starts the engine: it holds this model's
+ * embeddings (the model has features), or no classified photo lacks one (nothing to catch up on).
+ * Otherwise only the model can tell; a failure to start is left for the first classify to report.
+ */
+async function wantsEmbeddings(engine: LazyEngine, library: Library, modelId: number): Promise<boolean> {
+  if (library.embeddings.count(modelId) > 0) return true;
+  if (!library.embeddings.anyClassifiedWithout(modelId)) return false;
+  try {
+    return (await engine.start()).ready.embeddingOff === null;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -17,6 +17,8 @@ interface FilterSql {
   params: Record<string, SqlValue>;
   /** Whether a tag filter joined the tag as `t` (its score can order the list). */
   tagJoined: boolean;
+  /** Whether an id list joined as `o` (its order is the list's default order). */
+  listed: boolean;
 }
 
 /**
@@ -27,6 +29,11 @@ function filterSql(db: SqlDb, filter: GridFilter, pairPrimary: PairRole): Filter
   const where: string[] = [];
   const params: Record<string, SqlValue> = {};
   let from = 'FROM images i';
+  if (filter.imageIds !== undefined) {
+    // An ordered list from the service (similar photos, near duplicates): o.key is each id's position.
+    from += ' JOIN json_each(:image_ids) o ON o.value = i.id';
+    params.image_ids = jsonList(filter.imageIds);
+  }
   if (filter.folderId !== undefined) {
     const folder = db.get<DbFolder>(`SELECT * FROM folders WHERE id = :id`, {
       id: filter.folderId,
@@ -66,7 +73,13 @@ function filterSql(db: SqlDb, filter: GridFilter, pairPrimary: PairRole): Filter
     if (filter.textIn !== 'path') where.push(`${name} LIKE :text ESCAPE '\\'`);
     params.text = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   }
-  return { from, where: where.join(' AND '), params, tagJoined: filter.tag !== undefined };
+  return {
+    from,
+    where: where.join(' AND '),
+    params,
+    tagJoined: filter.tag !== undefined,
+    listed: filter.imageIds !== undefined,
+  };
 }
 
 /**
@@ -134,7 +147,7 @@ export function queryImages(
   const rows = db.all<DbSummary>(
     `SELECT i.id, i.display, i.folder_id, i.status, i.width, i.height, i.error_code, i.taken_at
      ${sql.from} WHERE ${sql.where}
-     ORDER BY ${orderSql(sort, sql.tagJoined)} LIMIT :limit OFFSET :offset`,
+     ORDER BY ${sql.listed && !sort ? 'o.key' : orderSql(sort, sql.tagJoined)} LIMIT :limit OFFSET :offset`,
     { ...sql.params, limit: page.limit, offset: page.offset },
   );
   const ids = rows.map((r) => r.id);

@@ -1,5 +1,6 @@
 // Types of the library's API (engine process): rows as the engine sees them, inputs to record, export records.
 
+import type { Embedding } from '../../shared/embedding-codec.js';
 import type { z } from 'zod';
 import type {
   FileErrorInfo,
@@ -81,6 +82,8 @@ export interface SuccessRecord {
   predictions: readonly Prediction[];
   /** The auto-suggested tags after the tag rules (thresholds, aliases, rollups such as "cat"). */
   tags?: readonly { tag: string; score: number }[];
+  /** The photo's pooled features for this model; null drops a stored one; absent leaves it alone. */
+  embedding?: Embedding | null;
 }
 
 export interface FailureRecord {

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { FolderInfo } from '../../shared/contract.js';
 import { CommitFeed, type CommitListener } from './commit-feed.js';
+import { EmbeddingsRepo } from './embeddings-repo.js';
 import { exportImages } from './export-query.js';
 import { FoldersRepo } from './folders-repo.js';
 import { matchingImageIds, queryImages } from './image-query.js';
@@ -37,6 +38,7 @@ import type {
 } from './library-types.js';
 import { MergeRepo, type MergeCounts } from './merge-repo.js';
 import { LATEST_SCHEMA_VERSION, LibraryTooNewError, migrate, schemaVersion } from './migrations.js';
+import { PersonalRepo } from './personal-repo.js';
 import {
   countPairsUnder,
   hiddenIdsSql,
@@ -85,6 +87,10 @@ export class Library {
   private readonly jobs: JobsRepo;
   private readonly xmp: XmpRepo;
   private readonly lease: LeaseRepo;
+  /** Photo embeddings per model (similar photos, personal tags). */
+  readonly embeddings: EmbeddingsRepo;
+  /** Personal tags: training examples, learned classifiers, their suggestions. */
+  readonly personal: PersonalRepo;
   /**
    * Which half of a RAW+JPEG pair is the photo the grid and exports show (the user's setting; the other
    * half is still scanned, classified and written to, as the same photo).
@@ -102,11 +108,13 @@ export class Library {
     this.feed = feed;
     this.folders = new FoldersRepo(db, now, feed);
     this.images = new ImagesRepo(db, now, feed);
-    this.results = new ResultsRepo(db, now, feed);
+    this.embeddings = new EmbeddingsRepo(db);
+    this.results = new ResultsRepo(db, now, feed, this.embeddings);
     this.tags = new TagsRepo(db, now, feed);
     this.jobs = new JobsRepo(db, now);
     this.xmp = new XmpRepo(db, now, feed);
     this.lease = new LeaseRepo(db);
+    this.personal = new PersonalRepo(db, now, feed);
     this.merge = new MergeRepo(db);
   }
 

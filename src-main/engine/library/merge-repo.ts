@@ -23,7 +23,8 @@ export interface MergeCounts {
  *   and of two decisions on the same tag the later one wins;
  * - keywords Skiptag wrote into files are remembered from both.
  * Every comparison is "strictly newer", so merging the same shard again changes nothing.
- * Jobs and the writer lease are the shard's own business and are not copied.
+ * Jobs and the writer lease are the shard's own business and are not copied; personal tag classifiers are
+ * not either: they are learned again from the merged decisions at the next training.
  */
 export class MergeRepo {
   constructor(private readonly db: SqlDb) {}
@@ -94,6 +95,20 @@ export class MergeRepo {
           INSERT INTO main.predictions (image_id, model_id, rank, class_index, wnid, name, score)
           SELECT n.image_id, n.model_id, p.rank, p.class_index, p.wnid, p.name, p.score
           FROM merge_newer n JOIN shard.predictions p ON p.image_id = n.simage AND p.model_id = n.smodel`);
+        // A photo's features go with its classification: the newer one's replace, and any the library lacks
+        // are taken, so similar photos and personal tags work on the merged library without a second pass.
+        db.run(`
+          DELETE FROM main.embeddings
+          WHERE EXISTS (SELECT 1 FROM merge_newer n WHERE n.image_id = embeddings.image_id
+            AND n.model_id = embeddings.model_id)`);
+        db.run(`
+          INSERT INTO main.embeddings (image_id, model_id, dim, scale, vector)
+          SELECT mi.tid, mm.tid, e.dim, e.scale, e.vector
+          FROM shard.embeddings e
+          JOIN merge_images mi ON mi.sid = e.image_id
+          JOIN merge_models mm ON mm.sid = e.model_id
+          WHERE true
+          ON CONFLICT (image_id, model_id) DO NOTHING`);
         db.run(`
           DELETE FROM main.tags WHERE state = 'suggested'
             AND image_id IN (SELECT tid FROM merge_suggest)`);

@@ -171,6 +171,66 @@ export const MIGRATIONS: readonly Migration[] = [
         CREATE INDEX images_by_taken ON images(taken_at);
       `),
   },
+  {
+    version: 7,
+    description: 'photo embeddings, personal tag classifiers, the personal tag source',
+    up: (db) =>
+      db.exec(`
+        -- One L2-normalised int8 vector (value = int8 * scale) per photo and model: the pooled features of
+        -- the model's final layer, for similar photos and personal tags. Goes with its photo. vector holds
+        -- the dim int8 values deflated (raw DEFLATE): 2,048 bytes plus the row would fill a 4 KB page alone.
+        -- A rowid table read in rowid order by model: loading every vector is a sequential scan.
+        CREATE TABLE embeddings (
+          id INTEGER PRIMARY KEY,
+          image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+          dim INTEGER NOT NULL CHECK (dim > 0),
+          scale REAL NOT NULL CHECK (scale > 0),
+          vector BLOB NOT NULL CHECK (typeof(vector) = 'blob'),
+          UNIQUE (image_id, model_id)
+        );
+        CREATE INDEX embeddings_by_model ON embeddings(model_id, id);
+        -- A logistic-regression classifier per personal tag and model, learned from the user's decisions.
+        -- weights: D float32 values (little-endian); platt_a/platt_b calibrate its score (see learning/).
+        CREATE TABLE personal_tags (
+          model_id INTEGER NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+          tag TEXT NOT NULL,
+          weights BLOB NOT NULL,
+          bias REAL NOT NULL,
+          platt_a REAL NOT NULL,
+          platt_b REAL NOT NULL,
+          positives INTEGER NOT NULL,
+          negatives INTEGER NOT NULL,
+          cv_precision REAL,
+          cv_recall REAL,
+          trained_at TEXT NOT NULL,
+          PRIMARY KEY (model_id, tag)
+        );
+        -- What the last training saw (a fingerprint of the decisions), so unchanged decisions are not retrained.
+        CREATE TABLE personal_training (
+          model_id INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+          fingerprint TEXT NOT NULL,
+          trained_at TEXT NOT NULL
+        );
+        -- tags.source gains 'personal' (suggested by a personal classifier): a CHECK cannot be altered, so
+        -- the table is rebuilt. Nothing references tags, so foreign_keys may stay on.
+        CREATE TABLE tags_v7 (
+          image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+          tag TEXT NOT NULL,
+          source TEXT NOT NULL CHECK (source IN ('auto', 'user', 'personal')),
+          state TEXT NOT NULL CHECK (state IN ('suggested', 'accepted', 'rejected')),
+          score REAL,
+          updated_at TEXT NOT NULL,
+          PRIMARY KEY (image_id, tag)
+        ) WITHOUT ROWID;
+        INSERT INTO tags_v7 (image_id, tag, source, state, score, updated_at)
+          SELECT image_id, tag, source, state, score, updated_at FROM tags;
+        DROP TABLE tags;
+        ALTER TABLE tags_v7 RENAME TO tags;
+        CREATE INDEX tags_by_tag ON tags(tag, state, score);
+        CREATE INDEX tags_decided ON tags(state) WHERE state <> 'suggested';
+      `),
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((max, m) => Math.max(max, m.version), 0);

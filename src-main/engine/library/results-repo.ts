@@ -1,6 +1,7 @@
 // Classification results into the library (engine process): predictions, the "done" mark and auto tags, atomically.
 
 import type { ImageChanges } from './commit-feed.js';
+import type { EmbeddingsRepo } from './embeddings-repo.js';
 import type { FailureRecord, SuccessRecord } from './library-types.js';
 import { jsonList, type SqlDb } from './sql-db.js';
 
@@ -9,6 +10,7 @@ export class ResultsRepo {
     private readonly db: SqlDb,
     private readonly now: () => string,
     private readonly changes: ImageChanges,
+    private readonly embeddings: EmbeddingsRepo,
   ) {}
 
   /** The id of a model identified by its file's hash; the name is refreshed (files get renamed). */
@@ -75,6 +77,7 @@ export class ResultsRepo {
         );
       });
       this.refreshAutoTags(imageId, result, now);
+      if (result.embedding !== undefined) this.embeddings.put(imageId, result.modelId, result.embedding);
       this.changes.changed([imageId]);
     });
   }
@@ -102,9 +105,13 @@ export class ResultsRepo {
       );
       if (changed === 0) throw new Error(`no image with id ${imageId}`);
       this.db.run('DELETE FROM classifications WHERE image_id = :id', { id: imageId });
-      this.db.run(`DELETE FROM tags WHERE image_id = :id AND source = 'auto' AND state = 'suggested'`, {
-        id: imageId,
-      });
+      this.embeddings.removeImage(imageId);
+      this.db.run(
+        `DELETE FROM tags WHERE image_id = :id AND source IN ('auto', 'personal') AND state = 'suggested'`,
+        {
+          id: imageId,
+        },
+      );
       this.changes.changed([imageId]);
     });
   }

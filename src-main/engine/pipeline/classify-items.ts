@@ -1,6 +1,7 @@
 // Classification pipeline (engine): folders or file items → read + decode + preprocess (overlapping inference) → batch → classify → results.
 
 import type { FileErrorCode } from '../../shared/file-errors.js';
+import { encodeEmbedding } from '../../shared/embedding-codec.js';
 import { type ClassLabel, errorResult, type FileResult } from '../../shared/results.js';
 import type { Classifier } from '../classify/classifier.js';
 import { softmax, topK } from '../classify/postprocess.js';
@@ -108,6 +109,13 @@ type Decoded =
       bytes?: number;
       sha256?: string;
     };
+
+/** A classified batch: class scores and, when the model exposes them, pooled features, for every run slot. */
+interface RunBatch {
+  batch: BatchItem[];
+  logits: Float32Array;
+  embedding: Float32Array | null;
+}
 
 interface BatchItem {
   seq: number;
@@ -269,19 +277,21 @@ export async function classifyItems<T extends WalkItem>(
       sha256: d.sha256 ?? null,
     });
 
-  const classifyBatch = async (batch: BatchItem[]): Promise<{ batch: BatchItem[]; logits: Float32Array }> => {
+  const classifyBatch = async (batch: BatchItem[]): Promise<RunBatch> => {
     const runCount = io.fixedBatch ?? batch.length;
     const data = new Float32Array(runCount * imageFloats);
     batch.forEach((item, i) => data.set(item.decoded.tensor, i * imageFloats));
     trace?.({ kind: 'infer-start', at: performance.now() });
-    const logits = await classifier.run(data, runCount);
+    const { logits, embedding } = await classifier.runWithEmbedding(data, runCount);
     trace?.({ kind: 'infer-end', at: performance.now() });
-    return { batch, logits };
+    return { batch, logits, embedding };
   };
 
-  const emitBatch = async ({ batch, logits }: { batch: BatchItem[]; logits: Float32Array }) => {
+  const emitBatch = async ({ batch, logits, embedding }: RunBatch) => {
     const runCount = io.fixedBatch ?? batch.length;
     const classes = logits.length / runCount;
+    // Features that do not split evenly per photo are no features (a model whose layer is not [N, D]).
+    const dim = embedding && embedding.length % runCount === 0 ? embedding.length / runCount : 0;
     if (!Number.isInteger(classes) || classes !== options.labels.length) {
       throw new Error(
         `model returned ${classes} scores per image but ${options.labels.length} labels are loaded`,
@@ -325,6 +335,7 @@ export async function classifyItems<T extends WalkItem>(
           model: options.modelName,
           provider: classifier.provider,
           classifiedAt,
+          embedding: embedding && dim > 0 ? encodeEmbedding(embedding, i * dim, dim) : null,
         },
       });
     }
@@ -332,7 +343,7 @@ export async function classifyItems<T extends WalkItem>(
 
   const producer = produce();
   // At most two batches queued on the worker: one running, one ready to start the moment it finishes.
-  const inFlight: Promise<{ batch: BatchItem[]; logits: Float32Array }>[] = [];
+  const inFlight: Promise<RunBatch>[] = [];
   let batch: BatchItem[] = [];
   let batchTarget = io.fixedBatch ?? Math.min(batchSize, Math.max(1, options.firstBatchSize ?? batchSize));
   const timer = options.onProgress ? setInterval(report, 1000) : null;
@@ -383,8 +394,8 @@ function invalidScores(logits: Float32Array, offset: number, length: number): st
 }
 
 async function finishOldest(
-  inFlight: Promise<{ batch: BatchItem[]; logits: Float32Array }>[],
-  emitBatch: (done: { batch: BatchItem[]; logits: Float32Array }) => Promise<void>,
+  inFlight: Promise<RunBatch>[],
+  emitBatch: (done: RunBatch) => Promise<void>,
   slots: Slots,
 ): Promise<void> {
   const oldest = inFlight.shift();

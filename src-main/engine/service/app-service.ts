@@ -33,6 +33,7 @@ import {
 import { AppError } from '../../shared/errors.js';
 import { SettingsStore } from './settings-store.js';
 import { isFinished, TagJobs } from './tag-jobs.js';
+import { PersonalLearner } from './personal-learner.js';
 import { ThumbStore } from './thumb-store.js';
 
 export interface AppServiceOptions {
@@ -68,6 +69,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   private readonly workers: WorkerManager;
   private readonly thumbs: ThumbStore;
   private readonly changes: ChangeBatcher;
+  private readonly personal: PersonalLearner;
   private readonly progress: JobEvents;
   private readonly handlers: RequestHandlers;
   private readonly log: (level: LogLevel, message: string) => void;
@@ -116,8 +118,11 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
       includeHidden: options.includeHidden ?? false,
       onResult: (result) => this.noteError(errors, result),
     });
+    this.personal = new PersonalLearner(this.library, this.changes, (message) => this.log('info', message));
     this.jobs.queue.on('update', (job) => {
       this.progress.update(job);
+      // New photos bring embeddings (and keywords imported from sidecars): personal tags may learn more.
+      if (isFinished(job.state) && (job.kind === 'tag' || job.kind === 'watch')) this.personal.poke();
       // Scan times and photo counts of folders change when a tagging run ends.
       if (isFinished(job.state) && (job.kind === 'tag' || job.kind === 'watch'))
         this.changes.foldersChanged();
@@ -157,6 +162,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
         workers: this.workers,
         sources: options.models,
       }),
+      personal: this.personal,
       xmp: {
         queue: this.jobs.queue,
         library: this.library,
@@ -232,6 +238,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
   /** Stops watching, cancels jobs (finished results are kept), stops the engine, closes the library. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      await this.personal.close();
       await this.tracker.close();
       await this.jobs.close();
       await this.thumbs.close();

@@ -21,6 +21,8 @@ import { locateModel } from '../models/locate-model.js';
 import { planInputs } from '../scan/input-set.js';
 import type { ModelInstallJobs } from './model-install-jobs.js';
 import type { ModelQuantizeJobs } from './model-quantize-jobs.js';
+import type { PersonalLearner } from './personal-learner.js';
+import { SimilarityViews } from './similarity-views.js';
 import { DEMO_MODEL_ID, doctorView, listModelInfos } from './settings-views.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
@@ -66,6 +68,10 @@ export interface ServiceContext {
   models: ModelInstallJobs;
   quantize: ModelQuantizeJobs;
   xmp: XmpJobDeps;
+  /** Retrains personal tags after the user's decisions change (optional: tests of other parts leave it out). */
+  personal?: PersonalLearner;
+  /** Similar photos, near duplicates and personal tags from the embeddings (created on demand when absent). */
+  similarity?: SimilarityViews;
 }
 
 /** Settings the engine fixes when it opens the model: changing one means a new engine for the next job. */
@@ -81,7 +87,10 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
   const imagesChanged = (imageIds: readonly number[]) => {
     ctx.changes.images(imageIds);
     ctx.changes.flush();
+    // Every accept, reject, added or removed tag is a lesson for the personal tags.
+    ctx.personal?.poke();
   };
+  const similarity = ctx.similarity ?? new SimilarityViews(ctx.library);
   const settingsView = (): Settings => ({ ...ctx.settings.get(), providerInUse: ctx.workers.providerInUse });
 
   return {
@@ -143,7 +152,10 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     'tags:histogram': ({ tag }) => ctx.library.scoreHistogram(tag ?? null),
     'tags:acceptAbove': ({ tag, minScore, dryRun }) => {
       const accepted = ctx.library.acceptSuggestionsAbove(tag ?? null, minScore, dryRun);
-      if (!dryRun) ctx.changes.flush();
+      if (!dryRun) {
+        ctx.changes.flush();
+        ctx.personal?.poke();
+      }
       return accepted;
     },
     'tags:setState': ({ imageIds, tag, state }) => {
@@ -164,6 +176,10 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
       imagesChanged(imageIds);
       return { changed };
     },
+    'images:similar': ({ imageId, top }) => similarity.similar(imageId, top),
+    'images:nearDuplicates': ({ minSimilarity }) => similarity.nearDuplicates(minSimilarity),
+    'personal:list': () => similarity.personalTags(),
+    'personal:leastCertain': ({ tag, limit }) => similarity.leastCertain(tag, limit),
     'jobs:list': () => ctx.jobs.list(),
     'jobs:pause': ({ jobId }) => ({ ok: ctx.jobs.queue.pause(jobId) }),
     'jobs:resume': ({ jobId }) => ({ ok: ctx.jobs.queue.resume(jobId) }),

@@ -55,6 +55,11 @@ function ruleFor(index: RuleIndex, name: string, wnids: Iterable<string>): Label
   return rule;
 }
 
+/** The rule a personal tag obeys (its name's entry; personal tags have no wnid). */
+export function ruleForTag(rules: TagRules, tag: string): LabelRule {
+  return ruleFor(indexRules(rules), tag, []);
+}
+
 /** How many anchors above the class a rollup level adds. */
 function anchorCount(level: RollupLevel): number {
   return level === 'all' ? Number.POSITIVE_INFINITY : level;

@@ -215,6 +215,8 @@ function readyMessage(opened: OpenModel): FromWorker {
     numClasses: labels.length,
     inputSize: [classifier.io.height, classifier.io.width],
     fixedBatch: classifier.io.fixedBatch,
+    embeddingDim: classifier.embedding?.dim ?? null,
+    embeddingOff: classifier.embeddingOff,
   };
 }
 

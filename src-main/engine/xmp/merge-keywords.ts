@@ -45,7 +45,8 @@ export function selectTags(
     const wanted = tag.state === 'accepted' || (tag.state === 'suggested' && (tag.score ?? 1) >= minScore);
     if (!wanted || tag.tag.trim() === '' || keywords.includes(tag.tag)) continue;
     keywords.push(tag.tag);
-    if (tag.source !== 'user') modelTags.push(tag.tag);
+    // Only ImageNet's classes sit in its hierarchy; the user's own and personal tags are plain keywords.
+    if (tag.source === 'auto') modelTags.push(tag.tag);
   }
   const hierarchical = [...new Set(modelTags.map((k) => hierarchyPath(k, wnids.get(k), rollup)))];
   return { keywords, hierarchical };

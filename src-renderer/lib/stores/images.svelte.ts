@@ -33,13 +33,18 @@ export function normaliseFilter(f: ImageFilter): ImageFilter {
     if (f.textIn === 'path') out.textIn = 'path';
   }
   if (f.suggestionMin !== undefined && f.suggestionMin > 0) out.suggestionMin = f.suggestionMin;
+  if (f.imageIds !== undefined && f.imageIds.length > 0) out.imageIds = f.imageIds;
   return out;
 }
 
 /** Whether the user narrowed the list (the display threshold and where the search looks do not count). */
 export function isFiltered(f: ImageFilter): boolean {
   return (
-    f.folderId !== undefined || f.tag !== undefined || f.text !== undefined || (f.review ?? 'all') !== 'all'
+    f.folderId !== undefined ||
+    f.tag !== undefined ||
+    f.text !== undefined ||
+    f.imageIds !== undefined ||
+    (f.review ?? 'all') !== 'all'
   );
 }
 

@@ -9,6 +9,7 @@ import { isActive, jobs } from './jobs.svelte';
 import { models } from './models.svelte';
 import { overview } from './overview.svelte';
 import { settings } from './settings.svelte';
+import { similar } from './similar.svelte';
 import { tags } from './tags.svelte';
 import { viewer } from './viewer.svelte';
 
@@ -22,6 +23,7 @@ export async function loadAll(): Promise<void> {
     tags.load(),
     settings.load(),
     models.load(),
+    similar.loadPersonal(),
   ]);
 }
 
@@ -48,6 +50,8 @@ export function startSync(): () => void {
     void errors.load();
     void overview.load();
     void folders.loadSubfolders();
+    // Retraining after decisions changes the personal tags' figures.
+    void similar.loadPersonal();
   }, 2000);
 
   const offLibrary = api.onLibraryChanged((change) => {
