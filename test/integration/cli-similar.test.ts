@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDng } from '../../src-main/engine/synth/camera-files.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
 import { PHOTOS_DIR, runCli } from '../support/run-cli.js';
 
@@ -31,6 +32,16 @@ beforeAll(async () => {
     .resize(Math.round((meta.width ?? 500) * 0.6))
     .webp({ quality: 80 })
     .toFile(path.join(photos, 'eagle-copy.webp'));
+  // A RAW+JPEG pair (the RAW's preview is the same JPEG) of a picture like no other here, stripes: one
+  // photo, never its own duplicate.
+  const [w, h] = [480, 320];
+  const pixels = Buffer.alloc(w * h * 3);
+  for (let i = 0; i < w * h; i++) pixels.fill(Math.floor(i / w / 16) % 2 ? 230 : 20, i * 3, i * 3 + 3);
+  const stripes = await sharp(pixels, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg()
+    .toBuffer();
+  await writeFile(path.join(photos, 'DSC_0001.DNG'), await makeDng(stripes));
+  await writeFile(path.join(photos, 'DSC_0001.JPG'), stripes);
   const model = path.join(work, 'resnet18.onnx');
   await writeFile(model, buildResNet('resnet18', { seed: 7 }));
   library = path.join(work, 'skiptag.db');
@@ -58,7 +69,10 @@ describe('similar', () => {
       .split('\n')
       .map((l) => l.split('\t'));
     expect(lines[0]?.[1]).toBe(path.join(photos, 'eagle-copy.webp'));
-    expect(lines).toHaveLength(ORIGINALS.length);
+    // The originals, the copy and the pair (once, as its RAW), less the eagle itself.
+    expect(lines).toHaveLength(ORIGINALS.length + 1);
+    expect(lines.map((l) => l[1])).toContain(path.join(photos, 'DSC_0001.DNG'));
+    expect(lines.map((l) => l[1])).not.toContain(path.join(photos, 'DSC_0001.JPG'));
     const sims = lines.map((l) => Number(l[0]));
     expect(sims[0]).toBeGreaterThan(0.95);
     expect([...sims].sort((a, b) => b - a)).toEqual(sims);
@@ -79,6 +93,15 @@ describe('similar', () => {
     const parsed = JSON.parse(run.stdout) as { path: string; similarity: number }[];
     expect(parsed).toHaveLength(2);
     expect(parsed[0]?.path).toBe(path.join(photos, 'eagle.jpg'));
+  });
+
+  it('takes the JPEG of a RAW+JPEG pair as the pair, and never offers the pair as its own neighbour', async () => {
+    const run = await runCli(['similar', path.join(photos, 'DSC_0001.JPG'), '--library', library, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const found = (JSON.parse(run.stdout) as { path: string }[]).map((n) => n.path);
+    expect(found).toHaveLength(ORIGINALS.length + 1);
+    expect(found).not.toContain(path.join(photos, 'DSC_0001.DNG'));
+    expect(found).not.toContain(path.join(photos, 'DSC_0001.JPG'));
   });
 
   it('says what to do for a photo that is not in the library, and for bad options', async () => {
@@ -112,7 +135,7 @@ describe('near-duplicates', () => {
   it('links everything into one group at similarity 0 (features after ReLU are never opposed)', async () => {
     const run = await runCli(['near-duplicates', '--library', library, '--min-similarity', '0']);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout.trim().split('\n')).toHaveLength(ORIGINALS.length + 1);
-    expect(run.stderr).toContain('1 groups of near duplicates among 8 photos');
+    expect(run.stdout.trim().split('\n')).toHaveLength(ORIGINALS.length + 2);
+    expect(run.stderr).toContain('1 groups of near duplicates among 9 photos');
   });
 });

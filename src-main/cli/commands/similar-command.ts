@@ -56,8 +56,9 @@ export async function similarCommand(args: string[], io: CliIo, env: NodeJS.Proc
       );
     }
     const source = await embeddingSource(library, values.model, config.models.dir);
-    const matrix = library.embeddings.loadMatrix(source.modelId);
-    const row = rowOf(matrix, image.id);
+    const matrix = library.similarityMatrix(source.modelId);
+    // The JPEG of a RAW+JPEG pair asks for the photo the pair is (its RAW, by default).
+    const row = rowOf(matrix, library.shownHalf(image.id, matrix));
     if (row < 0) {
       throw new FatalError(
         `${escapeForTerminal(absolute)} has no embedding from ${source.name}: tag it again with that model`,
@@ -97,7 +98,7 @@ export async function nearDuplicatesCommand(
   const library = openLibraryForReading(config.libraryFile);
   try {
     const source = await embeddingSource(library, values.model, config.models.dir);
-    const matrix = library.embeddings.loadMatrix(source.modelId);
+    const matrix = library.similarityMatrix(source.modelId);
     let lastReport = performance.now();
     const groups = nearDuplicateGroups(matrix, min, (done, total) => {
       // Quadratic work: a large library takes a while, so say how far it got every few seconds.

@@ -124,12 +124,17 @@ export class EmbeddingsRepo {
   /**
    * Every embedding of `modelId` for photos that are not missing, packed into typed arrays. Read in rowid
    * order through the (model_id, id) index, a page of rows at a time: one sequential pass, and never
-   * 100,000 row objects at once. Rows whose length differs from the first (a bug could do that) are left out.
+   * 100,000 row objects at once. Rows whose length differs from the first (a bug could do that) are left out,
+   * and so are the ids `hiddenIdsSql` selects (SQL text from the library: the hidden halves of RAW+JPEG pairs).
    */
-  loadMatrix(modelId: number): EmbeddingMatrix {
+  loadMatrix(modelId: number, hiddenIdsSql: string | null = null): EmbeddingMatrix {
     const total = this.count(modelId);
     const missing = new Set(
-      this.db.all<{ id: number }>(`SELECT id FROM images WHERE status = 'missing'`).map((r) => r.id),
+      this.db
+        .all<{ id: number }>(
+          `SELECT id FROM images WHERE status = 'missing'${hiddenIdsSql ? ` UNION ${hiddenIdsSql}` : ''}`,
+        )
+        .map((r) => r.id),
     );
     let dim = 0;
     let ids = new Int32Array(0);

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { FolderInfo } from '../../shared/contract.js';
 import { CommitFeed, type CommitListener } from './commit-feed.js';
-import { EmbeddingsRepo } from './embeddings-repo.js';
+import { type EmbeddingMatrix, EmbeddingsRepo } from './embeddings-repo.js';
 import { exportImages } from './export-query.js';
 import { FoldersRepo } from './folders-repo.js';
 import { matchingImageIds, queryImages } from './image-query.js';
@@ -338,6 +338,18 @@ export class Library {
   private partnersOnly(imageIds: readonly number[]): number[] {
     const asked = new Set(imageIds);
     return withPartners(this.db, imageIds).filter((id) => !asked.has(id));
+  }
+  /**
+   * The embeddings of `modelId` for similar photos and near duplicates: one row per photo as the grid shows
+   * it (the other half of a RAW+JPEG pair is left out: it is the same photo, and would be its own nearest).
+   */
+  similarityMatrix(modelId: number): EmbeddingMatrix {
+    return this.embeddings.loadMatrix(modelId, hiddenIdsSql(this.pairPrimary));
+  }
+  /** The photo the grid shows for this file: itself, or the shown half of its RAW+JPEG pair. */
+  shownHalf(imageId: number, matrix: EmbeddingMatrix): number {
+    if (matrix.ids.includes(imageId)) return imageId;
+    return this.pairPartners(imageId).find((p) => matrix.ids.includes(p.id))?.id ?? imageId;
   }
   /** RAW+JPEG pairs (both files present) at or under a folder. */
   pairsUnder(folder: Buffer): number {

@@ -23,7 +23,7 @@ export class SimilarityViews {
   similar(imageId: number, top: number): RequestOutput<'images:similar'> {
     const source = this.matrix();
     if (!source) return { items: [], off: NO_FEATURES };
-    const row = rowOf(source.matrix, imageId);
+    const row = rowOf(source.matrix, this.library.shownHalf(imageId, source.matrix));
     if (row < 0) {
       return {
         items: [],
@@ -96,12 +96,13 @@ export class SimilarityViews {
   private matrix(): { modelId: number; name: string; matrix: EmbeddingMatrix } | null {
     const model = this.library.embeddings.models()[0];
     if (!model) return null;
-    const key = this.library.embeddings.version(model.modelId);
+    // The pair setting decides which half of a RAW+JPEG pair is in the matrix.
+    const key = `${this.library.embeddings.version(model.modelId)}|${this.library.pairPrimary}`;
     if (this.cached?.modelId !== model.modelId || this.cached.key !== key) {
       this.cached = {
         modelId: model.modelId,
         key,
-        matrix: this.library.embeddings.loadMatrix(model.modelId),
+        matrix: this.library.similarityMatrix(model.modelId),
       };
     }
     return { modelId: model.modelId, name: model.name, matrix: this.cached.matrix };
