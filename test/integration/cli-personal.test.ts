@@ -1,5 +1,5 @@
 // Personal tags end to end (test): keywords in sidecars on a few photos of two groups → `tag`, `learn` → the rest of each group suggested right.
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { learnPersonalTags } from '../../src-main/engine/learning/learn-personal.js';
 import { Library } from '../../src-main/engine/library/library.js';
 import { writeColourModel } from '../support/colour-photos.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, startCli } from '../support/run-cli.js';
 
 let work: string;
 let photos: string;
@@ -85,6 +85,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(work, { recursive: true, force: true });
 });
+
+/** Polls until `text()` matches `pattern` (generous: CI machines are shared and slow at times). */
+async function until(text: () => string, pattern: RegExp, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(text())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}; got: ${text()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 function tagsOf(db: Library, file: string) {
   const image = db.getImageByPath(Buffer.from(path.join(photos, file)));
@@ -228,5 +237,72 @@ describe('personal tags from sidecar keywords', () => {
     } finally {
       db.close();
     }
+  });
+  it('applies the tag rules to personal suggestions: an alias renames, hide drops, a threshold moves the bar', async () => {
+    const personal = (db: Library, file: string) =>
+      tagsOf(db, file)
+        .filter((t) => t.source === 'personal')
+        .map((t) => [t.tag, t.state, t.score] as const);
+    const rules = path.join(work, 'rules.yml');
+    await writeFile(rules, 'labels:\n  our cabin:\n    alias: the cabin\n  beach:\n    hide: true\n');
+    const learned = await runCli(['learn', '--library', library, '--rules', rules]);
+    expect(learned.code, learned.stderr).toBe(0);
+    let db = Library.open(library);
+    try {
+      expect(personal(db, nameOf('cabin', 8)).map(([tag, state]) => [tag, state])).toEqual([
+        ['the cabin', 'suggested'],
+      ]);
+      expect(personal(db, nameOf('beach', 8))).toEqual([]);
+    } finally {
+      db.close();
+    }
+
+    // Threshold 0 for the cabin: every photo gets it, the beach photos with the low score they have.
+    await writeFile(rules, 'labels:\n  our cabin:\n    threshold: 0\n');
+    expect((await runCli(['learn', '--library', library, '--rules', rules])).code).toBe(0);
+    db = Library.open(library);
+    try {
+      const onBeach = personal(db, nameOf('beach', 8)).find(([tag]) => tag === 'our cabin');
+      expect(onBeach?.[1]).toBe('suggested');
+      expect(onBeach?.[2]).toBeLessThan(0.5);
+      expect(personal(db, nameOf('beach', 8)).map(([tag]) => tag)).toContain('beach');
+    } finally {
+      db.close();
+    }
+    // Back to no rules for the tests after this one.
+    expect((await runCli(['learn', '--library', library])).code).toBe(0);
+  });
+
+  it('suggests the learned tags on photos `watch` sees arrive', async () => {
+    const { child, done } = startCli(['watch', photos, '--model', model, '--library', library]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await until(() => stderr, /watching /);
+      // Written beside the folder, then moved in whole (as a photo app's import does).
+      const staged = path.join(work, 'staged.jpg');
+      await writePhoto(staged, [40, 115, 215]);
+      await rename(staged, path.join(photos, 'arrived-beach.jpg'));
+      await until(() => stdout, /arrived-beach\.jpg\t/);
+      // Results are committed in small batches just after they are printed: read until it is stored.
+      const personalOfArrived = () => {
+        const db = Library.open(library);
+        try {
+          return tagsOf(db, 'arrived-beach.jpg')
+            .filter((t) => t.source === 'personal')
+            .map((t) => `${t.tag}:${t.state}`)
+            .join(',');
+        } finally {
+          db.close();
+        }
+      };
+      await until(personalOfArrived, /./);
+      expect(personalOfArrived()).toBe('beach:suggested');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect((await done).code, stderr).toBe(0);
   });
 });

@@ -6,18 +6,22 @@ import {
   trainLogistic,
 } from '../../src-main/engine/learning/logistic-regression.js';
 import { trainTag } from '../../src-main/engine/learning/personal-trainer.js';
+import { allocateFloat32Rows, passUsesSimd } from '../../src-main/engine/simd/weighted-row-pass.js';
 
-/** A fixed, not separable problem: 40 points in 3-D, labels from a noisy linear rule (deterministic). */
-function fixedProblem() {
+/**
+ * A fixed, not separable problem: 40 points, labels from a noisy linear rule (deterministic). In 3-D the
+ * JavaScript pass runs; from 16-D, in memory from allocateFloat32Rows, the WebAssembly SIMD pass (the extra
+ * features are non-negative, like a ResNet's, with a large shared mean, which centring has to undo).
+ */
+function fixedProblem(d = 3, x = new Float32Array(40 * d)) {
   const n = 40;
-  const d = 3;
-  const x = new Float32Array(n * d);
   const y = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const a = Math.sin(i * 1.3);
     const b = Math.cos(i * 0.7);
     const c = Math.sin(i * 0.37 + 1);
     x.set([a, b, c], i * d);
+    for (let k = 3; k < d; k++) x[i * d + k] = 0.5 + 0.2 * Math.sin(i * (k + 0.3)) * Math.cos(k);
     y[i] = 0.8 * a - 0.5 * b + 0.3 * c + 0.4 * Math.sin(i * 5.1) > 0.1 ? 1 : 0;
   }
   const weights = Float64Array.from(y, (l) => (l ? 1.5 : 0.75));
@@ -78,19 +82,56 @@ function newtonReference(p: ReturnType<typeof fixedProblem>): number[] {
 describe('trainLogistic', () => {
   it('matches the Newton reference solution on a fixed problem', () => {
     const p = fixedProblem();
-    const model = trainLogistic({
-      x: p.x,
-      n: p.n,
-      d: p.d,
-      y: p.y,
-      sampleWeights: p.weights,
-      lambda: p.lambda,
-    });
+    const model = trainLogistic(
+      {
+        x: p.x,
+        n: p.n,
+        d: p.d,
+        y: p.y,
+        sampleWeights: p.weights,
+        lambda: p.lambda,
+      },
+      { tolerance: 1e-8 },
+    );
     const reference = newtonReference(p);
     [...model.weights].forEach((w, k) => expect(w).toBeCloseTo(reference[k] ?? NaN, 4));
     expect(model.bias).toBeCloseTo(reference[p.d] ?? NaN, 4);
     // And the reference is a real optimum: not the trivial all-zero answer.
     expect(Math.abs(reference[0] ?? 0)).toBeGreaterThan(0.1);
+  });
+
+  it('matches the Newton reference in 16-D through the SIMD pass, on rows named out of order', () => {
+    const d = 16;
+    const p = fixedProblem(d, allocateFloat32Rows(40, d));
+    expect(passUsesSimd(p.x)).toBe(true);
+    // The same problem with its examples stored in reverse and named through `rows`.
+    const stored = allocateFloat32Rows(40, d);
+    for (let i = 0; i < 40; i++) stored.set(p.x.subarray(i * d, (i + 1) * d), (39 - i) * d);
+    const model = trainLogistic(
+      {
+        x: stored,
+        rows: Int32Array.from({ length: 40 }, (_, i) => 39 - i),
+        n: p.n,
+        d,
+        y: p.y,
+        sampleWeights: p.weights,
+        lambda: p.lambda,
+      },
+      { tolerance: 1e-8 },
+    );
+    const reference = newtonReference(p);
+    // Three digits: the SIMD pass multiplies in float32, so the optimum it can find is that precise.
+    [...model.weights].forEach((w, k) => expect(w).toBeCloseTo(reference[k] ?? NaN, 3));
+    expect(model.bias).toBeCloseTo(reference[d] ?? NaN, 3);
+    const z = decisionValues(
+      model,
+      stored,
+      40,
+      d,
+      Int32Array.from({ length: 40 }, (_, i) => 39 - i),
+    );
+    const plain = decisionValues(model, p.x, 40, d);
+    z.forEach((v, i) => expect(v).toBeCloseTo(plain[i] ?? NaN, 5));
   });
 
   it('separates two clusters and scores each side on the right side of 0.5', () => {

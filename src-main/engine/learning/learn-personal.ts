@@ -1,6 +1,7 @@
 // Learning the user's own tags (engine): decisions → examples → one classifier per tag → suggestions on every photo.
 
 import { asInt8 } from '../../shared/embedding-codec.js';
+import { allocateFloat32Rows } from '../simd/weighted-row-pass.js';
 import type { EmbeddingMatrix } from '../library/embeddings-repo.js';
 import type { Library } from '../library/library.js';
 import type { Decision, StoredClassifier } from '../library/personal-repo.js';
@@ -167,7 +168,8 @@ function decodeRows(
   const index = new Map<number, number>();
   for (const e of examples)
     for (const r of [...e.positives, ...e.negatives]) if (!index.has(r)) index.set(r, index.size);
-  const x = new Float32Array(index.size * dim);
+  // In memory the SIMD gradient pass reads: every fit names its rows of this one copy.
+  const x = allocateFloat32Rows(index.size, dim);
   const v = asInt8(
     new Uint8Array(matrix.vectors.buffer, matrix.vectors.byteOffset, matrix.vectors.byteLength),
   );

@@ -1,5 +1,7 @@
 // L2-regularised, weighted logistic regression trained with L-BFGS over Float32Array rows (engine): the personal-tag classifier.
 
+import { rowDot, weightedRowPass } from '../simd/weighted-row-pass.js';
+
 /** A linear classifier: score = σ(w·x + b). */
 export interface LinearModel {
   weights: Float32Array;
@@ -7,8 +9,10 @@ export interface LinearModel {
 }
 
 export interface LogisticProblem {
-  /** n rows of d features, row-major. */
+  /** Rows of d features, row-major (memory from allocateFloat32Rows makes the passes SIMD). */
   x: Float32Array;
+  /** The n examples' rows of x, in example order; absent: the first n rows. */
+  rows?: Int32Array;
   n: number;
   d: number;
   /** 1 for a positive example, 0 for a negative one. */
@@ -38,13 +42,19 @@ export function trainLogistic(problem: LogisticProblem, options: TrainOptions = 
   const tolerance = options.tolerance ?? 1e-5;
   const size = d + 1;
   const memory = 8;
+  // Optimised in centred coordinates: z = w·(x − mean) + b'. The same models (b = b' − w·mean), but
+  // ResNet features are all ≥ 0, so uncentred their shared mean direction couples every weight to the
+  // bias, and the optimiser zigzags along that one steep valley for several extra passes.
+  const mean = rowMean(problem);
   let theta = new Float64Array(size);
   if (options.initial && options.initial.weights.length === d) {
     theta.set(options.initial.weights);
-    theta[d] = options.initial.bias;
+    theta[d] = options.initial.bias + dotF(options.initial.weights, mean);
   }
   let grad = new Float64Array(size);
-  let loss = lossAndGradient(problem, theta, grad);
+  // Each example's decision value at theta: what the curvature along a new direction is computed from.
+  let margins = new Float64Array(problem.n);
+  let loss = lossAndGradient(problem, mean, theta, grad, margins);
   const sList: Float64Array[] = [];
   const yList: Float64Array[] = [];
   const rhoList: number[] = [];
@@ -80,16 +90,28 @@ export function trainLogistic(problem: LogisticProblem, options: TrainOptions = 
       for (let i = 0; i < size; i++) direction[i] = -(grad[i] as number);
       slope = dot(grad, direction);
     }
-    // Backtracking (Armijo) line search; the unit step is the usual answer once the memory is warm.
+    // Backtracking (Armijo) line search. The unit step is the usual answer once the memory is warm; without
+    // memory (the first step, a restart) the gradient's length says nothing about the step, so the first try
+    // is the minimum of the objective's quadratic model along the direction (one pass for its curvature),
+    // where a unit step would creep or overshoot and cost several passes more.
     let step = 1;
+    if (sList.length === 0) {
+      const curvature = curvatureAlong(problem, mean, direction, margins);
+      if (curvature > 0 && Number.isFinite(curvature)) step = -slope / curvature;
+    }
     const next = new Float64Array(size);
     const nextGrad = new Float64Array(size);
+    const nextMargins = new Float64Array(problem.n);
     let nextLoss = Infinity;
     for (let tries = 0; tries < 30; tries++) {
       for (let i = 0; i < size; i++) next[i] = (theta[i] as number) + step * (direction[i] as number);
-      nextLoss = lossAndGradient(problem, next, nextGrad);
+      nextLoss = lossAndGradient(problem, mean, next, nextGrad, nextMargins);
       if (nextLoss <= loss + 1e-4 * step * slope) break;
-      step /= 2;
+      // The minimum of the parabola through the loss here, its slope and the loss at the rejected step,
+      // kept between a tenth and a half of that step.
+      const excess = nextLoss - loss - slope * step;
+      const fitted = Number.isFinite(excess) && excess > 0 ? (-slope * step * step) / (2 * excess) : step / 2;
+      step = Math.min(step / 2, Math.max(step / 10, fitted));
     }
     if (!(nextLoss < loss) && !(nextLoss <= loss)) break;
     const s = new Float64Array(size);
@@ -112,17 +134,27 @@ export function trainLogistic(problem: LogisticProblem, options: TrainOptions = 
     const improvement = loss - nextLoss;
     theta = next;
     grad = nextGrad;
+    margins = nextMargins;
     loss = nextLoss;
     if (improvement <= 1e-12 * Math.max(1, Math.abs(loss))) break;
   }
-  return { weights: Float32Array.from(theta.subarray(0, d)), bias: theta[d] as number };
+  return {
+    weights: Float32Array.from(theta.subarray(0, d)),
+    bias: (theta[d] as number) - dotF(theta.subarray(0, d), mean),
+  };
 }
 
-/** w·x_row + b for every row of x (the decision values). */
-export function decisionValues(model: LinearModel, x: Float32Array, n: number, d: number): Float64Array {
+/** w·x + b for the first n rows of x, or for rows[0..n) (the decision values). */
+export function decisionValues(
+  model: LinearModel,
+  x: Float32Array,
+  n: number,
+  d: number,
+  rows?: ArrayLike<number>,
+): Float64Array {
   const out = new Float64Array(n);
   const w = model.weights;
-  for (let r = 0; r < n; r++) out[r] = rowDot(x, r * d, w, d) + model.bias;
+  for (let i = 0; i < n; i++) out[i] = rowDot(x, (rows ? (rows[i] as number) : i) * d, w, d) + model.bias;
   return out;
 }
 
@@ -131,56 +163,85 @@ export function sigmoid(z: number): number {
 }
 
 /**
- * The objective at theta = [w, b]; writes its gradient into grad. One pass over the rows: each row's
- * gradient term is added while the row is still in the cache from its dot product.
+ * dᵀ·H·d, the objective's second derivative along `direction` at the point whose decision values are
+ * `margins`: (1/Σc)·Σ c_i·σ(z_i)(1 − σ(z_i))·(x_i·d_w + d_b)² + λ|d_w|². One pass of dot products.
  */
-function lossAndGradient(problem: LogisticProblem, theta: Float64Array, grad: Float64Array): number {
-  const { x, n, d, y, sampleWeights, lambda } = problem;
-  const w = Float32Array.from(theta.subarray(0, d));
-  const b = theta[d] as number;
+function curvatureAlong(
+  problem: LogisticProblem,
+  mean: Float32Array,
+  direction: Float64Array,
+  margins: Float64Array,
+): number {
+  const { x, rows, n, d, sampleWeights, lambda } = problem;
+  const dw = direction.subarray(0, d);
+  const db = (direction[d] as number) - dotF(dw, mean);
+  let weightSum = 0;
+  let sum = 0;
+  weightedRowPass(x, d, rows ?? null, n, dw, (along, r) => {
+    const c = sampleWeights ? (sampleWeights[r] as number) : 1;
+    const p = sigmoid(margins[r] as number);
+    const t = along + db;
+    weightSum += c;
+    sum += c * p * (1 - p) * t * t;
+    return 0;
+  });
+  let penalty = 0;
+  for (let k = 0; k < d; k++) penalty += (dw[k] as number) * (dw[k] as number);
+  return (weightSum > 0 ? sum / weightSum : 0) + lambda * penalty;
+}
+
+/**
+ * The objective at theta = [w, b]; writes its gradient into grad. One pass over the rows (SIMD where it
+ * runs: see weighted-row-pass), each row's loss and gradient coefficient computed here from its w·x.
+ */
+function lossAndGradient(
+  problem: LogisticProblem,
+  mean: Float32Array,
+  theta: Float64Array,
+  grad: Float64Array,
+  margins: Float64Array,
+): number {
+  const { x, rows, n, d, y, sampleWeights, lambda } = problem;
+  const w = theta.subarray(0, d);
+  const b = (theta[d] as number) - dotF(w, mean);
   let weightSum = 0;
   for (let r = 0; r < n; r++) weightSum += sampleWeights ? (sampleWeights[r] as number) : 1;
   const inv = weightSum > 0 ? 1 / weightSum : 0;
-  const acc = new Float32Array(d);
   let total = 0;
   let gb = 0;
-  for (let r = 0; r < n; r++) {
+  const acc = weightedRowPass(x, d, rows ?? null, n, w, (dotNoBias, r) => {
     const c = sampleWeights ? (sampleWeights[r] as number) : 1;
-    const o = r * d;
-    const z = rowDot(x, o, w, d) + b;
+    const z = dotNoBias + b;
+    margins[r] = z;
     const positive = y[r] === 1;
     // log(1 + e^{−m}) with margin m = ±z, computed without overflow.
     const m = positive ? z : -z;
     total += c * (m > 0 ? Math.log1p(Math.exp(-m)) : -m + Math.log1p(Math.exp(m)));
     const g = c * inv * (sigmoid(z) - (positive ? 1 : 0));
-    if (g === 0) continue;
     gb += g;
-    for (let k = 0; k < d; k++) acc[k] = (acc[k] as number) + g * (x[o + k] as number);
-  }
+    return g;
+  });
   let penalty = 0;
   for (let k = 0; k < d; k++) {
     const wk = theta[k] as number;
     penalty += wk * wk;
-    grad[k] = (acc[k] as number) + lambda * wk;
+    grad[k] = (acc[k] as number) - gb * (mean[k] as number) + lambda * wk;
   }
   grad[d] = gb;
   return total * inv + 0.5 * lambda * penalty;
 }
 
-function rowDot(x: Float32Array, offset: number, w: Float32Array, d: number): number {
-  let s0 = 0;
-  let s1 = 0;
-  let s2 = 0;
-  let s3 = 0;
-  const tail = d - (d % 4);
-  for (let k = 0; k < tail; k += 4) {
-    s0 += (x[offset + k] as number) * (w[k] as number);
-    s1 += (x[offset + k + 1] as number) * (w[k + 1] as number);
-    s2 += (x[offset + k + 2] as number) * (w[k + 2] as number);
-    s3 += (x[offset + k + 3] as number) * (w[k + 3] as number);
-  }
-  for (let k = tail; k < d; k++) s0 += (x[offset + k] as number) * (w[k] as number);
-  return s0 + s1 + s2 + s3;
+/** The mean of the problem's rows (one pass: each row added with coefficient 1/n). */
+function rowMean(problem: LogisticProblem): Float32Array {
+  const { x, rows, n, d } = problem;
+  if (n === 0) return new Float32Array(d);
+  return Float32Array.from(weightedRowPass(x, d, rows ?? null, n, new Float32Array(d), () => 1 / n));
+}
+
+function dotF(a: ArrayLike<number>, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] as number) * (b[i] as number);
+  return s;
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

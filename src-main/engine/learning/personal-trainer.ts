@@ -82,23 +82,20 @@ export function trainTag(x: Float32Array, d: number, all: TagExamples): TrainedT
     const trainIdx: number[] = [];
     const testIdx: number[] = [];
     fold.forEach((f, i) => (f === k ? testIdx : trainIdx).push(i));
-    // Warm-started from the full solution: a fold is most of the same problem, so it converges in a few steps.
+    // Started from zeros, not from the full solution: that one has seen the held-out photos, and an
+    // optimiser stopping near it would carry that knowledge into the out-of-fold scores.
     const model = fit(
       x,
       d,
       trainIdx.map((i) => rows[i] as number),
       Uint8Array.from(trainIdx, (i) => labels[i] as number),
-      full,
     );
     const z = decisionValues(
       model,
-      gather(
-        x,
-        d,
-        testIdx.map((i) => rows[i] as number),
-      ),
+      x,
       testIdx.length,
       d,
+      testIdx.map((i) => rows[i] as number),
     );
     testIdx.forEach((i, j) => (outOfFold[i] = z[j] as number));
   }
@@ -136,7 +133,8 @@ function fit(
 ): LinearModel {
   return trainLogistic(
     {
-      x: gather(x, d, rows),
+      x,
+      rows: Int32Array.from(rows),
       n: rows.length,
       d,
       y: labels,
@@ -176,10 +174,4 @@ function balancedWeights(labels: Uint8Array): Float64Array {
   return Float64Array.from(labels, (l) =>
     l === 1 ? labels.length / (2 * Math.max(1, positives)) : labels.length / (2 * Math.max(1, negatives)),
   );
-}
-
-function gather(x: Float32Array, d: number, rows: readonly number[]): Float32Array {
-  const out = new Float32Array(rows.length * d);
-  rows.forEach((r, i) => out.set(x.subarray(r * d, (r + 1) * d), i * d));
-  return out;
 }

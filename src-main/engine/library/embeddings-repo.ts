@@ -2,6 +2,7 @@
 
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { asInt8, type Embedding } from '../../shared/embedding-codec.js';
+import { allocateInt8Rows } from '../simd/int8-dots.js';
 import { asBuffer, type SqlDb } from './sql-db.js';
 
 /** Every stored embedding of one model, packed: row i is image ids[i], values vectors[i*dim ..] × scales[i]. */
@@ -155,7 +156,7 @@ export class EmbeddingsRepo {
         if (dim === 0) {
           dim = row.dim;
           ids = new Int32Array(total);
-          vectors = new Int8Array(total * dim);
+          vectors = allocateInt8Rows(total, dim);
           scales = new Float32Array(total);
         }
         if (row.dim !== dim || n >= total) continue;

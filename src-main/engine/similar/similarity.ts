@@ -1,37 +1,12 @@
 // Similar photos by brute force over the library's int8 embeddings (engine): nearest neighbours of a photo, and groups of near duplicates.
 
 import type { EmbeddingMatrix } from '../library/embeddings-repo.js';
+import { dotsWithQuery } from '../simd/int8-dots.js';
 
 export interface Neighbour {
   imageId: number;
   /** Cosine similarity in [-1, 1] (from the stored int8 vectors). */
   similarity: number;
-}
-
-/**
- * Dot products of row `query` (or an outside vector) with every row, as int32 sums. Why exact brute force:
- * at 100,000 photos it is one pass over the matrix in memory (see `npm run bench`), no index to build, keep
- * in sync or get wrong; four accumulators let V8 overlap the multiplies.
- */
-function dotAll(matrix: EmbeddingMatrix, query: Int8Array, out: Float64Array, from = 0): void {
-  const { vectors, dim } = matrix;
-  const rows = matrix.ids.length;
-  const tail = dim - (dim % 4);
-  for (let r = from; r < rows; r++) {
-    const o = r * dim;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let k = 0; k < tail; k += 4) {
-      s0 += (vectors[o + k] as number) * (query[k] as number);
-      s1 += (vectors[o + k + 1] as number) * (query[k + 1] as number);
-      s2 += (vectors[o + k + 2] as number) * (query[k + 2] as number);
-      s3 += (vectors[o + k + 3] as number) * (query[k + 3] as number);
-    }
-    for (let k = tail; k < dim; k++) s0 += (vectors[o + k] as number) * (query[k] as number);
-    out[r] = s0 + s1 + s2 + s3;
-  }
 }
 
 /** The row of an image in the matrix, or -1. */
@@ -47,11 +22,12 @@ export function nearestTo(matrix: EmbeddingMatrix, row: number, top: number): Ne
   const { dim } = matrix;
   const query = matrix.vectors.subarray(row * dim, (row + 1) * dim);
   const scale = matrix.scales[row] ?? 0;
-  const dots = new Float64Array(matrix.ids.length);
-  dotAll(matrix, query, dots);
+  // Exact brute force: at 100,000 photos one pass over the matrix in memory (see `npm run bench`), no index
+  // to build, keep in sync or get wrong.
+  const dots = dotsWithQuery(matrix.vectors, dim, matrix.ids.length, query);
   // A small sorted list beats sorting 100,000 scores for the usual top of 10–200.
   const best: { row: number; sim: number }[] = [];
-  for (let r = 0; r < dots.length; r++) {
+  for (let r = 0; r < matrix.ids.length; r++) {
     if (r === row) continue;
     const sim = (dots[r] as number) * scale * (matrix.scales[r] as number);
     if (best.length === top && sim <= (best[best.length - 1]?.sim ?? -Infinity)) continue;
@@ -84,10 +60,15 @@ export function nearDuplicateGroups(
     }
     return i;
   };
-  const dots = new Float64Array(rows);
   for (let r = 0; r < rows; r++) {
     const scale = matrix.scales[r] as number;
-    dotAll(matrix, matrix.vectors.subarray(r * dim, (r + 1) * dim), dots, r + 1);
+    const dots = dotsWithQuery(
+      matrix.vectors,
+      dim,
+      rows,
+      matrix.vectors.subarray(r * dim, (r + 1) * dim),
+      r + 1,
+    );
     for (let c = r + 1; c < rows; c++) {
       if ((dots[c] as number) * scale * (matrix.scales[c] as number) < minSimilarity) continue;
       const a = find(r);
