@@ -226,10 +226,20 @@ export const doctorProviderSchema = z.strictObject({
   reason: z.string().nullable(),
 });
 
+export const doctorModelSpeedSchema = z.strictObject({
+  model: z.string(),
+  provider: z.string(),
+  /** Measured on this machine with the installed file; null: it could not be timed (reason says why). */
+  imagesPerSecond: z.number().nullable(),
+  reason: z.string().nullable(),
+});
+
 export const doctorReportSchema = z.strictObject({
   platform: z.string(),
   onnxruntime: z.string(),
   providers: z.array(doctorProviderSchema),
+  /** Each installed model on each provider that loads (empty when the benchmarks were skipped). */
+  modelSpeeds: z.array(doctorModelSpeedSchema),
   libraryPath: z.string(),
   modelsDir: z.string(),
   /** Without a working GPU provider: the int8 model to use or make, with its measured speed and accuracy cost. */

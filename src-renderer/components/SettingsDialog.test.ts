@@ -141,6 +141,19 @@ describe('SettingsDialog', () => {
     expect(text('cpu')).toBe('cpu in use Works: 42 images/s · int8: 132 images/s');
     expect(text('cuda')).toBe('cuda Not available: no NVIDIA driver');
     expect(text('webgpu')).toBe('webgpu Does not load: adapter request failed');
+    // Each installed model, timed on each provider that works.
+    const speeds = screen.getByRole('table', { name: 'Installed models timed on this computer' });
+    const speed = (key: string): string[] =>
+      [...(speeds.querySelector<HTMLTableRowElement>(`[data-model-speed="${key}"]`)?.cells ?? [])].map(
+        (cell) => cell.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      );
+    expect(speed('resnet50-v2-7 cpu')).toEqual(['resnet50-v2-7', 'cpu', '25 photos/s']);
+    expect(speed('resnet50-v2-7-int8 cpu')).toEqual(['resnet50-v2-7-int8', 'cpu', '86 photos/s']);
+    expect(speed('broken-import cpu')).toEqual([
+      'broken-import',
+      'cpu',
+      'could not be timed: bad input shape',
+    ]);
     const dialog = screen.getByRole('dialog', { name: 'Settings' });
     expect(dialog.textContent).toContain('/home/me/.local/share/skiptag/library.db');
     expect(dialog.textContent).toContain('/home/me/.local/share/skiptag/models');

@@ -166,6 +166,16 @@ export const FAKE_DOCTOR_REPORT: DoctorReport = {
       reason: 'adapter request failed',
     },
   ],
+  modelSpeeds: [
+    { model: 'resnet50-v2-7', provider: 'cpu', imagesPerSecond: 24.9, reason: null },
+    { model: 'resnet50-v2-7-int8', provider: 'cpu', imagesPerSecond: 86.2, reason: null },
+    {
+      model: 'broken-import',
+      provider: 'cpu',
+      imagesPerSecond: null,
+      reason: 'could not be timed: bad input shape',
+    },
+  ],
   libraryPath: '/home/me/.local/share/skiptag/library.db',
   modelsDir: '/home/me/.local/share/skiptag/models',
   recommendation:

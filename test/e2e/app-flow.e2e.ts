@@ -357,6 +357,10 @@ describe('the desktop UI against the real app service', () => {
     await dialog.getByRole('button', { name: 'Check providers' }).click();
     const cpu = dialog.locator('[data-provider="cpu"]');
     await expect.poll(() => cpu.textContent(), SLOW).toMatch(/Works: [\d.]+ images\/s/);
+    // The installed model, timed on the CPU.
+    expect(await dialog.locator('[data-model-speed="colours cpu"]').textContent()).toMatch(
+      /[\d.]+ photos\/s/,
+    );
     expect(await dialog.textContent()).toContain(path.join(tmp, 'model'));
     await dialog.getByRole('button', { name: 'Check providers' }).scrollIntoViewIfNeeded();
     await shot('09c-settings-providers');

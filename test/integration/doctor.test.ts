@@ -9,6 +9,7 @@ import {
   providerUnavailableReason,
 } from '../../src-main/engine/classify/providers.js';
 import type { DoctorReport } from '../../src-main/engine/doctor/doctor-report.js';
+import { measureModelSpeeds } from '../../src-main/engine/doctor/model-speeds.js';
 import { checkProviderLoads } from '../../src-main/engine/doctor/provider-check.js';
 import { runDoctor } from '../../src-main/engine/doctor/run-doctor.js';
 import { openAtVersion } from '../../src-main/engine/library/migrations.js';
@@ -50,6 +51,26 @@ describe('runDoctor', () => {
     expect(cpu?.benchmark?.inputSize).toBe(224);
     expect(cpu?.benchmark?.images).toBeGreaterThanOrEqual(8);
     expect(cpu?.benchmark?.imagesPerSecond).toBeGreaterThan(0);
+  });
+
+  it('times each installed model on each provider that loads, and says why one cannot be timed', async () => {
+    const working = report.providers.filter((p) => p.loads).map((p) => p.provider);
+    const tiny = report.modelSpeeds.filter((s) => s.model === 'tiny');
+    expect(tiny.map((s) => s.provider)).toEqual(working);
+    expect(tiny[0]).toMatchObject({ provider: 'cpu', batch: 8, note: null });
+    expect(tiny[0]?.imagesPerSecond).toBeGreaterThan(0);
+    // A file that is not a model (the bundled stand-in, asked for with --model): a reason, no rate.
+    const standIn = path.join(bundledDir, 'resnet50-v2-7.onnx');
+    const speeds = await measureModelSpeeds([], standIn, report.providers.slice(0, 1), {
+      seconds: 1,
+      threads: 1,
+      batch: 8,
+      progress: () => undefined,
+    });
+    expect(speeds).toHaveLength(1);
+    expect(speeds[0]).toMatchObject({ model: 'resnet50-v2-7', provider: 'cpu', imagesPerSecond: null });
+    expect(speeds[0]?.note).toMatch(/^could not be timed: /);
+    expect(speeds[0]?.note).not.toContain(standIn);
   });
 
   it('lists every provider and never claims one loads that cannot here', () => {

@@ -1,10 +1,15 @@
 // `skiptag doctor` (CLI): runs the engine's checks and prints the report as text or JSON.
 
 import { parseArgs } from 'node:util';
-import type { DoctorReport, ModelEntry, ProviderReport } from '../../engine/doctor/doctor-report.js';
+import type {
+  DoctorReport,
+  ModelEntry,
+  ModelSpeed,
+  ProviderReport,
+} from '../../engine/doctor/doctor-report.js';
 import { resolveConfig } from '../../engine/config.js';
 import { DEFAULT_BENCH_SECONDS, runDoctor } from '../../engine/doctor/run-doctor.js';
-import { type CliIo, EXIT } from '../cli-io.js';
+import { type CliIo, escapeForTerminal, EXIT } from '../cli-io.js';
 import { parseInteger } from '../parse-options.js';
 
 export const DOCTOR_HELP = `Usage: skiptag doctor [--json] [--bench-seconds N] [--library FILE]
@@ -72,6 +77,7 @@ export function formatReport(report: DoctorReport): string[] {
     models.defaultModel
       ? `Default model (without --model): ${models.defaultModel}`
       : `Default model: none. ${models.defaultModelError ?? ''}`,
+    ...formatSpeeds(report.modelSpeeds),
     ...(report.recommendation ? ['', `Recommended: ${report.recommendation}`] : []),
   ];
 }
@@ -86,6 +92,25 @@ function formatProvider(p: ProviderReport): string {
     ? `\n          int8: ${p.int8Benchmark.imagesPerSecond.toFixed(1)} images/s (the same ResNet-18 quantized, ${(p.int8Benchmark.imagesPerSecond / (p.benchmark?.imagesPerSecond ?? NaN)).toFixed(1)}x)`
     : '';
   return `  ${name} works  ${bench}${int8}`;
+}
+
+function formatSpeeds(speeds: readonly ModelSpeed[]): string[] {
+  if (speeds.length === 0) return [];
+  // Names are file names: a hostile one must not move the cursor or recolour the terminal.
+  const names = speeds.map((s) => escapeForTerminal(s.model));
+  const width = Math.max(...names.map((n) => n.length));
+  return [
+    '',
+    'Model speeds (measured here; images/s)',
+    ...speeds.map(
+      (s, i) =>
+        `  ${(names[i] ?? '').padEnd(width)}  ${s.provider.padEnd(7)} ${
+          s.imagesPerSecond === null
+            ? escapeForTerminal(s.note ?? '')
+            : `${s.imagesPerSecond.toFixed(1)} (batch ${s.batch})`
+        }`,
+    ),
+  ];
 }
 
 function formatLibrary({ library }: DoctorReport): string {

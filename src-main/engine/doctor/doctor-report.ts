@@ -26,8 +26,8 @@ export interface VersionsReport {
 }
 
 export interface BenchmarkReport {
-  /** What was timed: synthetic-weight ResNet-18 (same cost as the real one). */
-  model: 'resnet18';
+  /** What was timed: 'resnet18' (synthetic weights, the real one's cost) or an installed model's name. */
+  model: string;
   batch: number;
   inputSize: number;
   threads: number;
@@ -87,6 +87,17 @@ export interface ModelsReport {
   defaultModelError: string | null;
 }
 
+/** One installed model timed on one provider that loads. */
+export interface ModelSpeed {
+  /** The model's name, as --model takes it. */
+  model: string;
+  provider: ProviderName;
+  /** Measured images/s; null when it could not be timed (see note). */
+  imagesPerSecond: number | null;
+  batch: number | null;
+  note: string | null;
+}
+
 export interface DoctorReport {
   generatedAt: string;
   system: SystemReport;
@@ -94,6 +105,8 @@ export interface DoctorReport {
   providers: ProviderReport[];
   library: LibraryReport;
   models: ModelsReport;
+  /** Each installed model on each provider that loads, timed (empty when benchmarks are skipped). */
+  modelSpeeds: ModelSpeed[];
   /** Without a working GPU: the int8 model to use or make, with measured speed and accuracy cost. */
   recommendation: string | null;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { identifyModel, listModelFiles } from '../models/locate-model.js';
 import { readModelSettings, type ModelSettings } from '../models/model-settings.js';
 import { quantizeOnTensors } from '../models/quantize-model.js';
-import type { BenchmarkReport, ProviderReport } from './doctor-report.js';
+import type { BenchmarkReport, ModelSpeed, ProviderReport } from './doctor-report.js';
+import { cpuRate } from './model-speeds.js';
 import { benchmarkProvider } from './provider-check.js';
 
 /**
@@ -48,6 +49,7 @@ export async function int8Advice(
   providers: readonly ProviderReport[],
   defaultModel: string | null,
   modelsDir: string,
+  modelSpeeds: readonly ModelSpeed[] = [],
 ): Promise<string | null> {
   if (providers.some((p) => p.provider !== 'cpu' && p.loads)) return null;
   const cpu = providers.find((p) => p.provider === 'cpu');
@@ -69,8 +71,15 @@ export async function int8Advice(
   const existing = await findInt8Variant((await identifyModel(defaultModel)).sha256, modelsDir);
   if (existing) {
     const c = existing.int8;
+    // The two real models timed on this CPU say more than the ResNet-18 stand-in.
+    const parentRate = cpuRate(modelSpeeds, path.basename(defaultModel, '.onnx'));
+    const copyRate = cpuRate(modelSpeeds, existing.name);
+    const measured =
+      parentRate !== null && copyRate !== null
+        ? `measured here: ${parent} ${parentRate.toFixed(1)} images/s, ${existing.name} ${copyRate.toFixed(1)} (${(copyRate / parentRate).toFixed(1)}x)`
+        : speed;
     return (
-      `No GPU provider works here: use the int8 copy "${existing.name}" of ${parent} (--model ${existing.name}; ${speed}). ` +
+      `No GPU provider works here: use the int8 copy "${existing.name}" of ${parent} (--model ${existing.name}; ${measured}). ` +
       `Its accuracy cost, measured against ${parent} on ${c.images} photos: same top label ${(100 * c.top1Agreement).toFixed(0)}%, ` +
       `top-5 overlap ${(100 * c.meanTop5Overlap).toFixed(0)}%, logit cosine >= ${c.minCosine.toFixed(4)}.`
     );

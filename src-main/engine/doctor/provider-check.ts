@@ -48,7 +48,7 @@ export async function checkProviderLoads(
 export async function benchmarkProvider(
   provider: ProviderName,
   modelPath: string,
-  options: { seconds: number; threads: number; batch: number },
+  options: { seconds: number; threads: number; batch: number; label?: string },
 ): Promise<BenchmarkReport> {
   const classifier = await Classifier.open(modelPath, { providers: [provider], threads: options.threads });
   try {
@@ -66,7 +66,7 @@ export async function benchmarkProvider(
     } while (performance.now() - started < options.seconds * 1000);
     const seconds = (performance.now() - started) / 1000;
     return {
-      model: 'resnet18',
+      model: options.label ?? 'resnet18',
       batch,
       inputSize: io.height,
       threads: classifier.threads,

@@ -12,6 +12,7 @@ import { buildResNet } from '../synth/resnet.js';
 import { buildTinyResNet } from '../synth/tiny-resnet.js';
 import type { DoctorReport, ProviderReport, SystemReport, VersionsReport } from './doctor-report.js';
 import { benchmarkInt8, int8Advice } from './int8-advice.js';
+import { measureModelSpeeds } from './model-speeds.js';
 import { ALL_PROVIDERS, benchmarkProvider, checkProviderLoads, describe } from './provider-check.js';
 import { libraryReport, modelsReport } from './storage-info.js';
 import { findPackageRoot } from '../package-root.js';
@@ -27,7 +28,7 @@ export interface DoctorOptions {
   model?: string | null;
   /** Bundled models folder; default the package's models/. */
   bundledDir?: string;
-  /** Seconds of ResNet-18 benchmark per provider that loads; 0 skips the benchmarks. */
+  /** Seconds of benchmark per provider that loads (ResNet-18), and per installed model on each; 0 skips them. */
   benchSeconds?: number;
   providers?: readonly ProviderName[];
   threads?: number;
@@ -50,6 +51,15 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       progress,
     });
     const models = await modelsReport(modelsDir, bundledDir, options.model ?? null);
+    const modelSpeeds =
+      benchSeconds > 0
+        ? await measureModelSpeeds(models.installed, models.defaultModel, providers, {
+            seconds: benchSeconds,
+            threads,
+            batch: BENCH_BATCH,
+            progress,
+          })
+        : [];
     return {
       generatedAt: new Date().toISOString(),
       system: systemReport(),
@@ -57,7 +67,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       providers,
       library: await libraryReport(options.libraryPath),
       models,
-      recommendation: await int8Advice(providers, models.defaultModel, modelsDir).catch(() => null),
+      modelSpeeds,
+      recommendation: await int8Advice(providers, models.defaultModel, modelsDir, modelSpeeds).catch(
+        () => null,
+      ),
     };
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -91,8 +91,8 @@ export async function listModelInfos(
 
 /**
  * doctor:get: `skiptag doctor`'s report, cut down to what the settings screen shows. Runs the real checks:
- * every provider loads a tiny ResNet, the ones that load are benchmarked on ResNet-18 for `benchSeconds` each
- * (0: no rates). The benchmark runs in this process and competes with a tagging job that is running
+ * every provider loads a tiny ResNet, the ones that load are benchmarked on ResNet-18 for `benchSeconds` each,
+ * and so is every installed model on each of them (0: no rates). The benchmark runs in this process and competes with a tagging job that is running
  * meanwhile, so its rate is then lower than the machine can do.
  */
 export async function doctorView(
@@ -112,6 +112,12 @@ export async function doctorView(
       imagesPerSecond: p.benchmark?.imagesPerSecond ?? null,
       int8ImagesPerSecond: p.int8Benchmark?.imagesPerSecond ?? null,
       reason: reasonFor(p, benchSeconds),
+    })),
+    modelSpeeds: report.modelSpeeds.map((s) => ({
+      model: s.model,
+      provider: s.provider,
+      imagesPerSecond: s.imagesPerSecond,
+      reason: s.note,
     })),
     libraryPath: report.library.path,
     modelsDir: report.models.dir,
