@@ -377,6 +377,14 @@ export const REQUESTS = {
     input: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
     output: jobSnapshotSchema,
   },
+  /**
+   * How fast a catalogue model would tag on this computer's CPU, before it is downloaded: its network rebuilt
+   * with synthetic weights and timed (a few seconds the first time, then remembered).
+   */
+  'models:speedHere': {
+    input: z.strictObject({ id: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/) }),
+    output: z.strictObject({ imagesPerSecond: z.number().nullable(), note: z.string().nullable() }),
+  },
   'doctor:get': {
     input: z.strictObject({ benchSeconds: z.number().min(0).max(10).default(2) }),
     output: doctorReportSchema,
@@ -489,6 +497,7 @@ export const API_METHODS = {
   listModels: 'models:list',
   installModel: 'models:install',
   quantizeModel: 'models:quantize',
+  modelSpeedHere: 'models:speedHere',
   getDoctorReport: 'doctor:get',
   writeTagsToFiles: 'xmp:write',
   findSimilar: 'images:similar',

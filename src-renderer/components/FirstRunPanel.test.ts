@@ -65,6 +65,43 @@ describe('FirstRunPanel', () => {
     stop();
   });
 
+  it('times the offered model on this computer before it is downloaded', async () => {
+    const fake = firstRun();
+    models.speedsHere = new Map();
+    let answer: (value: { imagesPerSecond: number | null; note: string | null }) => void = noop;
+    fake.api.modelSpeedHere.mockImplementationOnce(() => new Promise((resolve) => (answer = resolve)));
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    const note = await screen.findByTestId('speed-here');
+    await waitFor(() => expect(note.textContent?.trim()).toBe('Timing it on this computer…'));
+    expect(fake.api.modelSpeedHere).toHaveBeenCalledWith({ id: 'resnet50-v2-7' });
+    answer({ imagesPerSecond: 41.6, note: null });
+    await waitFor(() =>
+      expect(note.textContent?.replace(/\s+/g, ' ').trim()).toBe(
+        'On this computer it tags about 42 photos/s on the processor (timed here with the same network).',
+      ),
+    );
+    // Asked once per model: the panel showing again does not time it again.
+    expect(fake.api.modelSpeedHere).toHaveBeenCalledTimes(1);
+    stop();
+  });
+
+  it('says nothing about speed when the model could not be timed', async () => {
+    const fake = firstRun();
+    models.speedsHere = new Map();
+    fake.api.modelSpeedHere.mockResolvedValueOnce({
+      imagesPerSecond: null,
+      note: 'not timed before download',
+    });
+    const stop = startSync();
+    await loadAll();
+    render(FirstRunPanel, { onchoose: noop });
+    await waitFor(() => expect(models.speedsHere.get('resnet50-v2-7')).toBeTruthy());
+    expect(screen.getByTestId('speed-here').textContent?.trim()).toBe('');
+    stop();
+  });
+
   it('disappears once the model is installed and offers to tag the folders already added', async () => {
     const fake = firstRun();
     const stop = startSync();

@@ -75,6 +75,10 @@ describe('the first run without a model, offline', () => {
     );
     await panel.getByRole('button', { name: 'Use the offline demo model' }).waitFor();
     await page.getByRole('heading', { name: 'No photos yet' }).waitFor();
+    // Before anything is downloaded, the offered network is timed on this computer by the real engine.
+    await expect
+      .poll(() => panel.getByTestId('speed-here').textContent(), SLOW)
+      .toMatch(/On this computer it tags about [\d.]+ photos\/s on the processor/);
   });
 
   it('queues a folder dropped without a model and says so, never "No photos yet" meanwhile', async () => {

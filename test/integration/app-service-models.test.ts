@@ -330,6 +330,20 @@ describe('AppService models', () => {
     });
   });
 
+  it('answers how fast a catalogue model would run here, or why it cannot tell before the download', async () => {
+    // The test catalogue's models are not ResNets this build can rebuild to time (see speed-before-download).
+    expect(await call('models:speedHere', { id: 'colours-test' })).toEqual({
+      imagesPerSecond: null,
+      note: expect.stringMatching(/^not timed before download/) as unknown,
+    });
+    await expect(callService(service, 'models:speedHere', { id: 'nope' })).rejects.toMatchObject({
+      code: 'not_found',
+    });
+    await expect(callService(service, 'models:speedHere', { id: '../evil' })).rejects.toMatchObject({
+      code: 'bad_request',
+    });
+  });
+
   it('reports the providers: cpu loads with a rate, the others with reasons', async () => {
     const report = await call('doctor:get', { benchSeconds: 0.3 });
     expect(report).toMatchObject({ libraryPath: path.join(work, 'data', 'library.db'), modelsDir });

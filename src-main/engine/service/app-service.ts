@@ -147,6 +147,7 @@ export class AppService extends EventEmitter<{ event: ServiceEventArgs }> {
     this.handlers = createHandlers({
       library: this.library,
       libraryFile: options.libraryFile,
+      cacheDir: options.workerOptions?.cacheDir ?? null,
       modelSources: options.models,
       jobs: this.jobs,
       tracker: this.tracker,

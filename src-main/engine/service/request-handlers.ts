@@ -23,7 +23,9 @@ import type { ModelInstallJobs } from './model-install-jobs.js';
 import type { ModelQuantizeJobs } from './model-quantize-jobs.js';
 import type { PersonalLearner } from './personal-learner.js';
 import { SimilarityViews } from './similarity-views.js';
-import { DEMO_MODEL_ID, doctorView, listModelInfos } from './settings-views.js';
+import { DEMO_MODEL_ID, doctorView, listModelInfos, modelCatalog } from './settings-views.js';
+import { speedBeforeDownload } from '../doctor/speed-before-download.js';
+import { defaultThreads } from '../classify/classifier.js';
 import { AppError } from '../../shared/errors.js';
 import type { SettingsStore, StoredSettings } from './settings-store.js';
 import type { TagJobs } from './tag-jobs.js';
@@ -56,6 +58,8 @@ export interface ServiceContext {
   library: Library;
   /** The library file, as the doctor report names it. */
   libraryFile: string;
+  /** Start-up caches (the speed a model would have here); null: nothing remembered. */
+  cacheDir: string | null;
   /** The models folder, catalogue and mirror from the configuration. */
   modelSources: ModelSources;
   jobs: TagJobs;
@@ -216,6 +220,11 @@ export function createHandlers(ctx: ServiceContext): RequestHandlers {
     },
     'models:install': ({ id }) => ctx.models.install(id),
     'models:quantize': ({ id }) => ctx.quantize.quantize(id),
+    'models:speedHere': async ({ id }) => {
+      const entry = (await modelCatalog(ctx.modelSources.catalogFile)).models.find((m) => m.id === id);
+      if (entry === undefined) throw new AppError('not_found', `no catalogue model "${id}"`);
+      return speedBeforeDownload(entry, { cacheDir: ctx.cacheDir, threads: defaultThreads(), seconds: 1.5 });
+    },
     'doctor:get': ({ benchSeconds }) => doctorView(ctx.libraryFile, ctx.modelSources.dir, benchSeconds),
     'xmp:write': ({ imageIds, dryRun }) => enqueueXmpWrite(ctx.xmp, imageIds, dryRun),
     'export:run': () => {

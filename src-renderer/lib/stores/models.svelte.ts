@@ -170,6 +170,27 @@ class ModelsStore {
     if (job && isActive(job)) await jobs.cancel(job);
   }
 
+  /** Catalogue model id → its speed timed on this computer before download (null: being timed). */
+  speedsHere = $state.raw<
+    ReadonlyMap<string, { imagesPerSecond: number | null; note: string | null } | null>
+  >(new Map());
+
+  /**
+   * Times a catalogue model's network on this computer (once per model and session; the service remembers
+   * it between sessions). Never a notice on failure: the offer stands without a speed.
+   */
+  async timeHere(modelId: string): Promise<void> {
+    if (this.speedsHere.has(modelId)) return;
+    this.speedsHere = new Map([...this.speedsHere, [modelId, null]]);
+    let answer: { imagesPerSecond: number | null; note: string | null };
+    try {
+      answer = await skiptag().modelSpeedHere({ id: modelId });
+    } catch (error) {
+      answer = { imagesPerSecond: null, note: error instanceof Error ? error.message : String(error) };
+    }
+    this.speedsHere = new Map([...this.speedsHere, [modelId, answer]]);
+  }
+
   /** Model id → the job making its int8 copy (kept after it ends, so its outcome stays visible). */
   quantizes = $state.raw<ReadonlyMap<string, number>>(new Map());
 
