@@ -448,11 +448,13 @@ export function createFakeSkiptag(
         error: null,
       };
     }),
-    modelSpeedHere: vi.fn(async ({ id }: { id: string }) => {
-      if (!models.some((m) => m.id === id))
-        throw new FakeServiceError('not_found', `no catalogue model "${id}"`);
-      return { imagesPerSecond: 41.6, note: null };
-    }),
+    modelSpeedHere: vi.fn(
+      async ({ id }: { id: string }): Promise<{ imagesPerSecond: number | null; note: string | null }> => {
+        if (!models.some((m) => m.id === id))
+          throw new FakeServiceError('not_found', `no catalogue model "${id}"`);
+        return { imagesPerSecond: 41.6, note: null };
+      },
+    ),
     getDoctorReport: vi.fn(async (_input: { benchSeconds?: number }) => structuredClone(FAKE_DOCTOR_REPORT)),
     writeTagsToFiles: vi.fn(
       async ({ imageIds }: { imageIds: number[]; dryRun?: boolean }): Promise<JobSnapshotInfo> => ({

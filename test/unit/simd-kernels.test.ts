@@ -102,6 +102,16 @@ describe('weighted row pass', () => {
     expect(simd[9]).toBeCloseTo(manual, 4);
   });
 
+  it('refuses a row that is not there, in both passes', () => {
+    const dim = 16;
+    for (const x of [allocateFloat32Rows(4, dim), new Float32Array(4 * dim)]) {
+      const w = new Float32Array(dim);
+      expect(() => weightedRowPass(x, dim, [0, 4], 2, w, () => 1)).toThrow(RangeError);
+      expect(() => weightedRowPass(x, dim, [-1], 1, w, () => 1)).toThrow(RangeError);
+      expect(() => weightedRowPass(x, dim, null, 5, w, () => 1)).toThrow(RangeError);
+    }
+  });
+
   it('reads the first n rows when no rows are named, and starts each pass from zero', () => {
     const dim = 16;
     const x = allocateFloat32Rows(10, dim);

@@ -189,6 +189,14 @@ export function weightedRowPass(
   w: ArrayLike<number>,
   coefficient: RowCoefficient,
 ): Float32Array {
+  // The kernel reads memory by these offsets: a bad index must fail here, not read another row's floats.
+  const stored = Math.floor(x.length / d);
+  for (let i = 0; i < n; i++) {
+    const row = rows ? (rows[i] as number) : i;
+    if (!Number.isInteger(row) || row < 0 || row >= stored) {
+      throw new RangeError(`row ${row} is not one of the ${stored} rows`);
+    }
+  }
   const kernel = kernels.get(x.buffer);
   if (kernel && x.byteOffset === kernel.rows.byteOffset && d === kernel.dim && n <= kernel.count) {
     return kernel.run(rows, n, w, coefficient);
