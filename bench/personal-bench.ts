@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { learnPersonalTags } from '../src-main/engine/learning/learn-personal.js';
 import { Library } from '../src-main/engine/library/library.js';
+import { allocateInt8Rows } from '../src-main/engine/simd/int8-dots.js';
 import { nearestTo } from '../src-main/engine/similar/similarity.js';
 import { encodeEmbedding } from '../src-main/shared/embedding-codec.js';
 
@@ -112,7 +113,7 @@ try {
   console.log(`  ${IMAGES} photos and embeddings stored in ${insertSeconds.toFixed(1)} s`);
 
   const loadStart = performance.now();
-  const matrix = library.embeddings.loadMatrix(modelId);
+  const matrix = library.embeddings.loadMatrix(modelId, null, allocateInt8Rows);
   const loadMs = performance.now() - loadStart;
   console.log(
     `  embedding matrix loaded in ${loadMs.toFixed(0)} ms (${(matrix.vectors.byteLength / 1e6).toFixed(0)} MB int8)`,

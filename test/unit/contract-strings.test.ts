@@ -67,6 +67,8 @@ const REVIEWED: Record<string, string> = {
   'models:quantize.id':
     'only the id of an installed model (listModelInfos), resolved in the models folders by locateModel',
   'models:install.id': 'a catalogue id (regex), looked up in the catalogue; the URL comes from the catalogue',
+  'models:speedHere.id':
+    'a catalogue id (regex), looked up in the catalogue; it only picks which network is built in code and timed',
 };
 
 describe('strings in requests', () => {

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { resolveConfig } from '../../engine/config.js';
+import { allocateInt8Rows } from '../../engine/simd/int8-dots.js';
 import { nearDuplicateGroups, nearestTo, rowOf } from '../../engine/similar/similarity.js';
 import { type CliIo, escapeForTerminal, EXIT, FatalError, UsageError } from '../cli-io.js';
 import { embeddingSource } from '../embedding-source.js';
@@ -56,7 +57,7 @@ export async function similarCommand(args: string[], io: CliIo, env: NodeJS.Proc
       );
     }
     const source = await embeddingSource(library, values.model, config.models.dir);
-    const matrix = library.similarityMatrix(source.modelId);
+    const matrix = library.similarityMatrix(source.modelId, allocateInt8Rows);
     // The JPEG of a RAW+JPEG pair asks for the photo the pair is (its RAW, by default).
     const row = rowOf(matrix, library.shownHalf(image.id, matrix));
     if (row < 0) {
@@ -98,7 +99,7 @@ export async function nearDuplicatesCommand(
   const library = openLibraryForReading(config.libraryFile);
   try {
     const source = await embeddingSource(library, values.model, config.models.dir);
-    const matrix = library.similarityMatrix(source.modelId);
+    const matrix = library.similarityMatrix(source.modelId, allocateInt8Rows);
     let lastReport = performance.now();
     const groups = nearDuplicateGroups(matrix, min, (done, total) => {
       // Quadratic work: a large library takes a while, so say how far it got every few seconds.

@@ -2,7 +2,6 @@
 
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { asInt8, type Embedding } from '../../shared/embedding-codec.js';
-import { allocateInt8Rows } from '../simd/int8-dots.js';
 import { asBuffer, type SqlDb } from './sql-db.js';
 
 /** Every stored embedding of one model, packed: row i is image ids[i], values vectors[i*dim ..] × scales[i]. */
@@ -14,6 +13,14 @@ export interface EmbeddingMatrix {
 }
 
 const PAGE = 4096;
+
+/**
+ * Where a matrix's rows are allocated: a plain array by default; the engine passes its SIMD kernel's
+ * allocator (simd/int8-dots.ts) so similarity queries read the rows in place.
+ */
+export type RowAllocator = (rows: number, dim: number) => Int8Array<ArrayBuffer>;
+
+const plainRows: RowAllocator = (rows, dim) => new Int8Array(rows * dim);
 
 /**
  * Deflate, fast level: int8 features after a ReLU are mostly small, so a ResNet-50 vector shrinks well
@@ -128,7 +135,11 @@ export class EmbeddingsRepo {
    * 100,000 row objects at once. Rows whose length differs from the first (a bug could do that) are left out,
    * and so are the ids `hiddenIdsSql` selects (SQL text from the library: the hidden halves of RAW+JPEG pairs).
    */
-  loadMatrix(modelId: number, hiddenIdsSql: string | null = null): EmbeddingMatrix {
+  loadMatrix(
+    modelId: number,
+    hiddenIdsSql: string | null = null,
+    allocate: RowAllocator = plainRows,
+  ): EmbeddingMatrix {
     const total = this.count(modelId);
     const missing = new Set(
       this.db
@@ -156,7 +167,7 @@ export class EmbeddingsRepo {
         if (dim === 0) {
           dim = row.dim;
           ids = new Int32Array(total);
-          vectors = allocateInt8Rows(total, dim);
+          vectors = allocate(total, dim);
           scales = new Float32Array(total);
         }
         if (row.dim !== dim || n >= total) continue;

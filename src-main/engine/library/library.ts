@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { FolderInfo } from '../../shared/contract.js';
 import { CommitFeed, type CommitListener } from './commit-feed.js';
-import { type EmbeddingMatrix, EmbeddingsRepo } from './embeddings-repo.js';
+import { type EmbeddingMatrix, EmbeddingsRepo, type RowAllocator } from './embeddings-repo.js';
 import { exportImages } from './export-query.js';
 import { FoldersRepo } from './folders-repo.js';
 import { matchingImageIds, queryImages } from './image-query.js';
@@ -343,8 +343,8 @@ export class Library {
    * The embeddings of `modelId` for similar photos and near duplicates: one row per photo as the grid shows
    * it (the other half of a RAW+JPEG pair is left out: it is the same photo, and would be its own nearest).
    */
-  similarityMatrix(modelId: number): EmbeddingMatrix {
-    return this.embeddings.loadMatrix(modelId, hiddenIdsSql(this.pairPrimary));
+  similarityMatrix(modelId: number, allocate?: RowAllocator): EmbeddingMatrix {
+    return this.embeddings.loadMatrix(modelId, hiddenIdsSql(this.pairPrimary), allocate);
   }
   /** The photo the grid shows for this file: itself, or the shown half of its RAW+JPEG pair. */
   shownHalf(imageId: number, matrix: EmbeddingMatrix): number {

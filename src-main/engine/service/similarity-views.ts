@@ -5,6 +5,7 @@ import { calibrated } from '../learning/personal-trainer.js';
 import type { EmbeddingMatrix } from '../library/embeddings-repo.js';
 import type { Library } from '../library/library.js';
 import { nearDuplicateGroups, nearestTo, rowOf } from '../similar/similarity.js';
+import { allocateInt8Rows } from '../simd/int8-dots.js';
 
 /**
  * Near duplicates compare every pair: at this many photos that is already ~2·10⁸ vector products (seconds);
@@ -102,7 +103,8 @@ export class SimilarityViews {
       this.cached = {
         modelId: model.modelId,
         key,
-        matrix: this.library.similarityMatrix(model.modelId),
+        // Rows in the SIMD kernel's memory: each query reads them in place.
+        matrix: this.library.similarityMatrix(model.modelId, allocateInt8Rows),
       };
     }
     return { modelId: model.modelId, name: model.name, matrix: this.cached.matrix };
