@@ -4,8 +4,16 @@ import path from 'node:path';
 import { Library } from '../engine/library/library.js';
 import { explainLibraryError } from '../engine/library/library-errors.js';
 import { identifyModel, type ModelIdentity } from '../engine/models/locate-model.js';
+import {
+  forkLauncher,
+  preforkedLauncher,
+  resolveWorkerEntry,
+  type PreforkedLauncher,
+  type WorkerLauncher,
+} from '../engine/worker/worker-launcher.js';
 import { WorkerSupervisor } from '../engine/worker/worker-supervisor.js';
 import { type CliIo, FatalError } from './cli-io.js';
+import { takeWorkerHeadStart } from './worker-head-start.js';
 import type { EngineSettings } from './engine-settings.js';
 
 export function openLibrary(file: string): Library {
@@ -32,6 +40,21 @@ function libraryFailure(error: unknown, file: string): FatalError {
   });
 }
 
+/**
+ * A worker process for a command that will probably need one (see preforkedLauncher): the one bin/skiptag.js
+ * started with the CLI, else one started now; null when the worker's entry cannot be found (startWorker
+ * then reports that, as without a head start). The caller disposes it.
+ */
+export async function workerHeadStart(): Promise<PreforkedLauncher | null> {
+  const early = takeWorkerHeadStart();
+  if (early) return early;
+  try {
+    return preforkedLauncher(forkLauncher(await resolveWorkerEntry()));
+  } catch {
+    return null;
+  }
+}
+
 export interface EngineSession {
   engine: WorkerSupervisor;
   model: ModelIdentity;
@@ -55,10 +78,12 @@ export async function startWorker(
   settings: EngineSettings,
   io: CliIo,
   note?: string,
+  launcher?: WorkerLauncher,
 ): Promise<WorkerSupervisor> {
   let engine: WorkerSupervisor;
   try {
     engine = await WorkerSupervisor.start({
+      ...(launcher ? { launcher } : {}),
       model: {
         modelPath: settings.modelPath,
         labelsPath: settings.labelsPath,

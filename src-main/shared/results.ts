@@ -39,6 +39,11 @@ export interface FileResult {
   format: string | null;
   /** When the photo was taken (EXIF DateTimeOriginal as "YYYY-MM-DDTHH:MM:SS", no zone), when it says. */
   takenAt?: string | null;
+  /**
+   * The file holds an XMP packet or IPTC block (keywords may be there); false: it holds neither; absent or
+   * null: not known. Keyword import reads the photo with exiftool only when not false.
+   */
+  embeddedMetadata?: boolean | null;
   /** File size in bytes, when it could be read. */
   bytes: number | null;
   /** SHA-256 of the file bytes (hex), when it could be read. */

@@ -108,6 +108,7 @@ export const fileResultSchema = z.strictObject({
   height: z.number().int().nonnegative().nullable(),
   format: z.string().nullable(),
   takenAt: z.string().max(32).nullable().optional(),
+  embeddedMetadata: z.boolean().nullable().optional(),
   bytes: z.number().int().nonnegative().nullable(),
   sha256: z.string().nullable(),
   model: z.string(),

@@ -120,6 +120,25 @@ describe('tag starts the engine only when there is something to classify', () =>
     expect(more.stderr).toMatch(/[1-9]\d* new/);
   });
 
+  it('ends the worker it started ahead when nothing needed it, and after a usage error', async () => {
+    const work = path.join(dir, 'head-start');
+    const model = await writeColourModel(path.join(work, 'model'));
+    const photos = path.join(work, 'photos');
+    await writeColourPhotos(photos);
+    const library = path.join(work, 'library.db');
+    // Every process of these runs carries the mark; none may be left once the command has returned.
+    const mark = `head-start-${process.pid}-${Date.now()}`;
+    const env = { SKIPTAG_CACHE_DIR: path.join(work, 'cache'), SKIPTAG_TEST_RUN_MARK: mark };
+    const args = ['tag', photos, '--model', model, '--library', library, '-q'];
+    expect((await runCli(args, env)).code).toBe(0);
+    const unchanged = await runCli(args, env);
+    expect(unchanged.code).toBe(0);
+    expect(unchanged.stderr).toContain('nothing to classify: the model was not loaded');
+    const usage = await runCli([...args, '--no-such-option'], env);
+    expect(usage.code).toBe(2);
+    if (process.platform === 'linux') expect(await processesMarked(mark)).toEqual([]);
+  });
+
   it('a model that cannot load still fails the run (exit 3) once a photo needs it', async () => {
     const work = path.join(dir, 'lazy-broken');
     const photos = path.join(work, 'photos');
@@ -236,3 +255,14 @@ describe('optimized-session cache', () => {
     expect(existsSync(path.join(cacheDir, SESSION_CACHE_DIR))).toBe(false);
   });
 });
+
+/** Processes still running whose environment holds `mark` (Linux: /proc/PID/environ). */
+async function processesMarked(mark: string): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'utf8').catch(() => '');
+    if (environ.includes(`SKIPTAG_TEST_RUN_MARK=${mark}`)) found.push(Number(entry));
+  }
+  return found;
+}

@@ -9,7 +9,8 @@ import { Classifier } from '../../src-main/engine/classify/classifier.js';
 import { imagenetLabels, loadLabelFile } from '../../src-main/engine/classify/labels.js';
 import { imagenetPreprocess } from '../../src-main/engine/imaging/preprocess-spec.js';
 import { buildResNet } from '../../src-main/engine/synth/resnet.js';
-import { tagPhotos, type TraceEvent } from '../../src-main/engine/pipeline/classify-items.js';
+import { classifyItems, tagPhotos, type TraceEvent } from '../../src-main/engine/pipeline/classify-items.js';
+import type { WalkItem } from '../../src-main/engine/scan/walk-items.js';
 import { writeColourModel } from '../support/colour-photos.js';
 import { PHOTOS_DIR } from '../support/run-cli.js';
 
@@ -142,6 +143,36 @@ describe('tagPhotos', () => {
     expect(results.length).toBeLessThan(300);
     expect(summary.ok).toBe(results.length);
     for (const r of results) expect(r.status).toBe('ok');
+  });
+
+  it("sends a batch's results as soon as its inference ends, before the next batch is full", async () => {
+    const dir = await manyPhotos('early', 3);
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.jpg')).sort();
+    let firstResult: () => void = () => undefined;
+    const firstArrived = new Promise<void>((resolve) => (firstResult = resolve));
+    // The second and third photos are handed over only once the first one's result is out, as a watcher
+    // hands over photos as they arrive: results held back until a second batch fills would never come.
+    async function* items(): AsyncGenerator<WalkItem> {
+      for (const [i, name] of files.entries()) {
+        if (i === 1) await firstArrived;
+        const file = path.join(dir, name);
+        yield { kind: 'file', path: Buffer.from(file), display: file, explicit: true };
+      }
+    }
+    const order: string[] = [];
+    const summary = await classifyItems(items(), {
+      ...base,
+      batchSize: 2,
+      firstBatchSize: 1,
+      classifier: colours,
+      labels: colourLabels,
+      onResult: async (r) => {
+        order.push(path.basename(r.path));
+        firstResult();
+      },
+    });
+    expect(summary.ok).toBe(3);
+    expect(order).toEqual(files);
   });
 
   it('decodes the next photos while a batch is being classified', async () => {

@@ -29,7 +29,8 @@ import {
   loadRunRules,
   parseEngineSettings,
 } from '../engine-settings.js';
-import { openLibrary, startWorker } from '../library-session.js';
+import { openLibrary, startWorker, workerHeadStart } from '../library-session.js';
+import type { PreforkedLauncher } from '../../engine/worker/worker-launcher.js';
 import { identifyModel, type ModelIdentity } from '../../engine/models/locate-model.js';
 import type { WorkerSupervisor } from '../../engine/worker/worker-supervisor.js';
 import { assertModelWorked, tagDirect } from './tag-direct.js';
@@ -134,8 +135,28 @@ async function tagWithLibrary(
   libraryFile: string,
   outputs: ResultOutput[],
   xmp: XmpSettings | null,
+  options: { quiet: boolean; wait: boolean; shard: Shard | null },
+  io: CliIo,
+): Promise<number> {
+  // A worker process starts loading now, beside the library and the walk; used for the first photo to
+  // classify, ended unused when the folder is unchanged.
+  const headStart = await workerHeadStart();
+  try {
+    return await tagWithLibraryAndWorker(inputs, settings, libraryFile, outputs, xmp, options, io, headStart);
+  } finally {
+    headStart?.dispose();
+  }
+}
+
+async function tagWithLibraryAndWorker(
+  inputs: string[],
+  settings: EngineSettings,
+  libraryFile: string,
+  outputs: ResultOutput[],
+  xmp: XmpSettings | null,
   { quiet, wait, shard }: { quiet: boolean; wait: boolean; shard: Shard | null },
   io: CliIo,
+  headStart: PreforkedLauncher | null,
 ): Promise<number> {
   const tagRules = await loadRunRules(settings);
   const library = openLibrary(libraryFile);
@@ -163,7 +184,7 @@ async function tagWithLibrary(
         library,
         engine: async () => {
           progress.finish();
-          started.engine = await startWorker(settings, io);
+          started.engine = await startWorker(settings, io, undefined, headStart ?? undefined);
           return started.engine;
         },
         model,

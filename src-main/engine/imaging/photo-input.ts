@@ -25,6 +25,8 @@ export interface PhotoInfo {
   /** File size in bytes and SHA-256 (hex) of exactly the bytes that were decoded. */
   size: number;
   sha256: string;
+  /** The file holds XMP or IPTC (see DecodedPhoto); null when unknown, e.g. a RAW or HEIC read through a preview. */
+  embeddedMetadata: boolean | null;
 }
 
 /** A FileError for a file that was read but not decoded: results can still show its size and hash. */
@@ -63,6 +65,8 @@ export async function loadAndPreprocess(
         takenAt: source.takenAt !== undefined ? source.takenAt : decoded.takenAt,
         size,
         sha256,
+        // What was decoded is the file itself only when the source is its own bytes.
+        embeddedMetadata: source.bytes === bytes ? decoded.embeddedMetadata : null,
       };
     });
   } catch (error) {

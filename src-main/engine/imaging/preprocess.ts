@@ -16,7 +16,18 @@ export interface DecodedPhoto {
   format: string;
   /** When it was taken (EXIF DateTimeOriginal, camera wall clock, "YYYY-MM-DDTHH:MM:SS"), if it says. */
   takenAt: string | null;
+  /**
+   * Whether the file holds an XMP packet or an IPTC block, where other tools keep keywords; null when the
+   * decoder cannot tell for this format. Lets keyword import skip reading a photo that has neither.
+   */
+  embeddedMetadata: boolean | null;
 }
+
+/**
+ * Formats whose XMP and IPTC libvips always reports (JPEG APP1/APP13, WebP's XMP chunk). Others (PNG's
+ * text-chunk IPTC, GIF, TIFF variants) are left to exiftool.
+ */
+const METADATA_VISIBLE = new Set(['jpeg', 'webp']);
 
 /** Ends a grant of decode memory; called once the decoded pixels are no longer needed. */
 export type Release = () => void;
@@ -106,7 +117,15 @@ export async function preprocessPhoto(
     left: x.padBefore,
     top: y.padBefore,
   });
-  return { width, height, format: meta.format, takenAt: exifDateTaken(meta.exif) };
+  return {
+    width,
+    height,
+    format: meta.format,
+    takenAt: exifDateTaken(meta.exif),
+    embeddedMetadata: METADATA_VISIBLE.has(meta.format)
+      ? meta.xmp !== undefined || meta.iptc !== undefined
+      : null,
+  };
 }
 
 const BYTES_PER_SAMPLE: Readonly<Record<string, number>> = {

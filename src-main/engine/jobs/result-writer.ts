@@ -7,7 +7,7 @@ import type { Library } from '../library/library.js';
 import type { PersonalScorer } from '../learning/personal-scorer.js';
 import { tagsFor, type TaggingRules } from '../tagging/tag-rules.js';
 import { openExifTool } from '../xmp/keyword-fields.js';
-import { importExistingKeywords } from '../xmp/read-keywords.js';
+import { hasSidecar, importExistingKeywords } from '../xmp/read-keywords.js';
 
 /** A walk problem (broken link, unreadable folder) shaped as a result, for reporting only. */
 export function walkErrorResult(
@@ -124,7 +124,9 @@ export class ResultCommitter {
 /**
  * Keywords from other tools, read from the sidecars or embedded metadata of new or changed photos as user
  * tags. Starts exiftool only when a photo needs reading, and one read at a time: tagging stays the
- * bottleneck, and a photo with unreadable metadata only loses its keyword import.
+ * bottleneck, and a photo with unreadable metadata only loses its keyword import. A photo whose decoder
+ * saw no XMP or IPTC in it (`embeddedMetadata` false) and that has no sidecar is not read at all: most
+ * photos have no keywords, and exiftool's perl reading each one cost about a tenth of a tagging run.
  */
 export class KeywordImporter {
   private exiftool: ExifTool | null = null;
@@ -133,13 +135,15 @@ export class KeywordImporter {
 
   constructor(private readonly library: Library) {}
 
-  add(imageId: number, path: Buffer, display: string): void {
+  add(imageId: number, path: Buffer, display: string, embeddedMetadata: boolean | null = null): void {
     // exiftool takes text paths: names that are not valid UTF-8 cannot be read through it.
     if (!Buffer.from(display).equals(path)) return;
     this.queue = this.queue.then(async () => {
-      this.exiftool ??= openExifTool();
       try {
-        await importExistingKeywords(this.library, imageId, display, this.exiftool);
+        const readPhoto = embeddedMetadata !== false;
+        if (!readPhoto && !(await hasSidecar(display))) return;
+        this.exiftool ??= openExifTool();
+        await importExistingKeywords(this.library, imageId, display, this.exiftool, { readPhoto });
       } catch {
         this.failures += 1;
       }

@@ -239,7 +239,7 @@ async function tagWithLease(
               result.status === 'ok' &&
               (item.outcome === 'new' || item.outcome === 'changed')
             ) {
-              importer.add(item.id, item.path, item.display);
+              importer.add(item.id, item.path, item.display, result.embeddedMetadata ?? null);
             }
             options.onResult?.(result, item.outcome, item.id);
             report();

@@ -96,6 +96,7 @@ type Decoded =
       height: number;
       format: string;
       takenAt: string | null;
+      embeddedMetadata: boolean | null;
       bytes: number;
       sha256: string;
     }
@@ -330,6 +331,7 @@ export async function classifyItems<T extends WalkItem>(
           height: d.height,
           format: d.format,
           takenAt: d.takenAt,
+          embeddedMetadata: d.embeddedMetadata,
           bytes: d.bytes,
           sha256: d.sha256,
           model: options.modelName,
@@ -342,8 +344,23 @@ export async function classifyItems<T extends WalkItem>(
   };
 
   const producer = produce();
-  // At most two batches queued on the worker: one running, one ready to start the moment it finishes.
-  const inFlight: Promise<RunBatch>[] = [];
+  // At most two batches between "queued on the inference thread" and "results emitted": one running, one
+  // ready to start the moment it finishes. Each batch's results go out as soon as its inference ends (in
+  // order, after the batch before it), not when the next batch is queued: that would hold the first
+  // photo's result until eight more photos had been decoded.
+  const inFlight: Promise<void>[] = [];
+  let emitted: Promise<void> = Promise.resolve();
+  const launch = (items: BatchItem[]) => {
+    const run = classifyBatch(items);
+    // Settled below (awaited from inFlight, or by allSettled on the way out); never an unhandled rejection.
+    run.catch(() => undefined);
+    emitted = emitted.then(async () => {
+      const done = await run;
+      for (let i = 0; i < done.batch.length; i++) slots.release();
+      await emitBatch(done);
+    });
+    inFlight.push(emitted);
+  };
   let batch: BatchItem[] = [];
   let batchTarget = io.fixedBatch ?? Math.min(batchSize, Math.max(1, options.firstBatchSize ?? batchSize));
   const timer = options.onProgress ? setInterval(report, 1000) : null;
@@ -359,14 +376,14 @@ export async function classifyItems<T extends WalkItem>(
       }
       batch.push({ seq: decoded.seq, display: decoded.display, source: decoded.source, decoded });
       if (batch.length === batchTarget) {
-        inFlight.push(classifyBatch(batch));
+        launch(batch);
         batch = [];
         batchTarget = batchSize;
-        if (inFlight.length >= 2) await finishOldest(inFlight, emitBatch, slots);
+        if (inFlight.length >= 2) await inFlight.shift();
       }
     }
-    if (batch.length > 0) inFlight.push(classifyBatch(batch));
-    while (inFlight.length > 0) await finishOldest(inFlight, emitBatch, slots);
+    if (batch.length > 0) launch(batch);
+    while (inFlight.length > 0) await inFlight.shift();
     await producer;
   } finally {
     if (timer) clearInterval(timer);
@@ -391,16 +408,4 @@ function invalidScores(logits: Float32Array, offset: number, length: number): st
     if (value === Infinity) return 'infinite';
   }
   return null;
-}
-
-async function finishOldest(
-  inFlight: Promise<RunBatch>[],
-  emitBatch: (done: RunBatch) => Promise<void>,
-  slots: Slots,
-): Promise<void> {
-  const oldest = inFlight.shift();
-  if (!oldest) return;
-  const done = await oldest;
-  for (let i = 0; i < done.batch.length; i++) slots.release();
-  await emitBatch(done);
 }

@@ -22,6 +22,8 @@ export interface ReadKeywordsOptions {
   exclude?: Iterable<string>;
   /** A sidecar that is not read (a link, not a regular file, not XMP), and why. */
   onSkip?: (file: string, reason: string) => void;
+  /** false: only the sidecars (the photo is known to hold no XMP or IPTC); default true. */
+  readPhoto?: boolean;
 }
 
 /**
@@ -52,7 +54,7 @@ export async function readExistingKeywords(
       });
       if (fields !== null) found.push(fields);
     }
-    if (await exists(photoPath)) {
+    if (options.readPhoto !== false && (await exists(photoPath))) {
       const fields = await readKeywordFields(exiftool, photoPath).catch(() => null);
       if (fields !== null) found.push(fields);
     }
@@ -82,16 +84,25 @@ export async function importExistingKeywords(
   imageId: number,
   photoPath: string,
   exiftool?: ExifTool,
-  onSkip?: ReadKeywordsOptions['onSkip'],
+  options: Pick<ReadKeywordsOptions, 'onSkip' | 'readPhoto'> = {},
 ): Promise<string[]> {
   const written = library.xmpWritten(imageId).map((k) => k.keyword);
   const keywords = await readExistingKeywords(photoPath, {
+    ...options,
     exclude: written,
     ...(exiftool ? { exiftool } : {}),
-    ...(onSkip ? { onSkip } : {}),
   });
   library.importKeywordsAsUserTags(imageId, keywords);
   return keywords;
+}
+
+/** Whether either of the photo's sidecar names holds something (a file, or a link that will be refused). */
+export async function hasSidecar(photoPath: string): Promise<boolean> {
+  for (const sidecar of sidecarCandidates(photoPath)) {
+    const state = await sidecarState(sidecar).catch(() => null);
+    if (state === null || state.kind !== 'absent') return true;
+  }
+  return false;
 }
 
 async function exists(file: string): Promise<boolean> {
