@@ -62,17 +62,31 @@ export class Slots {
 export class OrderedEmitter<T> {
   private readonly waiting = new Map<number, T>();
   private next = 0;
+  /** The emissions so far: puts may come from two flows at once (batches and failed decodes), emits never overlap. */
+  private draining: Promise<void> = Promise.resolve();
 
   constructor(private readonly emit: (item: T) => Promise<void>) {}
 
-  /** Accepts item number `seq` (0-based, each exactly once) and emits every item that is now in order. */
+  /**
+   * Accepts item number `seq` (0-based, each exactly once) and emits every item that is now in order, one
+   * emit at a time (an emit in progress finishes before the next starts, whoever put it).
+   */
   async put(seq: number, item: T): Promise<void> {
     this.waiting.set(seq, item);
-    for (let ready = this.waiting.get(this.next); ready !== undefined; ready = this.waiting.get(this.next)) {
-      this.waiting.delete(this.next);
-      this.next += 1;
-      await this.emit(ready);
-    }
+    const run = this.draining.then(async () => {
+      for (
+        let ready = this.waiting.get(this.next);
+        ready !== undefined;
+        ready = this.waiting.get(this.next)
+      ) {
+        this.waiting.delete(this.next);
+        this.next += 1;
+        await this.emit(ready);
+      }
+    });
+    // The next put waits for this one's emits, failed or not; this put's caller sees its failure.
+    this.draining = run.catch(() => undefined);
+    await run;
   }
 
   get pending(): number {
