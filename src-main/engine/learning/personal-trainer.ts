@@ -124,13 +124,7 @@ function summary(examples: TagExamples, model: LinearModel) {
   };
 }
 
-function fit(
-  x: Float32Array,
-  d: number,
-  rows: readonly number[],
-  labels: Uint8Array,
-  initial?: LinearModel,
-): LinearModel {
+function fit(x: Float32Array, d: number, rows: readonly number[], labels: Uint8Array): LinearModel {
   return trainLogistic(
     {
       x,
@@ -142,7 +136,7 @@ function fit(
       lambda: LAMBDA,
     },
     // 1e-4 on the largest gradient entry: the scores it changes are far below what calibration resolves.
-    initial ? { initial, tolerance: 1e-4 } : { tolerance: 1e-4 },
+    { tolerance: 1e-4 },
   );
 }
 

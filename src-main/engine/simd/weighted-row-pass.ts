@@ -111,9 +111,9 @@ class PassKernel {
     readonly count: number,
     readonly dim: number,
   ) {
-    const memory = new WebAssembly.Memory({
-      initial: Math.ceil(((count + 2) * dim * 4 + count * 4) / PAGE) || 1,
-    });
+    // Rows start on a 16-byte boundary, where the vector loads are fastest.
+    const rowsAt = Math.ceil((2 * dim * 4 + count * 4) / 16) * 16;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((rowsAt + count * dim * 4) / PAGE) || 1 });
     const instance = new WebAssembly.Instance(module, {
       env: { memory, coef: (z: number, row: number) => this.coefficient(z, row) },
     });
@@ -121,7 +121,7 @@ class PassKernel {
     this.acc = new Float32Array(memory.buffer, 0, dim);
     this.w = new Float32Array(memory.buffer, dim * 4, dim);
     this.offsets = new Int32Array(memory.buffer, 2 * dim * 4, count);
-    this.rows = new Float32Array(memory.buffer, 2 * dim * 4 + count * 4, count * dim);
+    this.rows = new Float32Array(memory.buffer, rowsAt, count * dim);
   }
 
   run(
@@ -158,7 +158,7 @@ const kernels = new WeakMap<ArrayBufferLike, PassKernel>();
 /** Room for `count` rows of `dim` floats, where the SIMD pass reads them when it can run, else a plain array. */
 export function allocateFloat32Rows(count: number, dim: number): Float32Array<ArrayBuffer> {
   const module = dim % 16 === 0 && count > 0 ? kernelModule() : null;
-  if (module && (count + 2) * dim * 4 + count * 4 <= MAX_BYTES) {
+  if (module && (count + 2) * dim * 4 + count * 4 + 16 <= MAX_BYTES) {
     try {
       const kernel = new PassKernel(module, count, dim);
       kernels.set(kernel.rows.buffer, kernel);
