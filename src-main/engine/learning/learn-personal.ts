@@ -7,7 +7,7 @@ import type { Library } from '../library/library.js';
 import type { Decision, StoredClassifier } from '../library/personal-repo.js';
 import type { TaggingRules } from '../tagging/tag-rules.js';
 import { PersonalScorer } from './personal-scorer.js';
-import { MIN_POSITIVES, trainTag, type TagExamples } from './personal-trainer.js';
+import { MAX_PER_SIDE, MIN_POSITIVES, spread, trainTag, type TagExamples } from './personal-trainer.js';
 
 export interface LearnOptions {
   /** Train even when no decision changed since the last training. */
@@ -67,8 +67,15 @@ export async function learnPersonalTags(
     .filter((e) => e.positives.length < MIN_POSITIVES)
     .map((e) => ({ tag: e.tag, positives: e.positives.length }));
   const trainStart = performance.now();
-  const learnable = examples.filter((e) => e.positives.length >= MIN_POSITIVES && e.negatives.length > 0);
-  // Only the photos that are examples are decoded to floats: the whole matrix would be 800 MB at 100,000.
+  // Each tag trains on at most MAX_PER_SIDE photos a side (the same even spread trainTag takes), so only
+  // those are decoded to floats: every labelled photo of a large catalogue would be 800 MB at 100,000.
+  const learnable = examples
+    .filter((e) => e.positives.length >= MIN_POSITIVES && e.negatives.length > 0)
+    .map((e) => ({
+      ...e,
+      positives: spread(e.positives, MAX_PER_SIDE),
+      negatives: spread(e.negatives, MAX_PER_SIDE),
+    }));
   const { x, compact } = decodeRows(matrix, learnable);
   const trainedAt = new Date().toISOString();
   const classifiers: StoredClassifier[] = [];

@@ -156,7 +156,7 @@ function fitPlatt(values: Float64Array, labels: Uint8Array): { plattA: number; p
 }
 
 /** At most `count` of `rows`, evenly spread (deterministic: the same decisions train the same classifier). */
-function spread(rows: readonly number[], count: number): readonly number[] {
+export function spread(rows: readonly number[], count: number): readonly number[] {
   if (rows.length <= count) return rows;
   return Array.from({ length: count }, (_, i) => rows[Math.floor((i * rows.length) / count)] as number);
 }
