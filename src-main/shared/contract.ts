@@ -4,7 +4,10 @@
 
 import { z } from 'zod';
 import { errorInfoSchema, type ErrorInfo } from './errors.js';
+import { EP_CHOICES } from './ep-choices.js';
 import { FILE_ERROR_CODES } from './file-errors.js';
+
+export { EP_CHOICES, type EpChoice } from './ep-choices.js';
 
 export { ERROR_CODES, type ErrorCode, type ErrorInfo } from './errors.js';
 
@@ -28,8 +31,6 @@ export const IMAGE_STATUSES = ['pending', 'ok', 'error', 'missing', 'crashed'] a
 export const TAG_STATES = ['suggested', 'accepted', 'rejected'] as const;
 export const TAG_SOURCES = ['auto', 'user', 'personal'] as const;
 export const REVIEW_STATES = ['all', 'untagged', 'needs-review', 'errors'] as const;
-/** What the user may ask for (settings, `--ep`); auto tries the GPU providers of the platform, then the CPU. */
-export const EP_CHOICES = ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const;
 /**
  * The grid's orders: name (the path: folder, then file name), taken (EXIF date; photos without one last),
  * added (when the library first saw it), score (the filtered tag's score; only with a tag filter).
@@ -46,7 +47,6 @@ export const JOB_STATES = ['queued', 'running', 'paused', 'done', 'cancelled', '
 
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 export type ImageSort = (typeof IMAGE_SORTS)[number];
-export type EpChoice = (typeof EP_CHOICES)[number];
 export type JobKind = (typeof JOB_KINDS)[number];
 export type JobState = (typeof JOB_STATES)[number];
 

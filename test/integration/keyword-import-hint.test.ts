@@ -40,6 +40,13 @@ beforeAll(async () => {
     .png()
     .toFile(path.join(photos, 'xmp.png'));
   await write(path.join(photos, 'xmp.png'), { 'XMP-dc:Subject': ['harbour'] });
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: 'olive' } })
+    .png()
+    .toFile(path.join(photos, 'plain.png'));
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: 'teal' } })
+    .png()
+    .toFile(path.join(photos, 'iptc.png'));
+  await write(path.join(photos, 'iptc.png'), { 'IPTC:Keywords': ['lighthouse'] });
 });
 
 afterAll(async () => {
@@ -53,11 +60,20 @@ async function hint(name: string): Promise<boolean | null> {
 }
 
 describe('the keyword import hint', () => {
-  it('says whether a JPEG holds XMP or IPTC, and leaves formats it cannot see into unknown', async () => {
+  it('says whether a JPEG or PNG holds XMP or IPTC, and leaves formats it cannot see into unknown', async () => {
     expect(await hint('plain.jpg')).toBe(false);
     expect(await hint('xmp.jpg')).toBe(true);
     expect(await hint('iptc.jpg')).toBe(true);
-    expect(await hint('xmp.png')).toBeNull();
+    expect(await hint('plain.png')).toBe(false);
+    expect(await hint('xmp.png')).toBe(true);
+    // exiftool writes IPTC into a PNG as a "Raw profile type iptc" text chunk, which libvips does not report.
+    expect(await hint('iptc.png')).toBe(true);
+    const gif = path.join(dir, 'plain.gif');
+    await sharp({ create: { width: 32, height: 32, channels: 3, background: 'red' } })
+      .gif()
+      .toFile(gif);
+    const out = new Float32Array(3 * 224 * 224);
+    expect((await loadAndPreprocess(gif, imagenetPreprocess(), out, 0)).embeddedMetadata).toBeNull();
   });
 
   it('reads a photo only when it may hold keywords; its sidecar always', async () => {
@@ -120,6 +136,8 @@ describe('the keyword import hint', () => {
       expect(userTags('iptc.jpg')).toEqual(['Paris']);
       expect(userTags('sidecar.jpg')).toEqual(['beach']);
       expect(userTags('xmp.png')).toEqual(['harbour']);
+      expect(userTags('iptc.png')).toEqual(['lighthouse']);
+      expect(userTags('plain.png')).toEqual([]);
     } finally {
       db.close();
     }

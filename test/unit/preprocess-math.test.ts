@@ -119,7 +119,7 @@ describe('normalisation', () => {
       .png()
       .toBuffer();
     const { out, info } = await tensorOf(png);
-    expect(info).toEqual({ width: 300, height: 300, format: 'png', takenAt: null, embeddedMetadata: null });
+    expect(info).toEqual({ width: 300, height: 300, format: 'png', takenAt: null, embeddedMetadata: false });
     const expected = [(1 - M0) / S0, (0 - M1) / S1, (0 - M2) / S2];
     for (let c = 0; c < 3; c++) {
       for (const i of [0, 1, PLANE / 2 + 7, PLANE - 1]) {

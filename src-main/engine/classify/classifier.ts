@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { planEmbeddingOutput, type EmbeddingOutput } from './embedding-output.js';
+import type { EmbeddingOutput } from './embedding-output.js';
 import { cachedEmbedding, featuresCopyPath, rememberEmbedding } from './embedding-plan-cache.js';
 import { describeModelIo, ModelError, type ModelIo, type ValueMeta } from './model-io.js';
 import type { ProviderProbeCache } from './provider-probe-cache.js';
@@ -130,6 +130,8 @@ export class Classifier {
       } else {
         // Unreadable here means unreadable for onnxruntime too: let its error speak below.
         const bytes = await readFile(modelPath).catch(() => null);
+        // Loaded only here: onnx-proto costs ~30 ms of start-up that a warm start (cached above) skips.
+        const { planEmbeddingOutput } = await import('./embedding-output.js');
         const plan = bytes
           ? planEmbeddingOutput(bytes)
           : { ok: false as const, reason: 'the model file cannot be read' };

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { EP_CHOICES, type EpChoice } from '../../shared/contract.js';
+import { EP_CHOICES, type EpChoice } from '../../shared/ep-choices.js';
 
 // Defined once, in the contract (the settings offer them); the engine and the CLI import them from here.
 export { EP_CHOICES, type EpChoice };

@@ -1,6 +1,6 @@
 // CSV export of tagging results (engine process): RFC 4180 rows, formula-safe cells, written atomically.
 
-import { stringify } from 'csv-stringify/sync';
+import type { stringify as Stringify } from 'csv-stringify/sync';
 import type { FileResult } from '../../shared/results.js';
 import { openAtomicWriter } from './atomic-file.js';
 
@@ -121,7 +121,7 @@ export function csvRecord(result: FileResult, tags = ''): string[] {
  * quote, the delimiter, or any CR or LF is quoted: csv-stringify by itself quotes only the record delimiter
  * (CRLF), and a lone LF or CR left bare would start a new row in every spreadsheet.
  */
-export function csvLine(cells: readonly string[]): string {
+function csvLine(stringify: typeof Stringify, cells: readonly string[]): string {
   return stringify([cells.map(neutraliseCsvCell)], {
     record_delimiter: '\r\n',
     eof: true,
@@ -141,9 +141,11 @@ export async function openCsvTable(
   columns: readonly string[],
   options: CsvExportOptions,
 ): Promise<CsvTableWriter> {
+  // Loaded with the first CSV file, not with this module: a run that writes none skips it (~10 ms of start-up).
+  const { stringify } = await import('csv-stringify/sync');
   const writer = await openAtomicWriter(path);
   try {
-    await writer.write((options.bom ? '\uFEFF' : '') + csvLine(columns));
+    await writer.write((options.bom ? '\uFEFF' : '') + csvLine(stringify, columns));
   } catch (error) {
     await writer.abort();
     throw error;
@@ -153,7 +155,7 @@ export async function openCsvTable(
       if (cells.length !== columns.length) {
         return Promise.reject(new Error(`CSV row has ${cells.length} cells, the header ${columns.length}`));
       }
-      return writer.write(csvLine(cells));
+      return writer.write(csvLine(stringify, cells));
     },
     commit: () => writer.commit(),
     abort: () => writer.abort(),

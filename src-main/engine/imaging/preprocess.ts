@@ -5,6 +5,7 @@ import { FileError } from '../../shared/file-errors.js';
 import { applyDecoderPolicy, decodeError, pixelLimitError } from './decoder-policy.js';
 import { exifDateTaken } from './exif-date.js';
 import { writeNormalisedChw } from './normalise.js';
+import { pngMayHoldKeywords } from './png-keyword-chunks.js';
 import { planBilinear, resampleBilinear, type Window } from './pil-bilinear.js';
 import type { PreprocessSpec } from './preprocess-spec.js';
 
@@ -24,10 +25,16 @@ export interface DecodedPhoto {
 }
 
 /**
- * Formats whose XMP and IPTC libvips always reports (JPEG APP1/APP13, WebP's XMP chunk). Others (PNG's
- * text-chunk IPTC, GIF, TIFF variants) are left to exiftool.
+ * Whether the file may hold XMP or IPTC: libvips always reports them for JPEG (APP1/APP13) and WebP (its XMP
+ * chunk); PNG's are text chunks that may follow the pixels, found by walking its chunk list. Others (GIF,
+ * TIFF variants, AVIF) are left to exiftool: null.
  */
-const METADATA_VISIBLE = new Set(['jpeg', 'webp']);
+function mayHoldKeywords(meta: Metadata, bytes: Buffer): boolean | null {
+  if (meta.format === 'jpeg' || meta.format === 'webp')
+    return meta.xmp !== undefined || meta.iptc !== undefined;
+  if (meta.format === 'png') return pngMayHoldKeywords(bytes);
+  return null;
+}
 
 /** Ends a grant of decode memory; called once the decoded pixels are no longer needed. */
 export type Release = () => void;
@@ -122,9 +129,7 @@ export async function preprocessPhoto(
     height,
     format: meta.format,
     takenAt: exifDateTaken(meta.exif),
-    embeddedMetadata: METADATA_VISIBLE.has(meta.format)
-      ? meta.xmp !== undefined || meta.iptc !== undefined
-      : null,
+    embeddedMetadata: mayHoldKeywords(meta, bytes),
   };
 }
 

@@ -4,12 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { ExifTool } from 'exiftool-vendored';
+import type { ExifTool } from 'exiftool-vendored';
 import sharp from 'sharp';
 import { FileError } from '../../shared/file-errors.js';
 import { applyDecoderPolicy } from './decoder-policy.js';
 import { parseExifDate } from './exif-date.js';
-import { exiftoolProcessOptions } from '../xmp/exiftool-process.js';
+import { startExifTool } from '../xmp/exiftool-process.js';
 
 /**
  * Previews whose shorter side is below this are not used: the 160×120 EXIF thumbnails every RAW carries
@@ -31,18 +31,18 @@ export interface RawPreview {
   takenAt: string | null;
 }
 
-let reader: ExifTool | null = null;
+/** A promise so that two RAW files decoded side by side share the one being started. */
+let reader: Promise<ExifTool> | null = null;
 
 /** One exiftool (perl) process per worker, started at the first RAW file, ended with the worker. */
-function exiftool(): ExifTool {
-  reader ??= new ExifTool({
+function exiftool(): Promise<ExifTool> {
+  // Ends with the worker, also when the worker crashes (see startExifTool).
+  reader ??= startExifTool({
     maxProcs: 1,
     taskTimeoutMillis: 60_000,
     geolocation: false,
     // A worker that has seen no RAW file for a while gives the perl process back.
     maxIdleMsPerProcess: 60_000,
-    // Ends with the worker, also when the worker crashes.
-    ...exiftoolProcessOptions(),
   });
   return reader;
 }
@@ -51,7 +51,7 @@ function exiftool(): ExifTool {
 export async function closeRawPreviewReader(): Promise<void> {
   const open = reader;
   reader = null;
-  await open?.end().catch(() => undefined);
+  await (await open?.catch(() => null))?.end().catch(() => undefined);
 }
 
 /**
@@ -104,7 +104,7 @@ interface Candidate {
 
 async function readTags(target: string, args: string[]): Promise<Record<string, unknown>> {
   try {
-    return await exiftool().readRaw(target, { readArgs: ['-a', '-G1', '-n', ...args] });
+    return await (await exiftool()).readRaw(target, { readArgs: ['-a', '-G1', '-n', ...args] });
   } catch (error) {
     throw new FileError('corrupt', `camera RAW file could not be read (${describe(error)})`, {
       cause: error,

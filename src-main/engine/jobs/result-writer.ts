@@ -142,7 +142,7 @@ export class KeywordImporter {
       try {
         const readPhoto = embeddedMetadata !== false;
         if (!readPhoto && !(await hasSidecar(display))) return;
-        this.exiftool ??= openExifTool();
+        this.exiftool ??= await openExifTool();
         await importExistingKeywords(this.library, imageId, display, this.exiftool, { readPhoto });
       } catch {
         this.failures += 1;

@@ -1,14 +1,8 @@
 // RAW+JPEG pairs (engine process, library): IMG_0001.CR2 beside IMG_0001.JPG is one photo — the key that ties the two files, which one is shown, and the queries over pairs.
 
 import { folderRanges, rangeCondition } from './path-prefix.js';
+import { RAW_PHOTO_EXTENSIONS } from './raw-extensions.js';
 import { asBuffer, jsonList, type SqlDb } from './sql-db.js';
-
-/** Camera RAW extensions (lower case): one of these beside a JPEG of the same name is a RAW+JPEG pair. */
-// prettier-ignore
-export const RAW_PHOTO_EXTENSIONS: ReadonlySet<string> = new Set([
-  'cr2', 'cr3', 'crw', 'nef', 'nrw', 'arw', 'srf', 'sr2', 'dng', 'raf', 'orf', 'rw2', 'pef', 'raw', 'rwl',
-  '3fr', 'erf', 'kdc', 'mrw', 'srw', 'x3f', 'iiq',
-]);
 
 /** The camera's own rendering written beside the RAW: JPEG, or HEIF on cameras that offer RAW+HEIF. */
 const RENDERED_EXTENSIONS: ReadonlySet<string> = new Set(['jpg', 'jpeg', 'jpe', 'heic', 'heif', 'hif']);

@@ -3,7 +3,7 @@
 import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '../../shared/error-codes.js';
 import { findPackageRoot } from '../package-root.js';
 import { cachedModelHash } from './model-hash-cache.js';
 

@@ -1,6 +1,7 @@
 // Name rules of photo folders (engine process): which extensions are photos, which entries are hidden or OS/NAS junk; walker and watcher alike.
 
-import { RAW_PHOTO_EXTENSIONS } from '../library/pairs.js';
+// Not from pairs.ts, which brings the SQLite driver into every process that walks a folder.
+import { RAW_PHOTO_EXTENSIONS } from '../library/raw-extensions.js';
 
 /**
  * Extensions Skiptag decodes: what the bundled sharp/libvips reads, HEIC/HEIF (libheif in WebAssembly) and

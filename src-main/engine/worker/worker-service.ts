@@ -19,7 +19,6 @@ import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { closeRawPreviewReader } from '../imaging/raw-preview.js';
 import { loadAndPreprocess } from '../imaging/photo-input.js';
 import { pixelHash, renderPhoto } from '../imaging/thumbnails.js';
-import { preprocessFor } from '../models/model-settings.js';
 import { classifyItems } from '../pipeline/classify-items.js';
 import type { WalkItem } from '../scan/walk-items.js';
 import type { DecodeKind } from './crash-injection.js';
@@ -181,6 +180,10 @@ async function perform(
 }
 
 async function openModel(settings: OpenModelOptions): Promise<OpenModel> {
+  // Loaded while the session opens on the inference thread: model settings bring zod, ~45 ms of module
+  // loading that would otherwise delay the worker's start (measured on the 2-core dev machine).
+  const modelSettings = import('../models/model-settings.js');
+  modelSettings.catch(() => undefined);
   const classifier = await Classifier.open(settings.modelPath, {
     ep: settings.ep,
     threads: settings.threads,
@@ -193,7 +196,7 @@ async function openModel(settings: OpenModelOptions): Promise<OpenModel> {
       classifier,
       labels,
       preprocess: {
-        ...(await preprocessFor(settings.modelPath, classifier.io)),
+        ...(await (await modelSettings).preprocessFor(settings.modelPath, classifier.io)),
         maxPixels: settings.maxPixels,
       },
       modelName: path.basename(settings.modelPath),

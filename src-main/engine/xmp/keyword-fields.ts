@@ -1,7 +1,7 @@
 // Keyword fields of XMP and IPTC metadata (engine process): their names, hierarchy spellings, and the ExifTool process that reads and writes them.
 
-import { exiftoolProcessOptions } from './exiftool-process.js';
-import { ExifTool } from 'exiftool-vendored';
+import { startExifTool } from './exiftool-process.js';
+import type { ExifTool } from 'exiftool-vendored';
 
 /** Root of the keyword hierarchy Skiptag writes: 'Skiptag|animal|cat|tabby'. */
 export const HIERARCHY_ROOT = 'Skiptag';
@@ -116,14 +116,9 @@ function asList(value: unknown): string[] {
  * to classification. Large TIFFs take a while to copy, hence the generous task timeout. The caller owns
  * the instance and must end() it, or the perl child outlives the run.
  */
-export function openExifTool(): ExifTool {
-  return new ExifTool({
-    maxProcs: 1,
-    taskTimeoutMillis: 120_000,
-    geolocation: false,
-    // Ends with this process, also when it is killed.
-    ...exiftoolProcessOptions(),
-  });
+export function openExifTool(): Promise<ExifTool> {
+  // Ends with this process, also when it is killed (see startExifTool).
+  return startExifTool({ maxProcs: 1, taskTimeoutMillis: 120_000, geolocation: false });
 }
 
 /** Runs fn with a fresh ExifTool (or the caller's, which is left running) and always ends its own. */
@@ -132,7 +127,7 @@ export async function withExifTool<T>(
   fn: (exiftool: ExifTool) => Promise<T>,
 ): Promise<T> {
   if (given !== undefined) return fn(given);
-  const exiftool = openExifTool();
+  const exiftool = await openExifTool();
   try {
     return await fn(exiftool);
   } finally {

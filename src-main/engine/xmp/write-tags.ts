@@ -69,7 +69,7 @@ export async function writeTagsForImages(
   const results: WriteResult[] = [];
   const cleaned = new Set<string>();
   const scope = await WriteScope.of(library);
-  const exiftool = openExifTool();
+  const exiftool = await openExifTool();
   const checker = options.pixelHash
     ? { hash: options.pixelHash, close: async () => undefined }
     : workerPixelHasher(options.maxPixels ?? DEFAULT_MAX_PIXELS);
