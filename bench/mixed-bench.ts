@@ -103,15 +103,15 @@ function runCase(args: string[], env: NodeJS.ProcessEnv = {}): CaseResult {
 }
 
 /**
- * Photos per second of the pipeline: from the moment the worker reported the model loaded (the
- * `model … on cpu` line; decoding starts then) to the last result. Start-up is left out, every photo's
- * decode and inference is in.
+ * Photos per second of the pipeline, as `tag --timings` reports it: from the moment the worker handed the
+ * first photo to its decoder to the last result. Loading the CLI and the worker is left out; every photo's
+ * decode and inference is in, and so is the model's opening where photos decode while it opens (it takes
+ * a core from them), which makes this stricter than timing from the model being open.
  */
 function pipelineRate(run: CliTiming): number {
-  const ready = run.stderrChunks.find((c) => / on cpu \(/.test(c.text))?.at;
-  const last = run.lines.at(-1);
-  if (ready === undefined || last === undefined || last <= ready) return NaN;
-  return run.lines.length / (last - ready);
+  const timed = /(\d+) photos in ([\d.]+) s:/.exec(run.stderr);
+  if (!timed) throw new Error(`no timings line from skiptag tag --timings:\n${run.stderr}`);
+  return Number(timed[1]) / Number(timed[2]);
 }
 
 /** The first Python with torchvision: Debian's python3-torchvision lives in /usr/bin/python3, not in a pyenv. */
@@ -178,6 +178,7 @@ async function main(): Promise<void> {
           String(threads),
           '--library',
           path.join(work, `run-${n}.db`),
+          '--timings',
         ],
         { SKIPTAG_CACHE_DIR: cacheDir, SKIPTAG_MODEL: '' },
       ),
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
   row(['limit 1/(1/decode + 1/infer)', `${limit.toFixed(1)} images/s`, '', '']);
   const efficiency = steady / limit;
   row([
-    'skiptag tag, photos/s from model loaded to last result',
+    'skiptag tag, photos/s from first decode to last result',
     `${steady.toFixed(1)} (${(100 * efficiency).toFixed(0)}% of limit)`,
     '>= 90%',
     efficiency >= 0.9 ? 'met' : 'NOT met',
@@ -239,7 +240,7 @@ async function main(): Promise<void> {
   ]);
   const int8Efficiency = int8Steady / int8Limit;
   row([
-    'skiptag tag int8, photos/s from model loaded to last result',
+    'skiptag tag int8, photos/s from first decode to last result',
     `${int8Steady.toFixed(1)} (${(100 * int8Efficiency).toFixed(0)}% of ${int8Limit.toFixed(1)})`,
     '>= 90%',
     int8Efficiency >= 0.9 ? 'met' : 'NOT met',

@@ -12,6 +12,7 @@ import {
   type WorkerLauncher,
 } from '../engine/worker/worker-launcher.js';
 import { WorkerSupervisor } from '../engine/worker/worker-supervisor.js';
+import type { WorkerReadyInfo } from '../shared/worker-protocol.js';
 import { type CliIo, FatalError } from './cli-io.js';
 import { takeWorkerHeadStart } from './worker-head-start.js';
 import type { EngineSettings } from './engine-settings.js';
@@ -80,10 +81,31 @@ export async function startWorker(
   note?: string,
   launcher?: WorkerLauncher,
 ): Promise<WorkerSupervisor> {
+  const engine = await beginWorker(settings, io, note, launcher);
+  try {
+    await engine.opened;
+  } catch (error) {
+    throw new FatalError((error as Error).message, { cause: error });
+  }
+  return engine;
+}
+
+/**
+ * Like startWorker, but returns while the worker opens the model, so the first photos can go to it at
+ * once (it decodes them meanwhile). Where the model cannot be opened, the calls given to the worker fail
+ * with the reason; the lines about the provider are printed once it is open, before any result.
+ */
+export async function beginWorker(
+  settings: EngineSettings,
+  io: CliIo,
+  note?: string,
+  launcher?: WorkerLauncher,
+): Promise<WorkerSupervisor> {
   let engine: WorkerSupervisor;
   try {
-    engine = await WorkerSupervisor.start({
+    engine = await WorkerSupervisor.begin({
       ...(launcher ? { launcher } : {}),
+      onOpened: (ready) => describeOpened(ready, settings, io, note),
       model: {
         modelPath: settings.modelPath,
         labelsPath: settings.labelsPath,
@@ -99,7 +121,10 @@ export async function startWorker(
   } catch (error) {
     throw new FatalError((error as Error).message, { cause: error });
   }
-  const ready = engine.ready;
+  return engine;
+}
+
+function describeOpened(ready: WorkerReadyInfo, settings: EngineSettings, io: CliIo, note?: string): void {
   for (const attempt of ready.attempts) {
     if (!attempt.ok) io.err(`note: ${attempt.provider} not used: ${attempt.error}`);
   }
@@ -110,5 +135,4 @@ export async function startWorker(
   io.err(
     `model ${path.basename(settings.modelPath)} on ${ready.provider} (${settings.threads} threads, batch ${ready.fixedBatch ?? settings.batch}${note ? `, ${note}` : ''})`,
   );
-  return engine;
 }

@@ -83,6 +83,8 @@ export interface PreprocessTask {
 export type WorkerTask = RenderTask | PixelHashTask | PreprocessTask;
 
 export type ToWorker =
+  /** An `open` will probably follow (a command about to classify): start the inference thread now. */
+  | { type: 'prepare' }
   | ({ type: 'open' } & OpenModelOptions)
   | { type: 'classify'; items: ClassifyItem[] }
   | { type: 'task'; id: number; task: WorkerTask }

@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadHierarchy } from '../../src-main/engine/tagging/hierarchy.js';
+import { parseTagRules } from '../../src-main/engine/tagging/tag-rules-file.js';
 import {
   applyTagRules,
   DEFAULT_RULES,
   loadTagRules,
-  parseTagRules,
   TagRulesError,
 } from '../../src-main/engine/tagging/tag-rules.js';
 

@@ -29,10 +29,10 @@ import {
   loadRunRules,
   parseEngineSettings,
 } from '../engine-settings.js';
-import { openLibrary, startWorker, workerHeadStart } from '../library-session.js';
+import { beginWorker, openLibrary, workerHeadStart } from '../library-session.js';
 import type { PreforkedLauncher } from '../../engine/worker/worker-launcher.js';
 import { identifyModel, type ModelIdentity } from '../../engine/models/locate-model.js';
-import type { WorkerSupervisor } from '../../engine/worker/worker-supervisor.js';
+import type { SupervisorTimeline, WorkerSupervisor } from '../../engine/worker/worker-supervisor.js';
 import { assertModelWorked, tagDirect } from './tag-direct.js';
 import { checkOutputTargets, commitOutputs, openResultOutputs, type ResultOutput } from '../output-files.js';
 import {
@@ -63,6 +63,8 @@ ${XMP_HELP}
   --wait              when another run (watch, the app, another tag) is writing to the library,
                       wait for it to finish instead of failing
   -q, --quiet         no progress display
+  --timings           say at the end where the time went: when the model was open, when the
+                      first photo went to the decoder and the last result came back
   -h, --help          show this help
 
 Exit codes: 0 all photos tagged, 1 some files failed, 2 usage error, 3 model, library or output
@@ -83,6 +85,7 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
       wait: { type: 'boolean' },
       shard: { type: 'string' },
       quiet: { type: 'boolean', short: 'q' },
+      timings: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -118,7 +121,12 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
           libraryFile,
           outputs,
           xmp,
-          { quiet: values.quiet ?? false, wait: values.wait ?? false, shard },
+          {
+            quiet: values.quiet ?? false,
+            wait: values.wait ?? false,
+            shard,
+            timings: values.timings ?? false,
+          },
           io,
         )
       : await tagDirect(plan.inputs, settings, outputs, values.quiet ?? false, io);
@@ -135,7 +143,7 @@ async function tagWithLibrary(
   libraryFile: string,
   outputs: ResultOutput[],
   xmp: XmpSettings | null,
-  options: { quiet: boolean; wait: boolean; shard: Shard | null },
+  options: RunOptions,
   io: CliIo,
 ): Promise<number> {
   // A worker process starts loading now, beside the library and the walk; used for the first photo to
@@ -154,7 +162,7 @@ async function tagWithLibraryAndWorker(
   libraryFile: string,
   outputs: ResultOutput[],
   xmp: XmpSettings | null,
-  { quiet, wait, shard }: { quiet: boolean; wait: boolean; shard: Shard | null },
+  { quiet, wait, shard, timings }: RunOptions,
   io: CliIo,
   headStart: PreforkedLauncher | null,
 ): Promise<number> {
@@ -175,6 +183,7 @@ async function tagWithLibraryAndWorker(
     );
     const progress = createProgressReporter(io.errStream, quiet);
     const failures: FileResult[] = [];
+    const classified = { count: 0, lastAt: 0 };
     /** This run's model_output_invalid results: the library records nothing for them, the outputs show them. */
     const invalid = new Map<number, FileResult>();
 
@@ -184,7 +193,8 @@ async function tagWithLibraryAndWorker(
         library,
         engine: async () => {
           progress.finish();
-          started.engine = await startWorker(settings, io, undefined, headStart ?? undefined);
+          // Not waiting for the model: the first photos go to the worker at once and decode while it opens.
+          started.engine = await beginWorker(settings, io, undefined, headStart ?? undefined);
           return started.engine;
         },
         model,
@@ -215,6 +225,10 @@ async function tagWithLibraryAndWorker(
           },
         },
         onResult: (result, _outcome, imageId) => {
+          if (imageId !== null) {
+            classified.count += 1;
+            classified.lastAt = performance.now();
+          }
           if (result.status === 'error' && failures.length < 20) failures.push(result);
           if (result.errorCode === 'model_output_invalid' && imageId !== null) invalid.set(imageId, result);
           if (outputs.length === 0) {
@@ -241,7 +255,9 @@ async function tagWithLibraryAndWorker(
       (n, input) => n + library.pairsUnder(Buffer.from(input)),
       0,
     );
-    printLibrarySummary(summary, pairs, started.engine?.ready.provider ?? null, libraryFile, io);
+    // No provider when the run was stopped before the model opened.
+    printLibrarySummary(summary, pairs, started.engine?.readyInfo?.provider ?? null, libraryFile, io);
+    if (timings && started.engine) io.err(describeTimings(started.engine.timeline, classified));
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 || summary.crashed > 0 ? EXIT.someFilesFailed : EXIT.ok;
   } finally {
@@ -250,6 +266,26 @@ async function tagWithLibraryAndWorker(
 }
 
 const BUSY_HINT = '; --wait to queue';
+
+interface RunOptions {
+  quiet: boolean;
+  wait: boolean;
+  shard: Shard | null;
+  timings: boolean;
+}
+
+/** `--timings`: seconds since this command started, and the photo rate from the first decode to the last result. */
+function describeTimings(times: SupervisorTimeline, classified: { count: number; lastAt: number }): string {
+  const at = (ms: number | null) => (ms === null ? 'never' : `${(ms / 1000).toFixed(2)} s`);
+  const parts = [`worker asked for at ${at(times.launchedAt)}`, `model open at ${at(times.openedAt)}`];
+  if (times.firstDecodeAt !== null && classified.count > 0) {
+    const seconds = (classified.lastAt - times.firstDecodeAt) / 1000;
+    parts.push(
+      `first photo to the decoder at ${at(times.firstDecodeAt)}, last result at ${at(classified.lastAt)} (${classified.count} photos in ${seconds.toFixed(2)} s: ${(classified.count / seconds).toFixed(1)} per second)`,
+    );
+  }
+  return `timings: ${parts.join('; ')}`;
+}
 
 function parseShardOption(text: string): Shard {
   try {

@@ -63,6 +63,43 @@ interface PendingRun {
 const REMEMBERED =
   'remembered from an earlier start; tried again after a driver or onnxruntime change, or in a week';
 
+function startInferenceThread(): Worker {
+  return new Worker(new URL('./inference-worker.js', import.meta.url));
+}
+
+/** A thread started ahead by prepareInferenceThread, loading onnxruntime while nobody waits for it. */
+let prepared: Worker | null = null;
+
+/**
+ * Starts the inference thread (and its ~40 ms of loading onnxruntime) before a model is asked for, so the
+ * next open() begins with the session. A worker process told a model will follow (`prepare`) calls it
+ * while it waits; a thread that fails to start is dropped and open() starts its own, which reports why.
+ */
+export function prepareInferenceThread(): void {
+  if (prepared) return;
+  const thread = startInferenceThread();
+  const drop = () => {
+    if (prepared === thread) prepared = null;
+  };
+  thread.once('error', drop);
+  thread.once('exit', drop);
+  prepared = thread;
+}
+
+/** Ends a prepared thread nobody took (the worker is shutting down), so nothing keeps the process alive. */
+export async function discardPreparedInferenceThread(): Promise<void> {
+  const thread = prepared;
+  prepared = null;
+  await thread?.terminate();
+}
+
+function takePreparedThread(): Worker | null {
+  const thread = prepared;
+  prepared = null;
+  thread?.removeAllListeners();
+  return thread;
+}
+
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
@@ -143,7 +180,7 @@ export class Classifier {
       }
       if (embedding) optimizedModelPath = copy;
     }
-    const worker = new Worker(new URL('./inference-worker.js', import.meta.url));
+    const worker = takePreparedThread() ?? startInferenceThread();
     const reply = await new Promise<WorkerReply>((resolve, reject) => {
       worker.once('message', resolve);
       worker.once('error', reject);

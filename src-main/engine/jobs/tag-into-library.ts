@@ -387,7 +387,9 @@ async function wantsEmbeddings(engine: LazyEngine, library: Library, modelId: nu
   if (library.embeddings.count(modelId) > 0) return true;
   if (!library.embeddings.anyClassifiedWithout(modelId)) return false;
   try {
-    return (await engine.start()).ready.embeddingOff === null;
+    const started = await engine.start();
+    await started.opened;
+    return started.ready.embeddingOff === null;
   } catch {
     return false;
   }

@@ -56,6 +56,11 @@ export class Slots {
     if (waiter) waiter();
     else this.free += 1;
   }
+
+  /** Adds `count` slots (a limit learned late, such as a model's fixed batch size). */
+  grow(count: number): void {
+    for (let i = 0; i < count; i++) this.release();
+  }
 }
 
 /** Re-orders results by input sequence number, so exports list files in the order they were found. */

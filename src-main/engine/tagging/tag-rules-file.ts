@@ -1,37 +1,9 @@
-// The tag rules file (engine process): the shape of rules.yml, its types and built-in defaults; parsing it, naming the line and field of each error.
+// The tag rules file (engine process): the shape of rules.yml and parsing it, naming the line and field of each error; loaded only when a rules file is read.
 
 import { readFile } from 'node:fs/promises';
 import { type Document, isMap, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
-import type { RollupLevel } from './hierarchy.js';
-
-export type { RollupLevel } from './hierarchy.js';
-
-/** What to do with one label (keyed by label name or wnid); unset fields fall back to the defaults. */
-export interface LabelRule {
-  /** Minimum score in [0, 1] for the tag to be kept. */
-  threshold?: number;
-  /** The tag to write instead of the label's own name. */
-  alias?: string;
-  /** Never write this tag. */
-  hide?: boolean;
-  /** How far up the hierarchy to add tags for this class. */
-  rollup?: RollupLevel;
-}
-
-export interface TagRules {
-  defaults: { threshold: number; rollup: RollupLevel };
-  /** Label name (matched case-insensitively) or wnid (nXXXXXXXX) → rule. */
-  labels: Readonly<Record<string, Readonly<LabelRule>>>;
-}
-
-/** Rules used when there is no rules file: keep scores from 0.1, add the nearest rollup tag. */
-export const DEFAULT_RULES: Readonly<TagRules> = Object.freeze({
-  defaults: Object.freeze({ threshold: 0.1, rollup: 1 as const }),
-  labels: Object.freeze({}),
-});
-
-export const WNID_KEY = /^n\d{8}$/;
+import { DEFAULT_RULES, type LabelRule, TagRulesError, type TagRules } from './tag-rules-types.js';
 
 const threshold = z
   .number({ error: 'must be a number from 0 to 1' })
@@ -86,13 +58,6 @@ const TagRulesFileSchema = z.strictObject(
 
 /** Keys the top level may have, for error messages. */
 const TOP_LEVEL_KEYS = Object.keys(TagRulesFileSchema.shape);
-
-export class TagRulesError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TagRulesError';
-  }
-}
 
 type PathKey = PropertyKey;
 

@@ -4,17 +4,24 @@ import { existsSync } from 'node:fs';
 import type { Prediction } from '../../shared/results.js';
 import { joinList } from '../export/csv-export.js';
 import { type Hierarchy, loadHierarchy, rollupAnchors, type RollupLevel } from './hierarchy.js';
-import { DEFAULT_RULES, type LabelRule, loadTagRules, type TagRules, WNID_KEY } from './tag-rules-file.js';
+import { DEFAULT_RULES, type LabelRule, type TagRules, WNID_KEY } from './tag-rules-types.js';
 
 export {
   DEFAULT_RULES,
   type LabelRule,
-  loadTagRules,
-  parseTagRules,
   type RollupLevel,
   type TagRules,
   TagRulesError,
-} from './tag-rules-file.js';
+} from './tag-rules-types.js';
+
+/**
+ * Reads and validates a rules file (YAML); see tag-rules-file.ts. The YAML parser is loaded here, when
+ * there is a file: ~20 ms of start-up that a run without rules never needs.
+ */
+export async function loadTagRules(path: string): Promise<TagRules> {
+  const { loadTagRules: load } = await import('./tag-rules-file.js');
+  return load(path);
+}
 
 /** One tag for a file: a model label (maybe aliased) or a rollup anchor such as "cat" or "animal". */
 export interface Tag {

@@ -185,6 +185,25 @@ export class WorkTracker {
     return live.length > 0;
   }
 
+  /**
+   * The worker died where no file can be blamed for certain (while it opened its model): everything it
+   * had goes back to the front of the queue as not started, with no crash counted against it.
+   */
+  requeueUnblamed(): void {
+    const ids: number[] = [];
+    for (const id of this.inFlight) {
+      const t = this.tracked.get(id);
+      if (!t) continue;
+      t.inFlight = false;
+      t.started = false;
+      if (t.call.settled) this.tracked.delete(id);
+      else ids.push(id);
+    }
+    this.inFlight.clear();
+    this.isolating = false;
+    if (ids.length > 0) this.queue.unshift({ ids, isolated: false });
+  }
+
   /** Fails every unfinished call (worker unusable, supervisor closed). */
   failAll(error: Error): void {
     const calls = new Set([...this.tracked.values()].map((t) => t.call));

@@ -10,6 +10,7 @@ import {
   type WorkerBrokerRequest,
 } from '../../shared/service-protocol.js';
 import type { MessagePortLike, Transport } from '../../shared/transport.js';
+import type { ToWorker } from '../../shared/worker-protocol.js';
 import { findPackageRoot } from '../package-root.js';
 import { decodingThreadpoolSize } from '../threadpool.js';
 import { forkTransport, portTransport } from '../transports.js';
@@ -106,11 +107,13 @@ export interface PreforkedLauncher extends WorkerLauncher {
  * Starts one worker process now, before anyone asks, and hands it out on the first launch() (later ones
  * start fresh). Why: a worker spends ~0.2 s loading onnxruntime and sharp before it can open a model;
  * started as a command begins, that happens while the command opens the library and walks the folders,
- * instead of after. The process waits for `open` and does nothing else, so an unused one costs only its
- * start-up on an otherwise idle core; dispose() ends it.
+ * instead of after. The process starts its inference thread (`prepare`) and waits for `open`, so an unused
+ * one costs only its start-up on an otherwise idle core; dispose() ends it.
  */
 export function preforkedLauncher(base: WorkerLauncher): PreforkedLauncher {
   let spare: LaunchedWorker | null = base.launch();
+  // A model will probably be opened in it: onnxruntime loads meanwhile too (see prepareInferenceThread).
+  spare.transport.send({ type: 'prepare' } satisfies ToWorker).catch(() => undefined);
   return {
     launch() {
       const worker = spare ?? base.launch();

@@ -12,8 +12,13 @@ import type {
   ToWorker,
   WorkerTask,
 } from '../../shared/worker-protocol.js';
-import { Classifier } from '../classify/classifier.js';
+import {
+  Classifier,
+  discardPreparedInferenceThread,
+  prepareInferenceThread,
+} from '../classify/classifier.js';
 import { resolveLabels } from '../classify/labels.js';
+import { rememberedModelIo, rememberModelIo } from '../classify/model-io-note.js';
 import { ProviderProbeCache } from '../classify/provider-probe-cache.js';
 import type { PreprocessSpec } from '../imaging/preprocess-spec.js';
 import { closeRawPreviewReader } from '../imaging/raw-preview.js';
@@ -33,6 +38,16 @@ interface OpenModel {
 
 type IdItem = Extract<WalkItem, { kind: 'file' }> & { id: number };
 
+/** What classifyItems needs of the model; the classifier and labels may still be on their way. */
+interface ModelParts {
+  classifier: Classifier | Promise<Classifier>;
+  labels: readonly ClassLabel[] | Promise<readonly ClassLabel[]>;
+  preprocess: PreprocessSpec;
+}
+
+/** The model opened wanting other preprocessing than predicted (a wrong note): the photos decoded for it are useless. */
+class StalePrediction extends Error {}
+
 export interface WorkerServiceOptions {
   /** Called with a file's path right before it is decoded (test-only fault injection, see crash-injection.ts). */
   beforeDecode?: ((kind: DecodeKind, file: string) => void) | null;
@@ -44,6 +59,10 @@ export interface WorkerServiceOptions {
 export function runWorkerService(transport: Transport, options: WorkerServiceOptions = {}): void {
   const exit = options.exit ?? ((code: number) => process.exit(code));
   let model: Promise<OpenModel> | null = null;
+  let openSettings: OpenModelOptions | null = null;
+  let openedModel: OpenModel | null = null;
+  /** The preprocessing the model will ask for, known before it opens when an earlier run noted its shapes. */
+  let predictedPreprocess: Promise<PreprocessSpec | null> = Promise.resolve(null);
   // Classify requests run one at a time, in arrival order; tasks run beside them as they come.
   let work: Promise<void> = Promise.resolve();
   // Only the first request of a worker starts with a one-photo batch (see ClassifyOptions.firstBatchSize).
@@ -62,6 +81,7 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
     await Promise.allSettled([work, ...tasks]);
     const opened = await model?.catch(() => null);
     await opened?.classifier.close().catch(() => undefined);
+    await discardPreparedInferenceThread();
     await closeRawPreviewReader();
     exit(code);
   };
@@ -74,10 +94,44 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
   };
 
   const classify = async (items: ClassifyItem[]): Promise<void> => {
-    if (!model) throw new Error('classify before open');
-    const { classifier, labels, preprocess, modelName, settings } = await model;
+    if (!model || !openSettings) throw new Error('classify before open');
+    const opening = model;
+    const settings = openSettings;
     const firstBatchSize = firstRequest ? 1 : settings.batchSize;
     firstRequest = false;
+    const run = (parts: ModelParts) => classifyAll(items, settings, firstBatchSize, parts);
+    // While the session opens, photos are decoded for the preprocessing an earlier run noted for this
+    // model: the opening (mostly one core) and the decoding (the others) overlap instead of following
+    // each other. The supervisor sends work this early only to a worker's first launch (see
+    // WorkerSupervisor.begin), so a crash during it is never blamed on a photo.
+    const predicted = openedModel ? null : await predictedPreprocess;
+    if (predicted) {
+      try {
+        await run({
+          classifier: opening.then((m) => {
+            if (!samePreprocess(m.preprocess, predicted)) throw new StalePrediction();
+            return m.classifier;
+          }),
+          labels: opening.then((m) => m.labels),
+          preprocess: predicted,
+        });
+        return;
+      } catch (error) {
+        if (!(error instanceof StalePrediction)) throw error;
+        // Nothing was emitted: inference never started. Decode again, for what the model really wants
+        // (the opening already noted its real shapes for the next run).
+      }
+    }
+    const { classifier, labels, preprocess } = await opening;
+    await run({ classifier, labels, preprocess });
+  };
+
+  const classifyAll = async (
+    items: ClassifyItem[],
+    settings: OpenModelOptions,
+    firstBatchSize: number,
+    { classifier, labels, preprocess }: ModelParts,
+  ): Promise<void> => {
     async function* announce(): AsyncGenerator<IdItem> {
       for (const item of items) {
         if (abort.signal.aborted) return;
@@ -92,7 +146,7 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
       classifier,
       labels,
       preprocess,
-      modelName,
+      modelName: path.basename(settings.modelPath),
       topK: settings.topK,
       threshold: settings.threshold,
       batchSize: settings.batchSize,
@@ -126,13 +180,21 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
           return;
         }
         const { type: _type, ...settings } = message;
+        openSettings = settings;
         model = openModel(settings);
+        predictedPreprocess = predictPreprocess(settings);
         model.then(
-          (opened) => send(readyMessage(opened)).catch(() => undefined),
+          (opened) => {
+            openedModel = opened;
+            return send(readyMessage(opened)).catch(() => undefined);
+          },
           (error: unknown) => fatal(errorText(error)),
         );
         return;
       }
+      case 'prepare':
+        if (!model) prepareInferenceThread();
+        return;
       case 'classify': {
         const items = message.items;
         work = work.then(() => classify(items)).catch((error: unknown) => fatal(errorText(error)));
@@ -191,6 +253,7 @@ async function openModel(settings: OpenModelOptions): Promise<OpenModel> {
     cacheDir: settings.cacheDir ?? null,
   });
   try {
+    if (settings.cacheDir) rememberModelIo(settings.modelPath, settings.cacheDir, classifier.io);
     const labels = await resolveLabels(settings.labelsPath, settings.modelPath, classifier.io.numClasses);
     return {
       classifier,
@@ -206,6 +269,31 @@ async function openModel(settings: OpenModelOptions): Promise<OpenModel> {
     await classifier.close();
     throw error;
   }
+}
+
+/** The preprocessing for the model's noted shapes and its settings; null when not noted (or anything fails). */
+async function predictPreprocess(settings: OpenModelOptions): Promise<PreprocessSpec | null> {
+  if (!settings.cacheDir) return null;
+  const io = rememberedModelIo(settings.modelPath, settings.cacheDir);
+  if (!io) return null;
+  try {
+    const { preprocessFor } = await import('../models/model-settings.js');
+    return { ...(await preprocessFor(settings.modelPath, io)), maxPixels: settings.maxPixels };
+  } catch {
+    // Bad settings fail the opening itself, with their reason.
+    return null;
+  }
+}
+
+function samePreprocess(a: PreprocessSpec, b: PreprocessSpec): boolean {
+  return (
+    a.resizeShorter === b.resizeShorter &&
+    a.cropWidth === b.cropWidth &&
+    a.cropHeight === b.cropHeight &&
+    a.maxPixels === b.maxPixels &&
+    a.mean.every((v, i) => v === b.mean[i]) &&
+    a.std.every((v, i) => v === b.std[i])
+  );
 }
 
 function readyMessage(opened: OpenModel): FromWorker {

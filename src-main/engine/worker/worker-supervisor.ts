@@ -38,8 +38,21 @@ export interface WorkerSupervisorOptions {
   maxRestarts?: number;
   /** How long close() waits for a graceful exit before killing the worker; default 5000 ms. */
   closeTimeoutMs?: number;
+  /**
+   * Called once, when the first worker reports its model open, before any of its results is handed on:
+   * where a command says which provider it runs on.
+   */
+  onOpened?: (info: WorkerReadyInfo) => void;
   /** The worker's log lines and the supervisor's own notes; default: warnings and errors to stderr. */
   onLog?: (level: LogLevel, message: string) => void;
+}
+
+/** Milliseconds on this process's performance.now() clock; null until it happened. */
+export interface SupervisorTimeline {
+  launchedAt: number;
+  openedAt: number | null;
+  /** The worker said it hands the first photo to its decoder (possibly before the model is open). */
+  firstDecodeAt: number | null;
 }
 
 /** A file given up on after crashing the worker this many times. */
@@ -49,6 +62,8 @@ interface Worker {
   process: LaunchedWorker;
   phase: 'starting' | 'opening' | 'ready';
   ended: boolean;
+  /** Photos were sent to it before its model was open (see begin()). */
+  early: boolean;
 }
 
 interface Task {
@@ -63,6 +78,21 @@ export class WorkerSupervisor {
   private worker: Worker | null = null;
   private info: WorkerReadyInfo | null = null;
   private restarting: Promise<void> | null = null;
+  /** Settles when the first worker is ready (and its model open); see begin(). */
+  private opening: Promise<void> = Promise.resolve();
+  private readonly times: SupervisorTimeline = {
+    launchedAt: performance.now(),
+    openedAt: null,
+    firstDecodeAt: null,
+  };
+  /** Why the first worker could not open the model: every later call fails with it. */
+  private openError: Error | null = null;
+  /**
+   * Whether classify work may go to a worker whose model is still opening. Only the first launch: a
+   * worker that dies then is given no blame and started again the classic way (open, then work), which
+   * tells a photo that crashes the decoder from a model that crashes onnxruntime.
+   */
+  private earlyWork = true;
   private restartCount = 0;
   private closing: Promise<void> | null = null;
   private readonly tracker: WorkTracker;
@@ -92,18 +122,53 @@ export class WorkerSupervisor {
 
   /** Starts a worker (and opens the model, if any); rejects with the worker's reason when it cannot. */
   static async start(options: WorkerSupervisorOptions = {}): Promise<WorkerSupervisor> {
+    const supervisor = await WorkerSupervisor.begin(options);
+    await supervisor.opened;
+    return supervisor;
+  }
+
+  /**
+   * Starts a worker and returns at once, while it loads and opens the model: photos given to classify()
+   * meanwhile go to the worker with the model, and it decodes them while the model opens (when an earlier
+   * run noted the model's input size). `opened` tells when the model is open, or why it cannot be; then
+   * pending and later calls fail with that reason.
+   */
+  static async begin(options: WorkerSupervisorOptions = {}): Promise<WorkerSupervisor> {
     // Validated here, so a bad setting fails in the caller's stack rather than as a worker `fatal`.
     const model = options.model ? parseOpenOptions(options.model) : null;
     const launcher =
       options.launcher ?? forkLauncher(options.entry ?? (await resolveWorkerEntry()), options.env);
     const supervisor = new WorkerSupervisor(model, launcher, options);
-    await supervisor.launch();
+    supervisor.opening = supervisor.launch().catch((error: unknown) => {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      supervisor.openError = reason;
+      supervisor.tracker.failAll(reason);
+      supervisor.failTasks(reason);
+      throw reason;
+    });
+    // Settled through `opened` by the caller, or through the calls that fail with it.
+    supervisor.opening.catch(() => undefined);
     return supervisor;
+  }
+
+  /** Resolves once the first worker is ready with its model open; rejects with the reason it cannot be. */
+  get opened(): Promise<void> {
+    return this.opening;
   }
 
   /** What the worker reported when it (last) opened the model. */
   get ready(): WorkerReadyInfo {
     if (!this.info) throw new Error(this.model ? 'the worker is not ready' : 'this worker has no model');
+    return this.info;
+  }
+
+  /** When (performance.now() of this process) the first worker started, opened the model, got its first photo. */
+  get timeline(): Readonly<SupervisorTimeline> {
+    return this.times;
+  }
+
+  /** What the worker reported when it (last) opened the model; null before it did (or with no model). */
+  get readyInfo(): WorkerReadyInfo | null {
     return this.info;
   }
 
@@ -128,6 +193,7 @@ export class WorkerSupervisor {
    */
   classify(items: readonly WorkItem[], onResult: OnWorkResult): Promise<ClassifyOutcome> {
     if (this.closing) return Promise.reject(new Error('the worker supervisor is closed'));
+    if (this.openError) return Promise.reject(this.openError);
     if (!this.model) return Promise.reject(new Error('this worker has no model to classify with'));
     let outcome: Promise<ClassifyOutcome>;
     try {
@@ -145,6 +211,7 @@ export class WorkerSupervisor {
    */
   task(task: WorkerTask): Promise<TaskValue> {
     if (this.closing) return Promise.reject(new Error('the worker supervisor is closed'));
+    if (this.openError) return Promise.reject(this.openError);
     return new Promise<TaskValue>((resolve, reject) => {
       const id = this.nextTaskId++;
       this.tasks.set(id, { task, resolve, reject, crashes: 0, inFlight: false });
@@ -183,8 +250,15 @@ export class WorkerSupervisor {
   private launch(): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       let fatal: string | null = null;
-      const worker: Worker = { process: this.launcher.launch(), phase: 'starting', ended: false };
+      let refused = false;
+      const worker: Worker = {
+        process: this.launcher.launch(),
+        phase: 'starting',
+        ended: false,
+        early: false,
+      };
       const refuse = (error: Error) => {
+        refused = true;
         worker.process.kill('SIGKILL');
         reject(error);
       };
@@ -204,10 +278,21 @@ export class WorkerSupervisor {
           if (this.model) {
             worker.phase = 'opening';
             this.post(worker, { type: 'open', ...this.model });
+            this.pump();
             return;
           }
+        } else if (worker.phase === 'opening' && message.type === 'started' && worker.early) {
+          // A photo sent ahead is being decoded while the model opens.
+          if (!this.tracker.started(message.id))
+            refuse(new WorkerProtocolError(`"started" for unknown file ${message.id}`));
+          this.times.firstDecodeAt ??= performance.now();
+          return;
         } else if (worker.phase === 'opening' && message.type === 'ready') {
           const { type: _type, ...info } = message;
+          if (!this.info) {
+            this.times.openedAt = performance.now();
+            this.options.onOpened?.(info);
+          }
           this.info = info;
         } else if (message.type === 'fatal') {
           fatal = message.message;
@@ -224,7 +309,18 @@ export class WorkerSupervisor {
       void worker.process.exited.then((exit) => {
         worker.ended = true;
         if (this.worker === worker) this.worker = null;
-        if (worker.phase !== 'ready') {
+        if (worker.phase !== 'ready' && worker.early && fatal === null && !refused && !this.closing) {
+          // It died decoding photos while opening the model: either may be the cause. Nothing is blamed;
+          // the photos go back and the next worker opens the model before it gets any.
+          this.log(
+            'warn',
+            `worker process ended (${describeExit(exit)}) while opening the model with photos in flight; starting it again`,
+          );
+          this.earlyWork = false;
+          this.tracker.requeueUnblamed();
+          this.restartCount += 1;
+          resolve(this.launch());
+        } else if (worker.phase !== 'ready') {
           reject(new Error(fatal ?? `the worker process ended (${describeExit(exit)}) before it was ready`));
         } else this.onLost(describeExit(exit));
       });
@@ -242,6 +338,7 @@ export class WorkerSupervisor {
       case 'started':
         if (!this.tracker.started(message.id))
           this.protocolError(worker, `"started" for unknown file ${message.id}`);
+        this.times.firstDecodeAt ??= performance.now();
         return;
       case 'result':
         if (!this.tracker.completed(message.id, message.result)) {
@@ -325,12 +422,12 @@ export class WorkerSupervisor {
       if (this.hasLiveWork) this.restart();
       return;
     }
-    if (worker.phase !== 'ready') return;
-    for (;;) {
-      const items = this.tracker.next();
-      if (!items) break;
-      this.post(worker, { type: 'classify', items });
+    if (worker.phase === 'opening' && this.earlyWork && this.model) {
+      this.sendWork(worker);
+      return;
     }
+    if (worker.phase !== 'ready') return;
+    this.sendWork(worker);
     while (this.taskQueue.length > 0 && !this.isolatingTask) {
       const id = this.taskQueue[0] as number;
       const task = this.tasks.get(id);
@@ -348,6 +445,16 @@ export class WorkerSupervisor {
     }
   }
 
+  /** Sends every file the tracker lets go now. */
+  private sendWork(worker: Worker): void {
+    for (;;) {
+      const items = this.tracker.next();
+      if (!items) break;
+      if (worker.phase !== 'ready') worker.early = true;
+      this.post(worker, { type: 'classify', items });
+    }
+  }
+
   private failTasks(error: Error): void {
     for (const task of this.tasks.values()) task.reject(error);
     this.tasks.clear();
@@ -357,6 +464,7 @@ export class WorkerSupervisor {
 
   private restart(): void {
     if (this.restarting || this.closing) return;
+    this.earlyWork = false;
     this.restartCount += 1;
     this.restarting = this.launch().then(
       () => {
