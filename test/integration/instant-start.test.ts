@@ -139,6 +139,34 @@ describe('tag starts the engine only when there is something to classify', () =>
     if (process.platform === 'linux') expect(await processesMarked(mark)).toEqual([]);
   });
 
+  it('--timings says when the model opened and how long the photos took, in order', async () => {
+    const work = path.join(dir, 'timings');
+    const model = await writeColourModel(path.join(work, 'model'));
+    const photos = path.join(work, 'photos');
+    const count = (await writeColourPhotos(photos)).size;
+    const library = path.join(work, 'library.db');
+    const args = ['tag', photos, '--model', model, '--library', library, '-q', '--timings'];
+    const env = { SKIPTAG_CACHE_DIR: path.join(work, 'cache') };
+    const run = await runCli(args, env);
+    expect(run.code, run.stderr).toBe(0);
+    const line =
+      /timings: worker asked for at ([\d.]+) s; model open at ([\d.]+) s; first photo to the decoder at ([\d.]+) s, last result at ([\d.]+) s \((\d+) photos in ([\d.]+) s: ([\d.]+) per second\)/.exec(
+        run.stderr,
+      );
+    if (!line) throw new Error(`no timings line:\n${run.stderr}`);
+    const [asked, open, first, last, photosDone, seconds] = line.slice(1).map(Number);
+    expect(photosDone).toBe(count);
+    expect(asked).toBeLessThan(open ?? 0);
+    expect(first).toBeLessThanOrEqual(last ?? 0);
+    expect(open).toBeLessThanOrEqual(last ?? 0);
+    expect(seconds).toBeCloseTo((last ?? 0) - (first ?? 0), 1);
+    const again = await runCli(args, env);
+    expect(again.stderr).toContain('timings: nothing to classify, no worker was asked for');
+    const direct = await runCli(['tag', photos, '--model', model, '--no-library', '--timings'], env);
+    expect(direct.code).toBe(2);
+    expect(direct.stderr).toMatch(/--timings .*drop --no-library/);
+  });
+
   it('a model that cannot load still fails the run (exit 3) once a photo needs it', async () => {
     const work = path.join(dir, 'lazy-broken');
     const photos = path.join(work, 'photos');

@@ -103,6 +103,8 @@ export async function tagCommand(args: string[], io: CliIo, env: NodeJS.ProcessE
   if (xmp && !libraryFile)
     throw new UsageError('--xmp needs the library (it remembers what it wrote); drop --no-library');
   if (values.wait && !libraryFile) throw new UsageError('--wait is about the library; drop --no-library');
+  if (values.timings && !libraryFile)
+    throw new UsageError('--timings times the run of the worker process; drop --no-library');
   const shard = values.shard === undefined ? null : parseShardOption(values.shard);
   if (shard && !libraryFile)
     throw new UsageError('--shard records each shard in its own library (merged later); drop --no-library');
@@ -257,7 +259,13 @@ async function tagWithLibraryAndWorker(
     );
     // No provider when the run was stopped before the model opened.
     printLibrarySummary(summary, pairs, started.engine?.readyInfo?.provider ?? null, libraryFile, io);
-    if (timings && started.engine) io.err(describeTimings(started.engine.timeline, classified));
+    if (timings) {
+      io.err(
+        started.engine
+          ? describeTimings(started.engine.timeline, classified)
+          : 'timings: nothing to classify, no worker was asked for',
+      );
+    }
     if (summary.cancelled) return EXIT.interrupted;
     return summary.failed > 0 || summary.crashed > 0 ? EXIT.someFilesFailed : EXIT.ok;
   } finally {

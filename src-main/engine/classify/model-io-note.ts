@@ -1,6 +1,6 @@
 // Remembering a model's input and output shapes between runs (engine; worker process), so photos can be decoded for it while its session is still opening.
 
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ModelIo } from './model-io.js';
 import { optimizedModelFile } from './session-cache.js';
@@ -44,9 +44,13 @@ export function rememberModelIo(modelPath: string, cacheDir: string, io: ModelIo
   if (known && JSON.stringify(known) === JSON.stringify(pick(io))) return;
   try {
     mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify(pick(io)));
+    // Through a rename: two runs starting together never read each other's half-written note.
+    const temp = `${file}.${process.pid}.tmp`;
+    writeFileSync(temp, JSON.stringify(pick(io)));
+    renameSync(temp, file);
   } catch {
     // The cache folder is read-only or full.
+    rmSync(`${file}.${process.pid}.tmp`, { force: true });
   }
 }
 
