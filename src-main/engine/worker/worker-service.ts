@@ -193,7 +193,10 @@ export function runWorkerService(transport: Transport, options: WorkerServiceOpt
         return;
       }
       case 'prepare':
-        if (!model) prepareInferenceThread();
+        if (model) return;
+        prepareInferenceThread();
+        // Model settings (with zod, ~45 ms) are read right after `open`; load them while waiting for it.
+        import('../models/model-settings.js').catch(() => undefined);
         return;
       case 'classify': {
         const items = message.items;
