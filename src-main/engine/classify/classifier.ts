@@ -68,7 +68,7 @@ function startInferenceThread(): Worker {
 }
 
 /** A thread started ahead by prepareInferenceThread, loading onnxruntime while nobody waits for it. */
-let prepared: Worker | null = null;
+let prepared: { thread: Worker; drop: () => void } | null = null;
 
 /**
  * Starts the inference thread (and its ~40 ms of loading onnxruntime) before a model is asked for, so the
@@ -79,24 +79,26 @@ export function prepareInferenceThread(): void {
   if (prepared) return;
   const thread = startInferenceThread();
   const drop = () => {
-    if (prepared === thread) prepared = null;
+    if (prepared?.thread === thread) prepared = null;
   };
   thread.once('error', drop);
   thread.once('exit', drop);
-  prepared = thread;
+  prepared = { thread, drop };
 }
 
 /** Ends a prepared thread nobody took (the worker is shutting down), so nothing keeps the process alive. */
 export async function discardPreparedInferenceThread(): Promise<void> {
-  const thread = prepared;
-  prepared = null;
-  await thread?.terminate();
+  const taken = takePreparedThread();
+  await taken?.terminate();
 }
 
 function takePreparedThread(): Worker | null {
-  const thread = prepared;
+  if (!prepared) return null;
+  const { thread, drop } = prepared;
   prepared = null;
-  thread?.removeAllListeners();
+  // Its new owner listens from here on (open() reports a failed start itself).
+  thread.off('error', drop);
+  thread.off('exit', drop);
   return thread;
 }
 
