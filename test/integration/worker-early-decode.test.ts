@@ -93,6 +93,9 @@ afterAll(async () => {
 describe('decoding while the model opens', () => {
   it('decodes before the model is open when its shapes are noted, with the same results', async () => {
     await slowNextOpening();
+    // A file that fails to decode before the model is open still gets its error, in its place.
+    const broken = path.join(work, 'not-a-photo.jpg');
+    await writeFile(broken, 'this is not a JPEG');
     const seen: string[] = [];
     const engine = await WorkerSupervisor.begin({
       model: settings(),
@@ -100,8 +103,10 @@ describe('decoding while the model opens', () => {
       ...quiet,
     });
     try {
-      const { results, crashed } = await classifyAll(engine, items);
+      const { results, crashed } = await classifyAll(engine, [workItem(50, broken), ...items]);
       expect(crashed).toEqual([]);
+      expect(results.get(50)).toMatchObject({ status: 'error', errorCode: 'corrupt', provider: 'cpu' });
+      results.delete(50);
       expect(topLabels(results)).toEqual(reference);
       // The first photo was on its way to the decoder before the worker reported the model open.
       expect(seen.indexOf('started')).toBeGreaterThan(-1);
