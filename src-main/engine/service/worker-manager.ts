@@ -45,9 +45,9 @@ export class WorkerManager {
     private readonly tuning: WorkerTuning = {},
   ) {}
 
-  /** The execution provider of the classifier the next job will use; null before it started or once stale. */
+  /** The execution provider of the classifier the next job will use; null before it opened or once stale. */
   get providerInUse(): string | null {
-    return this.current !== null && !this.stale ? this.current.engine.provider : null;
+    return this.current !== null && !this.stale ? (this.current.engine.readyInfo?.provider ?? null) : null;
   }
 
   /** The pixel limit for decodes (decompression bombs). */
@@ -55,7 +55,11 @@ export class WorkerManager {
     return this.tuning.maxPixels ?? DEFAULT_MAX_PIXELS;
   }
 
-  /** Rejects with the reason (no model, provider failed to load) so the job that asked fails with it. */
+  /**
+   * Rejects with the reason there is no model, so the job that asked fails with it. The worker is handed
+   * out while it opens the model: the job walks its folders and the first photos decode meanwhile; a model
+   * that cannot be opened fails the job's classify calls with the reason, and the next acquire() tries again.
+   */
   acquire(): Promise<ClassifierLease> {
     if (this.closed) return Promise.reject(new Error('the app service is closing'));
     if (this.current !== null && !this.stale) return Promise.resolve(this.current);
@@ -97,7 +101,7 @@ export class WorkerManager {
     const settings = this.settings();
     const modelPath = await locateModel(settings.model ?? this.startupModel, this.modelsDir);
     const model = await identifyModel(modelPath, { cacheDir: this.tuning.cacheDir ?? null });
-    const engine = await WorkerSupervisor.start({
+    const engine = await WorkerSupervisor.begin({
       ...this.tuning.supervisor,
       model: {
         modelPath,
@@ -115,7 +119,11 @@ export class WorkerManager {
       await engine.close();
       throw new Error('the app service is closing');
     }
-    this.current = { engine, model };
-    return this.current;
+    const lease = { engine, model };
+    this.current = lease;
+    engine.opened.catch(() => {
+      if (this.current === lease) this.current = null;
+    });
+    return lease;
   }
 }
