@@ -49,8 +49,13 @@ export function rememberModelIo(modelPath: string, cacheDir: string, io: ModelIo
     writeFileSync(temp, JSON.stringify(pick(io)));
     renameSync(temp, file);
   } catch {
-    // The cache folder is read-only or full.
-    rmSync(`${file}.${process.pid}.tmp`, { force: true });
+    // The cache folder is read-only or full: the note is only a head start, so nothing here may fail the
+    // opening, not even cleaning up.
+    try {
+      rmSync(`${file}.${process.pid}.tmp`, { force: true });
+    } catch {
+      // Left for the folder's owner; it is never read as a note.
+    }
   }
 }
 

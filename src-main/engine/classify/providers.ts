@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { EP_CHOICES, type EpChoice } from '../../shared/ep-choices.js';
 
-// Defined once, in the contract (the settings offer them); the engine and the CLI import them from here.
+// Defined once, in shared/ep-choices.ts (the settings offer them); the engine and the CLI import them from here.
 export { EP_CHOICES, type EpChoice };
 export type ProviderName = Exclude<EpChoice, 'auto'>;
 
